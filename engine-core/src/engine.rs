@@ -1,0 +1,440 @@
+//! The engine contract: `Engine` and `Instance` with static dispatch, and their object-safe
+//! mirrors `DynEngine` and `DynInstance` for choosing an engine at run time.
+
+use std::any::Any;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::capability::{Capabilities, Capability};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::host::{HostEnv, HostState};
+use crate::limits::InterruptHandle;
+use crate::typed::{TypedFunc, WasmTuple};
+use crate::value::{FuncType, ModuleInfo, Val};
+
+/// How an engine turns WebAssembly into execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// Compiles to native code just before running.
+    Jit,
+    /// Compiles to a native artifact ahead of time, loadable without a compiler.
+    Aot,
+    /// Interprets; generates no native code.
+    Interpreter,
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EngineKind::Jit => "jit",
+            EngineKind::Aot => "aot",
+            EngineKind::Interpreter => "interpreter",
+        })
+    }
+}
+
+/// What an engine is and can do, as configured.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineInfo {
+    /// The engine's name: `wasmtime`, `wasmer` or `wasmi`.
+    pub name: &'static str,
+    /// The engine crate's exact version.
+    pub version: &'static str,
+    /// How it executes.
+    pub kind: EngineKind,
+    /// The code generator in use, for compiling engines.
+    pub compiler: Option<&'static str>,
+    /// What it can do.
+    pub capabilities: Capabilities,
+}
+
+impl EngineInfo {
+    /// Fails with [`Error::Unsupported`] unless the engine has `cap`.
+    pub fn require(&self, cap: Capability) -> Result<()> {
+        if self.capabilities.has(cap) { Ok(()) } else { Err(Error::unsupported(self.name, cap.as_str())) }
+    }
+}
+
+/// The engines wasmux knows, whether or not they are compiled into this build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// wasmtime: Cranelift JIT.
+    Wasmtime,
+    /// wasmer: ahead-of-time artifacts.
+    Wasmer,
+    /// wasmi: interpreter.
+    Wasmi,
+}
+
+impl Backend {
+    /// Every backend, in order of preference.
+    pub const ALL: [Backend; 3] = [Backend::Wasmtime, Backend::Wasmer, Backend::Wasmi];
+
+    /// The backend's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Wasmtime => "wasmtime",
+            Backend::Wasmer => "wasmer",
+            Backend::Wasmi => "wasmi",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Backend {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self> {
+        Backend::ALL.into_iter().find(|b| b.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "unknown engine `{name}` (known engines: wasmtime, wasmer, wasmi)"
+            ))
+        })
+    }
+}
+
+/// A WebAssembly engine. Create one per configuration and share it: compiled modules and
+/// instances belong to the engine that made them.
+pub trait Engine: Send + Sync + 'static {
+    /// A compiled module: cheap to clone, shareable across threads.
+    type Module: Clone + Send + Sync + 'static;
+    /// A module instance with its own store.
+    type Instance: Instance;
+
+    /// Builds an engine; options it cannot honour fail with [`Error::Unsupported`].
+    fn new(config: &Config) -> Result<Self>
+    where
+        Self: Sized;
+
+    /// The engine's name, version, kind and capabilities.
+    fn info(&self) -> &EngineInfo;
+
+    /// Checks that `wasm` is a valid module without compiling it.
+    fn validate(&self, wasm: &[u8]) -> Result<()>;
+
+    /// Compiles a binary module. (The facade also accepts text.)
+    fn compile(&self, wasm: &[u8]) -> Result<Self::Module>;
+
+    /// Compiles `wasm` to an artifact that [`load_precompiled`](Self::load_precompiled) accepts.
+    /// Engines without [`Capability::Precompile`] return [`Error::Unsupported`].
+    fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>>;
+
+    /// Loads an artifact made by [`precompile`](Self::precompile), without compiling.
+    ///
+    /// Artifacts made by another engine, version or configuration, and damaged ones, are
+    /// refused with [`Error::Artifact`].
+    ///
+    /// # Safety
+    /// The artifact holds native code that will run unchecked: it must come from a trusted
+    /// `precompile`. Accidental damage is detected; a deliberately forged artifact is not.
+    unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<Self::Module>;
+
+    /// The module's imports and exports with their types.
+    fn module_info<'m>(&self, module: &'m Self::Module) -> &'m ModuleInfo;
+
+    /// Instantiates `module` with the host's functions, limits and state, running its start
+    /// function if it has one.
+    fn instantiate(&self, module: &Self::Module, env: HostEnv) -> Result<Self::Instance>;
+}
+
+/// An instantiated module, with its store. Not shared between threads while running; its
+/// [`InterruptHandle`] can be.
+pub trait Instance: Send + 'static {
+    /// A resolved exported function, for repeated calls without a name lookup.
+    type Func: Clone + Send + Sync + 'static;
+
+    /// The exported function `name`.
+    fn get_func(&mut self, name: &str) -> Result<Self::Func>;
+
+    /// The signature of `func`.
+    fn func_type(&self, func: &Self::Func) -> FuncType;
+
+    /// Calls `func`; `results` must have one slot per result. Arguments of the wrong number or
+    /// type fail with [`Error::InvalidArgument`].
+    fn call_func(&mut self, func: &Self::Func, params: &[Val], results: &mut [Val]) -> Result<()>;
+
+    /// The bytes of the exported memory `name`.
+    fn memory(&mut self, name: &str) -> Result<&mut [u8]>;
+
+    /// The value of the exported global `name`.
+    fn get_global(&mut self, name: &str) -> Result<Val>;
+
+    /// Sets the exported mutable global `name`.
+    fn set_global(&mut self, name: &str, value: Val) -> Result<()>;
+
+    /// A handle that stops this instance's running call from any thread.
+    fn interrupt_handle(&self) -> InterruptHandle;
+
+    /// Fuel left, if fuel is counted.
+    fn fuel(&mut self) -> Option<u64>;
+
+    /// Sets the fuel left; [`Error::Unsupported`] unless the engine was configured with fuel.
+    fn set_fuel(&mut self, fuel: u64) -> Result<()>;
+
+    /// The state shared by the host functions: embedder data, WASI context.
+    fn host_state(&mut self) -> &mut HostState;
+
+    /// Calls the exported function `name`.
+    fn call(&mut self, name: &str, params: &[Val]) -> Result<Vec<Val>> {
+        let func = self.get_func(name)?;
+        let mut results: Vec<Val> =
+            Instance::func_type(self, &func).results().iter().map(|t| Val::default_for(*t)).collect();
+        self.call_func(&func, params, &mut results)?;
+        Ok(results)
+    }
+
+    /// The exported function `name` as a typed function, its signature checked once.
+    fn typed<P: WasmTuple, R: WasmTuple>(&mut self, name: &str) -> Result<TypedFunc<Self, P, R>>
+    where
+        Self: Sized,
+    {
+        let func = self.get_func(name)?;
+        let ty = Instance::func_type(self, &func);
+        TypedFunc::new(name, func, &ty)
+    }
+
+    /// Runs the WASI command entry point `_start` and returns the exit status: 0 when it
+    /// returns, `n` when it calls `proc_exit(n)`.
+    fn run(&mut self) -> Result<i32> {
+        let start = self.get_func("_start")?;
+        match self.call_func(&start, &[], &mut []) {
+            Ok(()) => Ok(0),
+            Err(Error::Exit(status)) => Ok(status),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Copies `buf.len()` bytes from the exported memory `name` at `offset`.
+    fn read_memory(&mut self, name: &str, offset: u64, buf: &mut [u8]) -> Result<()> {
+        let memory = self.memory(name)?;
+        let range = memory_range(memory.len(), offset, buf.len())?;
+        buf.copy_from_slice(&memory[range]);
+        Ok(())
+    }
+
+    /// Copies `data` into the exported memory `name` at `offset`.
+    fn write_memory(&mut self, name: &str, offset: u64, data: &[u8]) -> Result<()> {
+        let memory = self.memory(name)?;
+        let range = memory_range(memory.len(), offset, data.len())?;
+        memory[range].copy_from_slice(data);
+        Ok(())
+    }
+}
+
+fn memory_range(size: usize, offset: u64, len: usize) -> Result<std::ops::Range<usize>> {
+    match offset.checked_add(len as u64) {
+        Some(end) if end <= size as u64 => Ok(offset as usize..end as usize),
+        _ => Err(Error::InvalidArgument(format!(
+            "memory access {offset}+{len} is outside memory of {size} bytes"
+        ))),
+    }
+}
+
+/// Checks call arguments against a signature before a backend calls the engine, so the error
+/// for a bad call reads the same on every engine.
+pub fn check_call(ty: &FuncType, params: &[Val], results: &[Val]) -> Result<()> {
+    let types_match = params.len() == ty.params().len()
+        && params.iter().zip(ty.params()).all(|(v, t)| v.ty() == *t);
+    if !types_match {
+        let given: Vec<String> = params.iter().map(|v| v.ty().to_string()).collect();
+        return Err(Error::InvalidArgument(format!(
+            "function of type {ty} called with ({})",
+            given.join(" ")
+        )));
+    }
+    if results.len() != ty.results().len() {
+        return Err(Error::InvalidArgument(format!(
+            "function of type {ty} needs {} result slots, got {}",
+            ty.results().len(),
+            results.len()
+        )));
+    }
+    Ok(())
+}
+
+/// A compiled module of some engine, for run-time engine choice.
+#[derive(Clone)]
+pub struct DynModule {
+    engine: &'static str,
+    module: Arc<dyn Any + Send + Sync>,
+}
+
+impl DynModule {
+    /// The name of the engine that compiled it.
+    pub fn engine(&self) -> &'static str {
+        self.engine
+    }
+
+    fn downcast<M: Any>(&self, engine: &'static str) -> Result<&M> {
+        self.module.downcast_ref().ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "module compiled by {} cannot be used with {engine}",
+                self.engine
+            ))
+        })
+    }
+}
+
+impl fmt::Debug for DynModule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynModule").field("engine", &self.engine).finish_non_exhaustive()
+    }
+}
+
+/// The object-safe form of [`Engine`], implemented for every engine.
+pub trait DynEngine: Send + Sync {
+    /// See [`Engine::info`].
+    fn info(&self) -> &EngineInfo;
+    /// See [`Engine::validate`].
+    fn validate(&self, wasm: &[u8]) -> Result<()>;
+    /// See [`Engine::compile`].
+    fn compile(&self, wasm: &[u8]) -> Result<DynModule>;
+    /// See [`Engine::precompile`].
+    fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>>;
+    /// See [`Engine::load_precompiled`].
+    ///
+    /// # Safety
+    /// As for [`Engine::load_precompiled`].
+    unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<DynModule>;
+    /// See [`Engine::module_info`].
+    fn module_info(&self, module: &DynModule) -> Result<ModuleInfo>;
+    /// See [`Engine::instantiate`].
+    fn instantiate(&self, module: &DynModule, env: HostEnv) -> Result<Box<dyn DynInstance>>;
+}
+
+impl<E: Engine> DynEngine for E {
+    fn info(&self) -> &EngineInfo {
+        Engine::info(self)
+    }
+
+    fn validate(&self, wasm: &[u8]) -> Result<()> {
+        Engine::validate(self, wasm)
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<DynModule> {
+        let module = Engine::compile(self, wasm)?;
+        Ok(DynModule { engine: self.info().name, module: Arc::new(module) })
+    }
+
+    fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>> {
+        Engine::precompile(self, wasm)
+    }
+
+    unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<DynModule> {
+        // SAFETY: the caller upholds `Engine::load_precompiled`'s contract.
+        let module = unsafe { Engine::load_precompiled(self, artifact)? };
+        Ok(DynModule { engine: self.info().name, module: Arc::new(module) })
+    }
+
+    fn module_info(&self, module: &DynModule) -> Result<ModuleInfo> {
+        let module = module.downcast::<E::Module>(self.info().name)?;
+        Ok(Engine::module_info(self, module).clone())
+    }
+
+    fn instantiate(&self, module: &DynModule, env: HostEnv) -> Result<Box<dyn DynInstance>> {
+        let module = module.downcast::<E::Module>(self.info().name)?;
+        Ok(Box::new(Engine::instantiate(self, module, env)?))
+    }
+}
+
+impl fmt::Debug for dyn DynEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynEngine").field("info", self.info()).finish()
+    }
+}
+
+/// The object-safe form of [`Instance`], implemented for every instance.
+pub trait DynInstance: Send {
+    /// See [`Instance::call`].
+    fn call(&mut self, name: &str, params: &[Val]) -> Result<Vec<Val>>;
+    /// The signature of the exported function `name`.
+    fn func_type(&mut self, name: &str) -> Result<FuncType>;
+    /// See [`Instance::run`].
+    fn run(&mut self) -> Result<i32>;
+    /// See [`Instance::memory`].
+    fn memory(&mut self, name: &str) -> Result<&mut [u8]>;
+    /// See [`Instance::read_memory`].
+    fn read_memory(&mut self, name: &str, offset: u64, buf: &mut [u8]) -> Result<()>;
+    /// See [`Instance::write_memory`].
+    fn write_memory(&mut self, name: &str, offset: u64, data: &[u8]) -> Result<()>;
+    /// See [`Instance::get_global`].
+    fn get_global(&mut self, name: &str) -> Result<Val>;
+    /// See [`Instance::set_global`].
+    fn set_global(&mut self, name: &str, value: Val) -> Result<()>;
+    /// See [`Instance::interrupt_handle`].
+    fn interrupt_handle(&self) -> InterruptHandle;
+    /// See [`Instance::fuel`].
+    fn fuel(&mut self) -> Option<u64>;
+    /// See [`Instance::set_fuel`].
+    fn set_fuel(&mut self, fuel: u64) -> Result<()>;
+    /// See [`Instance::host_state`].
+    fn host_state(&mut self) -> &mut HostState;
+}
+
+impl<I: Instance> DynInstance for I {
+    fn call(&mut self, name: &str, params: &[Val]) -> Result<Vec<Val>> {
+        Instance::call(self, name, params)
+    }
+
+    fn func_type(&mut self, name: &str) -> Result<FuncType> {
+        let func = self.get_func(name)?;
+        Ok(Instance::func_type(self, &func))
+    }
+
+    fn run(&mut self) -> Result<i32> {
+        Instance::run(self)
+    }
+
+    fn memory(&mut self, name: &str) -> Result<&mut [u8]> {
+        Instance::memory(self, name)
+    }
+
+    fn read_memory(&mut self, name: &str, offset: u64, buf: &mut [u8]) -> Result<()> {
+        Instance::read_memory(self, name, offset, buf)
+    }
+
+    fn write_memory(&mut self, name: &str, offset: u64, data: &[u8]) -> Result<()> {
+        Instance::write_memory(self, name, offset, data)
+    }
+
+    fn get_global(&mut self, name: &str) -> Result<Val> {
+        Instance::get_global(self, name)
+    }
+
+    fn set_global(&mut self, name: &str, value: Val) -> Result<()> {
+        Instance::set_global(self, name, value)
+    }
+
+    fn interrupt_handle(&self) -> InterruptHandle {
+        Instance::interrupt_handle(self)
+    }
+
+    fn fuel(&mut self) -> Option<u64> {
+        Instance::fuel(self)
+    }
+
+    fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        Instance::set_fuel(self, fuel)
+    }
+
+    fn host_state(&mut self) -> &mut HostState {
+        Instance::host_state(self)
+    }
+}
+
+impl fmt::Debug for dyn DynInstance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynInstance").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,38 @@
+//! The engine-independent contract of wasmux.
+//!
+//! An [`Engine`] compiles bytes into a module, and instantiates a module with a [`HostEnv`]
+//! (host functions, [`Limits`], state, optionally WASI) into an [`Instance`], whose exports are
+//! called with [`Val`]s. Every backend — wasmtime, wasmer, wasmi — implements these traits,
+//! maps its errors into [`Error`] and its traps into [`TrapCode`], and states what it can do in
+//! [`Capabilities`]. [`DynEngine`] and [`DynInstance`] are the object-safe forms, for choosing
+//! an engine at run time.
+//!
+//! Data flows one way: bytes → [`Engine::compile`] (or [`Engine::load_precompiled`]) → module
+//! → [`Engine::instantiate`] → [`Instance`] → calls → values, exit status, or a typed error.
+
+pub mod artifact;
+pub mod capability;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod host;
+pub mod limits;
+pub mod typed;
+pub mod value;
+pub mod wasi;
+
+pub use artifact::ArtifactStamp;
+pub use capability::{Capabilities, Capability};
+pub use config::{Compiler, Config, Features, OptLevel, PoolingConfig};
+pub use engine::{
+    Backend, DynEngine, DynInstance, DynModule, Engine, EngineInfo, EngineKind, Instance,
+    check_call,
+};
+pub use error::{ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result, Trap, TrapCode};
+pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports};
+pub use limits::{InstanceCounter, InstanceSlot, InterruptHandle, Limits, StopCondition};
+pub use typed::{TypedFunc, WasmTuple, WasmTy};
+pub use value::{
+    ExportInfo, ExternRef, ExternType, FuncRef, FuncType, GlobalType, ImportInfo, MemoryType,
+    ModuleInfo, TableType, Val, ValType,
+};

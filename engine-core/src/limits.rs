@@ -1,0 +1,222 @@
+//! Limits on what one instance may use, and the handle that stops a running call.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Resource, Result, Trap, TrapCode};
+
+/// Limits enforced on one instance. `None` means unlimited.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Largest size of each linear memory, in bytes. Growth past it fails (`memory.grow`
+    /// returns -1); a module whose initial memory exceeds it fails to instantiate.
+    pub max_memory_bytes: Option<u64>,
+    /// Largest number of elements in each table, with the same rules as memory.
+    pub max_table_elements: Option<u64>,
+    /// Largest number of instances alive at once in the engine that creates this one.
+    pub max_instances: Option<usize>,
+    /// Fuel for the instance's lifetime; each executed operator costs about one unit. Needs
+    /// [`Config::fuel`](crate::Config::fuel).
+    pub fuel: Option<u64>,
+    /// Wall-clock time each call may take. Needs
+    /// [`Config::interruptible`](crate::Config::interruptible).
+    #[serde(with = "optional_duration_ms")]
+    pub deadline: Option<Duration>,
+}
+
+impl Limits {
+    /// No limits.
+    pub fn new() -> Self {
+        Limits::default()
+    }
+
+    /// Caps linear memory, in bytes.
+    pub fn max_memory_bytes(&mut self, bytes: u64) -> &mut Self {
+        self.max_memory_bytes = Some(bytes);
+        self
+    }
+
+    /// Caps table elements.
+    pub fn max_table_elements(&mut self, elements: u64) -> &mut Self {
+        self.max_table_elements = Some(elements);
+        self
+    }
+
+    /// Caps live instances of the engine.
+    pub fn max_instances(&mut self, instances: usize) -> &mut Self {
+        self.max_instances = Some(instances);
+        self
+    }
+
+    /// Gives the instance this much fuel.
+    pub fn fuel(&mut self, fuel: u64) -> &mut Self {
+        self.fuel = Some(fuel);
+        self
+    }
+
+    /// Stops each call after this long.
+    pub fn deadline(&mut self, deadline: Duration) -> &mut Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Whether a memory growing from `current` to `desired` bytes stays within the limit.
+    pub fn memory_growth_allowed(&self, desired: usize) -> bool {
+        self.max_memory_bytes.is_none_or(|max| desired as u64 <= max)
+    }
+
+    /// Whether a table growing to `desired` elements stays within the limit.
+    pub fn table_growth_allowed(&self, desired: usize) -> bool {
+        self.max_table_elements.is_none_or(|max| desired as u64 <= max)
+    }
+}
+
+mod optional_duration_ms {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        value.map(|d| d.as_millis() as u64).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_millis))
+    }
+}
+
+struct InterruptState {
+    requested: AtomicBool,
+    wake: Box<dyn Fn() + Send + Sync>,
+}
+
+/// Stops a running call from any thread.
+///
+/// After [`interrupt`](Self::interrupt), the call running on the instance (or the next one,
+/// if none is running) traps with [`TrapCode::Interrupt`], at the engine's check granularity
+/// (see each backend's documentation). The request stays in force until [`clear`](Self::clear).
+#[derive(Clone)]
+pub struct InterruptHandle(Arc<InterruptState>);
+
+impl InterruptHandle {
+    /// A handle whose `wake` makes the engine look at the flag promptly (wasmtime bumps its
+    /// epoch, for instance). For backends.
+    pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Self {
+        InterruptHandle(Arc::new(InterruptState {
+            requested: AtomicBool::new(false),
+            wake: Box::new(wake),
+        }))
+    }
+
+    /// Asks the instance to stop.
+    pub fn interrupt(&self) {
+        self.0.requested.store(true, Ordering::SeqCst);
+        (self.0.wake)();
+    }
+
+    /// Whether an interrupt is pending.
+    pub fn is_interrupted(&self) -> bool {
+        self.0.requested.load(Ordering::Relaxed)
+    }
+
+    /// Withdraws a pending interrupt, so the instance can be called again.
+    pub fn clear(&self) {
+        self.0.requested.store(false, Ordering::SeqCst);
+    }
+}
+
+impl fmt::Debug for InterruptHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InterruptHandle").field("interrupted", &self.is_interrupted()).finish()
+    }
+}
+
+/// When the running call must stop: its deadline and the instance's interrupt handle.
+/// Backends consult it at their check points.
+#[derive(Clone, Debug)]
+pub struct StopCondition {
+    interrupt: InterruptHandle,
+    deadline: Option<Duration>,
+    stop_at: Option<Instant>,
+}
+
+impl StopCondition {
+    /// A condition for an instance with this per-call deadline.
+    pub fn new(interrupt: InterruptHandle, deadline: Option<Duration>) -> Self {
+        StopCondition { interrupt, deadline, stop_at: None }
+    }
+
+    /// Starts the clock of a new call.
+    pub fn start_call(&mut self) {
+        self.stop_at = self.deadline.map(|d| Instant::now() + d);
+    }
+
+    /// The trap the call must stop with now, if any.
+    pub fn check(&self) -> Option<Trap> {
+        if self.interrupt.is_interrupted() {
+            return Some(Trap::new(TrapCode::Interrupt, "interrupted by the host"));
+        }
+        match (self.stop_at, self.deadline) {
+            (Some(stop_at), Some(deadline)) if Instant::now() >= stop_at => Some(Trap::new(
+                TrapCode::Interrupt,
+                format!("deadline of {} ms exceeded", deadline.as_millis()),
+            )),
+            _ => None,
+        }
+    }
+
+    /// The instance's interrupt handle.
+    pub fn interrupt_handle(&self) -> &InterruptHandle {
+        &self.interrupt
+    }
+
+    /// Whether a per-call deadline is set.
+    pub fn has_deadline(&self) -> bool {
+        self.deadline.is_some()
+    }
+}
+
+/// Counts an engine's live instances so [`Limits::max_instances`] holds on every engine.
+#[derive(Clone, Debug, Default)]
+pub struct InstanceCounter(Arc<AtomicUsize>);
+
+impl InstanceCounter {
+    /// A counter with no instances.
+    pub fn new() -> Self {
+        InstanceCounter::default()
+    }
+
+    /// Takes a slot for a new instance, or fails if `max` are alive already.
+    pub fn acquire(&self, max: Option<usize>) -> Result<InstanceSlot> {
+        let previous = self.0.fetch_add(1, Ordering::SeqCst);
+        let slot = InstanceSlot(self.0.clone());
+        match max {
+            Some(max) if previous >= max => Err(Error::ResourceLimit {
+                resource: Resource::Instances,
+                requested: previous as u64 + 1,
+                limit: max as u64,
+            }),
+            _ => Ok(slot),
+        }
+    }
+
+    /// Instances alive now.
+    pub fn live(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A live instance's place in its engine's count; released on drop.
+#[derive(Debug)]
+pub struct InstanceSlot(Arc<AtomicUsize>);
+
+impl Drop for InstanceSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}

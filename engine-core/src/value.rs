@@ -1,0 +1,369 @@
+//! Values and types crossing the boundary between host and guest.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// A WebAssembly value type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValType {
+    /// 32-bit integer.
+    I32,
+    /// 64-bit integer.
+    I64,
+    /// 32-bit IEEE float.
+    F32,
+    /// 64-bit IEEE float.
+    F64,
+    /// 128-bit SIMD vector.
+    V128,
+    /// Nullable reference to a function.
+    FuncRef,
+    /// Nullable reference to a host value.
+    ExternRef,
+}
+
+impl fmt::Display for ValType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ValType::I32 => "i32",
+            ValType::I64 => "i64",
+            ValType::F32 => "f32",
+            ValType::F64 => "f64",
+            ValType::V128 => "v128",
+            ValType::FuncRef => "funcref",
+            ValType::ExternRef => "externref",
+        })
+    }
+}
+
+/// An opaque host value carried by an `externref`.
+///
+/// Equality is identity: two `ExternRef`s are equal when they hold the same allocation, which
+/// is what a guest sees when it passes a reference back unchanged.
+#[derive(Clone)]
+pub struct ExternRef(Arc<dyn Any + Send + Sync>);
+
+impl ExternRef {
+    /// Wraps a host value.
+    pub fn new<T: Any + Send + Sync>(value: T) -> Self {
+        ExternRef(Arc::new(value))
+    }
+
+    /// Rebuilds a reference from the shared allocation a backend kept.
+    pub fn from_arc(value: Arc<dyn Any + Send + Sync>) -> Self {
+        ExternRef(value)
+    }
+
+    /// The shared allocation, for backends that store it inside the engine.
+    pub fn as_arc(&self) -> &Arc<dyn Any + Send + Sync> {
+        &self.0
+    }
+
+    /// The host value, if it has type `T`.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl PartialEq for ExternRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl fmt::Debug for ExternRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ExternRef({:p})", Arc::as_ptr(&self.0))
+    }
+}
+
+/// A reference to a guest function, valid only with the instance that produced it.
+///
+/// Backends store their own function handle inside; passing it to another engine's instance
+/// is refused with [`Error::InvalidArgument`](crate::Error::InvalidArgument).
+#[derive(Clone)]
+pub struct FuncRef(Arc<dyn Any + Send + Sync>);
+
+impl FuncRef {
+    /// Wraps an engine's function handle. For backends.
+    pub fn new<T: Any + Send + Sync>(handle: T) -> Self {
+        FuncRef(Arc::new(handle))
+    }
+
+    /// The engine's function handle, if it has type `T`. For backends.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl PartialEq for FuncRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl fmt::Debug for FuncRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FuncRef({:p})", Arc::as_ptr(&self.0))
+    }
+}
+
+/// A WebAssembly value.
+///
+/// Floats are kept as their bit patterns so NaN payloads survive the trip through every engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    /// 32-bit integer.
+    I32(i32),
+    /// 64-bit integer.
+    I64(i64),
+    /// 32-bit float, as bits.
+    F32(u32),
+    /// 64-bit float, as bits.
+    F64(u64),
+    /// 128-bit vector, as bits.
+    V128(u128),
+    /// A function reference, or null.
+    FuncRef(Option<FuncRef>),
+    /// A host reference, or null.
+    ExternRef(Option<ExternRef>),
+}
+
+impl Val {
+    /// The type of this value.
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
+            Val::FuncRef(_) => ValType::FuncRef,
+            Val::ExternRef(_) => ValType::ExternRef,
+        }
+    }
+
+    /// The zero value (or null reference) of a type, used to fill result slots.
+    pub fn default_for(ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(0),
+            ValType::FuncRef => Val::FuncRef(None),
+            ValType::ExternRef => Val::ExternRef(None),
+        }
+    }
+
+    /// The value as an `i32`, if it is one.
+    pub fn i32(&self) -> Option<i32> {
+        if let Val::I32(v) = self { Some(*v) } else { None }
+    }
+
+    /// The value as an `i64`, if it is one.
+    pub fn i64(&self) -> Option<i64> {
+        if let Val::I64(v) = self { Some(*v) } else { None }
+    }
+
+    /// The value as an `f32`, if it is one.
+    pub fn f32(&self) -> Option<f32> {
+        if let Val::F32(v) = self { Some(f32::from_bits(*v)) } else { None }
+    }
+
+    /// The value as an `f64`, if it is one.
+    pub fn f64(&self) -> Option<f64> {
+        if let Val::F64(v) = self { Some(f64::from_bits(*v)) } else { None }
+    }
+}
+
+impl fmt::Display for Val {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Val::I32(v) => write!(f, "{v}"),
+            Val::I64(v) => write!(f, "{v}"),
+            Val::F32(v) => write!(f, "{}", f32::from_bits(*v)),
+            Val::F64(v) => write!(f, "{}", f64::from_bits(*v)),
+            Val::V128(v) => write!(f, "0x{v:032x}"),
+            Val::FuncRef(None) | Val::ExternRef(None) => f.write_str("null"),
+            Val::FuncRef(Some(r)) => write!(f, "{r:?}"),
+            Val::ExternRef(Some(r)) => write!(f, "{r:?}"),
+        }
+    }
+}
+
+impl From<i32> for Val {
+    fn from(v: i32) -> Val {
+        Val::I32(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::I64(v)
+    }
+}
+impl From<f32> for Val {
+    fn from(v: f32) -> Val {
+        Val::F32(v.to_bits())
+    }
+}
+impl From<f64> for Val {
+    fn from(v: f64) -> Val {
+        Val::F64(v.to_bits())
+    }
+}
+
+/// The signature of a function.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FuncType {
+    params: Box<[ValType]>,
+    results: Box<[ValType]>,
+}
+
+impl FuncType {
+    /// A signature from its parameter and result types.
+    pub fn new(
+        params: impl IntoIterator<Item = ValType>,
+        results: impl IntoIterator<Item = ValType>,
+    ) -> Self {
+        FuncType { params: params.into_iter().collect(), results: results.into_iter().collect() }
+    }
+
+    /// Parameter types, in order.
+    pub fn params(&self) -> &[ValType] {
+        &self.params
+    }
+
+    /// Result types, in order.
+    pub fn results(&self) -> &[ValType] {
+        &self.results
+    }
+}
+
+impl fmt::Display for FuncType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_types(f, "(func (param", &self.params)?;
+        write_types(f, ") (result", &self.results)?;
+        f.write_str("))")
+    }
+}
+
+fn write_types(f: &mut fmt::Formatter<'_>, head: &str, types: &[ValType]) -> fmt::Result {
+    f.write_str(head)?;
+    types.iter().try_for_each(|t| write!(f, " {t}"))
+}
+
+/// A linear memory's type; sizes in 64 KiB pages.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MemoryType {
+    /// Initial size in pages.
+    pub min: u64,
+    /// Maximum size in pages, if declared.
+    pub max: Option<u64>,
+    /// Whether addresses are 64-bit (memory64).
+    pub memory64: bool,
+    /// Whether the memory is shared between threads.
+    pub shared: bool,
+}
+
+/// A table's type; sizes in elements.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TableType {
+    /// The element type: `FuncRef` or `ExternRef`.
+    pub element: ValType,
+    /// Initial number of elements.
+    pub min: u64,
+    /// Maximum number of elements, if declared.
+    pub max: Option<u64>,
+}
+
+/// A global's type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GlobalType {
+    /// The type of the global's value.
+    pub content: ValType,
+    /// Whether the global can be set.
+    pub mutable: bool,
+}
+
+/// The type of an import or an export.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExternType {
+    /// A function.
+    Func(FuncType),
+    /// A linear memory.
+    Memory(MemoryType),
+    /// A table.
+    Table(TableType),
+    /// A global.
+    Global(GlobalType),
+    /// An exception tag, or another kind this version of wasmux does not model.
+    Other(String),
+}
+
+impl fmt::Display for ExternType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExternType::Func(t) => write!(f, "{t}"),
+            ExternType::Memory(m) => {
+                let index = if m.memory64 { " i64" } else { "" };
+                write!(f, "(memory{index} {}", m.min)?;
+                if let Some(max) = m.max {
+                    write!(f, " {max}")?;
+                }
+                f.write_str(if m.shared { " shared)" } else { ")" })
+            }
+            ExternType::Table(t) => {
+                write!(f, "(table {}", t.min)?;
+                if let Some(max) = t.max {
+                    write!(f, " {max}")?;
+                }
+                write!(f, " {})", t.element)
+            }
+            ExternType::Global(g) if g.mutable => write!(f, "(global (mut {}))", g.content),
+            ExternType::Global(g) => write!(f, "(global {})", g.content),
+            ExternType::Other(what) => f.write_str(what),
+        }
+    }
+}
+
+/// One import of a module.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportInfo {
+    /// The module name the import is looked up in.
+    pub module: String,
+    /// The field name within that module.
+    pub name: String,
+    /// What the module expects to receive.
+    pub ty: ExternType,
+}
+
+/// One export of a module.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportInfo {
+    /// The export's name.
+    pub name: String,
+    /// What it is.
+    pub ty: ExternType,
+}
+
+/// A module's interface: what it imports and what it exports, in declaration order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleInfo {
+    /// Imports, in declaration order.
+    pub imports: Vec<ImportInfo>,
+    /// Exports, in declaration order.
+    pub exports: Vec<ExportInfo>,
+}
+
+impl ModuleInfo {
+    /// The export with this name, if any.
+    pub fn export(&self, name: &str) -> Option<&ExportInfo> {
+        self.exports.iter().find(|e| e.name == name)
+    }
+}
