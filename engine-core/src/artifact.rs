@@ -96,6 +96,14 @@ impl ArtifactStamp {
     }
 }
 
+/// The name of the engine that made `bytes`, if they are a wasmux artifact. Lets a caller pick
+/// the engine for an artifact without being told.
+pub fn artifact_engine(bytes: &[u8]) -> Option<&str> {
+    let mut reader = Reader(bytes.strip_prefix(MAGIC.as_slice())?);
+    reader.u32()?;
+    reader.string()
+}
+
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
@@ -174,6 +182,13 @@ mod tests {
         let mut other = stamp();
         other.compat_key = "fuel".into();
         assert_eq!(problem(other.open(&sealed)), ArtifactProblem::Incompatible);
+    }
+
+    #[test]
+    fn the_engine_is_read_from_the_header() {
+        assert_eq!(artifact_engine(&stamp().seal(b"x")), Some("wasmtime"));
+        assert_eq!(artifact_engine(b"\0asm\x01\0\0\0"), None);
+        assert_eq!(artifact_engine(&MAGIC[..]), None);
     }
 
     #[test]

@@ -106,11 +106,11 @@ impl FromStr for Backend {
 
 /// A WebAssembly engine. Create one per configuration and share it: compiled modules and
 /// instances belong to the engine that made them.
-pub trait Engine: Send + Sync + 'static {
+pub trait Engine: Send + Sync + fmt::Debug + 'static {
     /// A compiled module: cheap to clone, shareable across threads.
-    type Module: Clone + Send + Sync + 'static;
+    type Module: Clone + Send + Sync + fmt::Debug + 'static;
     /// A module instance with its own store.
-    type Instance: Instance;
+    type Instance: Instance + fmt::Debug;
 
     /// Builds an engine; options it cannot honour fail with [`Error::Unsupported`].
     fn new(config: &Config) -> Result<Self>
@@ -152,7 +152,7 @@ pub trait Engine: Send + Sync + 'static {
 /// [`InterruptHandle`] can be.
 pub trait Instance: Send + 'static {
     /// A resolved exported function, for repeated calls without a name lookup.
-    type Func: Clone + Send + Sync + 'static;
+    type Func: Clone + Send + Sync + fmt::Debug + 'static;
 
     /// The exported function `name`.
     fn get_func(&mut self, name: &str) -> Result<Self::Func>;

@@ -21,7 +21,7 @@ pub mod typed;
 pub mod value;
 pub mod wasi;
 
-pub use artifact::ArtifactStamp;
+pub use artifact::{ArtifactStamp, artifact_engine};
 pub use capability::{Capabilities, Capability};
 pub use config::{Compiler, Config, Features, OptLevel, PoolingConfig};
 pub use engine::{
@@ -30,7 +30,7 @@ pub use engine::{
 };
 pub use error::{ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result, Trap, TrapCode};
 pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports};
-pub use limits::{InstanceCounter, InstanceSlot, InterruptHandle, Limits, StopCondition};
+pub use limits::{InstanceCounter, InstanceSlot, InterruptHandle, Limits, ResourceGuard, StopCondition};
 pub use typed::{TypedFunc, WasmTuple, WasmTy};
 pub use value::{
     ExportInfo, ExternRef, ExternType, FuncRef, FuncType, GlobalType, ImportInfo, MemoryType,

@@ -64,16 +64,6 @@ impl Limits {
         self.deadline = Some(deadline);
         self
     }
-
-    /// Whether a memory growing from `current` to `desired` bytes stays within the limit.
-    pub fn memory_growth_allowed(&self, desired: usize) -> bool {
-        self.max_memory_bytes.is_none_or(|max| desired as u64 <= max)
-    }
-
-    /// Whether a table growing to `desired` elements stays within the limit.
-    pub fn table_growth_allowed(&self, desired: usize) -> bool {
-        self.max_table_elements.is_none_or(|max| desired as u64 <= max)
-    }
 }
 
 mod optional_duration_ms {
@@ -218,5 +208,55 @@ pub struct InstanceSlot(Arc<AtomicUsize>);
 impl Drop for InstanceSlot {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Decides memory and table growth against [`Limits`] and remembers the last refusal, so that
+/// a failed instantiation reports which limit refused it, identically on every engine. Each
+/// backend's resource limiter delegates to one of these.
+#[derive(Clone, Debug, Default)]
+pub struct ResourceGuard {
+    max_memory_bytes: Option<u64>,
+    max_table_elements: Option<u64>,
+    refused: Option<(Resource, u64, u64)>,
+}
+
+impl ResourceGuard {
+    /// A guard enforcing `limits`.
+    pub fn new(limits: &Limits) -> Self {
+        ResourceGuard {
+            max_memory_bytes: limits.max_memory_bytes,
+            max_table_elements: limits.max_table_elements,
+            refused: None,
+        }
+    }
+
+    /// Whether a memory may grow to `desired` bytes.
+    pub fn memory_growing(&mut self, desired: usize) -> bool {
+        self.allow(Resource::Memory, desired, self.max_memory_bytes)
+    }
+
+    /// Whether a table may grow to `desired` elements.
+    pub fn table_growing(&mut self, desired: usize) -> bool {
+        self.allow(Resource::TableElements, desired, self.max_table_elements)
+    }
+
+    /// The last refusal as an error, forgetting it.
+    pub fn take_refusal(&mut self) -> Option<Error> {
+        self.refused.take().map(|(resource, requested, limit)| Error::ResourceLimit {
+            resource,
+            requested,
+            limit,
+        })
+    }
+
+    fn allow(&mut self, resource: Resource, desired: usize, max: Option<u64>) -> bool {
+        match max {
+            Some(limit) if desired as u64 > limit => {
+                self.refused = Some((resource, desired as u64, limit));
+                false
+            }
+            _ => true,
+        }
     }
 }
