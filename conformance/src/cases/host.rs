@@ -1,0 +1,200 @@
+//! Host functions: every value type, guest memory access, host state, errors and exit.
+
+use wasmux_core::{
+    Capability, Engine, Error, ExternRef, FuncType, HostEnv, HostError, HostFunc, Instance,
+    TrapCode, Val, ValType,
+};
+
+use crate::case::{Case, Ctx, Outcome, ensure, ensure_eq, ok};
+
+pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
+    vec![
+        Case::new("host", "numbers_through_host", numbers_through_host::<E>)
+            .requires(&[Capability::MultiValue]),
+        Case::new("host", "v128_through_host", v128_through_host::<E>).requires(&[Capability::Simd]),
+        Case::new("host", "externref_through_host", externref_through_host::<E>)
+            .requires(&[Capability::ReferenceTypes]),
+        Case::new("host", "reads_and_writes_guest_memory", reads_and_writes_guest_memory::<E>),
+        Case::new("host", "shares_host_state", shares_host_state::<E>),
+        Case::new("host", "error_is_a_host_trap", error_is_a_host_trap::<E>),
+        Case::new("host", "exit_ends_the_run", exit_ends_the_run::<E>),
+        Case::new("host", "wrong_result_type_traps", wrong_result_type_traps::<E>),
+    ]
+}
+
+fn numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let reverse = HostFunc::new(
+        "host",
+        "reverse",
+        FuncType::new(
+            [ValType::I32, ValType::I64, ValType::F32, ValType::F64],
+            [ValType::F64, ValType::F32, ValType::I64, ValType::I32],
+        ),
+        |_caller, params, results| {
+            for (slot, value) in results.iter_mut().zip(params.iter().rev()) {
+                *slot = value.clone();
+            }
+            Ok(())
+        },
+    );
+    let mut env = HostEnv::new();
+    env.func(reverse);
+    let mut instance = ctx.instantiate(
+        r#"(module
+          (import "host" "reverse" (func $rev (param i32 i64 f32 f64) (result f64 f32 i64 i32)))
+          (func (export "go") (param i32 i64 f32 f64) (result f64 f32 i64 i32)
+            local.get 0 local.get 1 local.get 2 local.get 3 call $rev))"#,
+        env,
+    )?;
+    let args = [Val::I32(-7), Val::I64(1 << 40), Val::F32(0x7fc0_0001), Val::from(-0.0f64)];
+    let results = ok(instance.call("go", &args), "go")?;
+    ensure_eq(results, args.iter().rev().cloned().collect(), "values reversed by the host")
+}
+
+fn v128_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.func(HostFunc::new(
+        "host",
+        "not",
+        FuncType::new([ValType::V128], [ValType::V128]),
+        |_caller, params, results| match params {
+            [Val::V128(v)] => {
+                results[0] = Val::V128(!v);
+                Ok(())
+            }
+            _ => Err(HostError::trap("expected one v128")),
+        },
+    ));
+    let mut instance = ctx.instantiate(
+        r#"(module (import "host" "not" (func $not (param v128) (result v128)))
+             (func (export "go") (param v128) (result v128) local.get 0 call $not))"#,
+        env,
+    )?;
+    let value = 0x00ff_00ff_1234_5678_0000_0000_ffff_ffffu128;
+    ensure_eq(ok(instance.call("go", &[Val::V128(value)]), "go")?, vec![Val::V128(!value)], "bitwise not")
+}
+
+fn externref_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.func(HostFunc::new(
+        "host",
+        "describe",
+        FuncType::new([ValType::ExternRef], [ValType::I32]),
+        |_caller, params, results| {
+            let len = match params {
+                [Val::ExternRef(Some(r))] => r.downcast_ref::<String>().map_or(-1, |s| s.len() as i32),
+                [Val::ExternRef(None)] => 0,
+                _ => return Err(HostError::trap("expected one externref")),
+            };
+            results[0] = Val::I32(len);
+            Ok(())
+        },
+    ));
+    let mut instance = ctx.instantiate(
+        r#"(module (import "host" "describe" (func $d (param externref) (result i32)))
+             (func (export "go") (param externref) (result i32) local.get 0 call $d))"#,
+        env,
+    )?;
+    let value = Val::ExternRef(Some(ExternRef::new(String::from("twelve chars"))));
+    ensure_eq(ok(instance.call("go", &[value]), "go")?, vec![Val::I32(12)], "host saw its own object")?;
+    ensure_eq(ok(instance.call("go", &[Val::ExternRef(None)]), "go")?, vec![Val::I32(0)], "null")
+}
+
+fn reads_and_writes_guest_memory<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.func(HostFunc::wrap("host", "upper", |caller, (ptr, len): (i32, i32)| {
+        let text = caller.read(ptr as u64, len as u64)?.to_ascii_uppercase();
+        caller.write(ptr as u64, &text)?;
+        Ok(text.len() as i32)
+    }));
+    let mut instance = ctx.instantiate(
+        r#"(module (import "host" "upper" (func $upper (param i32 i32) (result i32)))
+             (memory (export "memory") 1)
+             (data (i32.const 16) "hello, wasm")
+             (func (export "go") (result i32) i32.const 16 i32.const 11 call $upper)
+             (func (export "bad") (result i32) i32.const 65530 i32.const 100 call $upper))"#,
+        env,
+    )?;
+    ensure_eq(ok(instance.call("go", &[]), "go")?, vec![Val::I32(11)], "bytes converted")?;
+    let mut text = [0u8; 11];
+    ok(instance.read_memory("memory", 16, &mut text), "read memory")?;
+    ensure_eq(&text, b"HELLO, WASM", "guest memory after the host wrote it")?;
+    match instance.call("bad", &[]) {
+        Err(Error::Trap(trap)) if trap.code == TrapCode::HostError => Ok(()),
+        other => Err(format!("an out-of-bounds host access must trap, got {other:?}")),
+    }
+}
+
+fn shares_host_state<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.data(0u32).func(HostFunc::wrap("host", "tick", |caller, (): ()| {
+        let count = caller.data::<u32>().ok_or_else(|| HostError::trap("no counter"))?;
+        *count += 1;
+        Ok(*count as i32)
+    }));
+    let mut instance = ctx.instantiate(
+        r#"(module (import "host" "tick" (func $tick (result i32)))
+             (func (export "go") (result i32) call $tick drop call $tick drop call $tick))"#,
+        env,
+    )?;
+    ensure_eq(ok(instance.call("go", &[]), "go")?, vec![Val::I32(3)], "third tick")?;
+    ensure_eq(instance.host_state().data::<u32>().copied(), Some(3), "state read after the call")
+}
+
+fn error_is_a_host_trap<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.func(HostFunc::wrap("host", "fail", |_caller, (): ()| -> Result<(), HostError> {
+        Err(HostError::trap("disk on fire"))
+    }));
+    let mut instance = ctx.instantiate(
+        r#"(module (import "host" "fail" (func $fail))
+             (func (export "go") (result i32) call $fail i32.const 1))"#,
+        env,
+    )?;
+    match instance.call("go", &[]) {
+        Err(Error::Trap(trap)) if trap.code == TrapCode::HostError => {
+            ensure(trap.message.contains("disk on fire"), || format!("message lost: {trap}"))
+        }
+        other => Err(format!("expected a host-error trap, got {other:?}")),
+    }
+}
+
+fn exit_ends_the_run<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.func(HostFunc::wrap("host", "exit", |_caller, code: i32| -> Result<(), HostError> {
+        Err(HostError::Exit(code))
+    }));
+    let mut instance = ctx.instantiate(
+        r#"(module (import "host" "exit" (func $exit (param i32)))
+             (func (export "_start") i32.const 7 call $exit unreachable)
+             (func (export "call_exit") i32.const 3 call $exit))"#,
+        env,
+    )?;
+    ensure_eq(ok(instance.run(), "run")?, 7, "exit status of _start")?;
+    match instance.call("call_exit", &[]) {
+        Err(Error::Exit(3)) => Ok(()),
+        other => Err(format!("a call that exits must return Error::Exit(3), got {other:?}")),
+    }
+}
+
+fn wrong_result_type_traps<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.func(HostFunc::new(
+        "host",
+        "liar",
+        FuncType::new([], [ValType::I32]),
+        |_caller, _params, results| {
+            results[0] = Val::I64(1);
+            Ok(())
+        },
+    ));
+    let mut instance = ctx.instantiate(
+        r#"(module (import "host" "liar" (func $liar (result i32)))
+             (func (export "go") (result i32) call $liar))"#,
+        env,
+    )?;
+    match instance.call("go", &[]) {
+        Err(Error::Trap(trap)) if trap.code == TrapCode::HostError => Ok(()),
+        other => Err(format!("a host result of the wrong type must trap, got {other:?}")),
+    }
+}

@@ -1,0 +1,31 @@
+//! The cases, by group. Every backend runs all of them.
+
+mod bad_input;
+mod host;
+mod instance;
+mod limits;
+mod link;
+mod precompiled;
+mod traps;
+mod values;
+
+use wasmux_core::Engine;
+
+use crate::case::Case;
+
+/// Every case of the suite, for engine `E`.
+pub fn all<E: Engine>() -> Vec<Case<E>> {
+    [
+        values::cases::<E>(),
+        host::cases::<E>(),
+        traps::cases::<E>(),
+        limits::cases::<E>(),
+        link::cases::<E>(),
+        instance::cases::<E>(),
+        bad_input::cases::<E>(),
+        precompiled::cases::<E>(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}

@@ -1,0 +1,188 @@
+//! Every value type through calls into the guest.
+
+use wasmux_core::{Capability, Engine, ExternRef, HostEnv, Instance, Val};
+
+use crate::case::{Case, Ctx, Outcome, ensure, ensure_eq, ok};
+
+pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
+    vec![
+        Case::new("values", "numbers_round_trip", numbers_round_trip::<E>),
+        Case::new("values", "float_bits_preserved", float_bits_preserved::<E>),
+        Case::new("values", "arithmetic", arithmetic::<E>),
+        Case::new("values", "v128_round_trip", v128_round_trip::<E>).requires(&[Capability::Simd]),
+        Case::new("values", "multi_value", multi_value::<E>).requires(&[Capability::MultiValue]),
+        Case::new("values", "funcref_round_trip", funcref_round_trip::<E>)
+            .requires(&[Capability::ReferenceTypes]),
+        Case::new("values", "externref_round_trip", externref_round_trip::<E>)
+            .requires(&[Capability::ReferenceTypes]),
+        Case::new("values", "typed_call", typed_call::<E>),
+    ]
+}
+
+const IDENTITIES: &str = r#"(module
+  (func (export "i32") (param i32) (result i32) local.get 0)
+  (func (export "i64") (param i64) (result i64) local.get 0)
+  (func (export "f32") (param f32) (result f32) local.get 0)
+  (func (export "f64") (param f64) (result f64) local.get 0))"#;
+
+fn round_trip<I: Instance>(instance: &mut I, export: &str, value: Val) -> Outcome {
+    let results = ok(instance.call(export, std::slice::from_ref(&value)), export)?;
+    ensure_eq(results, vec![value], export)
+}
+
+fn numbers_round_trip<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(IDENTITIES, HostEnv::new())?;
+    for v in [0, 1, -1, i32::MIN, i32::MAX] {
+        round_trip(&mut instance, "i32", Val::I32(v))?;
+    }
+    for v in [0, -1, i64::MIN, i64::MAX] {
+        round_trip(&mut instance, "i64", Val::I64(v))?;
+    }
+    for v in [0.0f32, -0.0, 1.5, f32::INFINITY, f32::NEG_INFINITY, f32::MIN_POSITIVE] {
+        round_trip(&mut instance, "f32", Val::from(v))?;
+    }
+    for v in [0.0f64, -0.0, -2.25, f64::INFINITY, f64::MAX] {
+        round_trip(&mut instance, "f64", Val::from(v))?;
+    }
+    Ok(())
+}
+
+fn float_bits_preserved<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(IDENTITIES, HostEnv::new())?;
+    // Quiet NaNs with payloads and both signs pass through `local.get` unchanged.
+    for bits in [0x7fc0_0000u32, 0xffc0_0001, 0x7fc1_2345] {
+        round_trip(&mut instance, "f32", Val::F32(bits))?;
+    }
+    for bits in [0x7ff8_0000_0000_0000u64, 0xfff8_0000_0000_0001] {
+        round_trip(&mut instance, "f64", Val::F64(bits))?;
+    }
+    Ok(())
+}
+
+fn arithmetic<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(
+        r#"(module
+          (func $fib (export "fib") (param i32) (result i32)
+            local.get 0 i32.const 2 i32.lt_u
+            if (result i32) local.get 0
+            else local.get 0 i32.const 1 i32.sub call $fib
+                 local.get 0 i32.const 2 i32.sub call $fib i32.add end)
+          (func (export "mix") (param i32 i64 f32 f64) (result f64)
+            local.get 0 f64.convert_i32_s local.get 1 f64.convert_i64_s f64.add
+            local.get 2 f64.promote_f32 f64.add local.get 3 f64.mul))"#,
+        HostEnv::new(),
+    )?;
+    ensure_eq(ok(instance.call("fib", &[Val::I32(20)]), "fib")?, vec![Val::I32(6765)], "fib(20)")?;
+    let mixed = ok(
+        instance.call("mix", &[Val::I32(-3), Val::I64(10), Val::from(0.5f32), Val::from(2.0f64)]),
+        "mix",
+    )?;
+    ensure_eq(mixed, vec![Val::from(15.0f64)], "(-3 + 10 + 0.5) * 2")
+}
+
+fn v128_round_trip<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(
+        r#"(module
+          (func (export "id") (param v128) (result v128) local.get 0)
+          (func (export "add") (param v128 v128) (result v128) local.get 0 local.get 1 i32x4.add))"#,
+        HostEnv::new(),
+    )?;
+    let value = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210u128;
+    round_trip(&mut instance, "id", Val::V128(value))?;
+    let lanes = |a: u32, b: u32, c: u32, d: u32| {
+        u128::from(a) | u128::from(b) << 32 | u128::from(c) << 64 | u128::from(d) << 96
+    };
+    let sum = ok(
+        instance.call("add", &[Val::V128(lanes(1, 2, 3, u32::MAX)), Val::V128(lanes(10, 20, 30, 1))]),
+        "i32x4.add",
+    )?;
+    ensure_eq(sum, vec![Val::V128(lanes(11, 22, 33, 0))], "lane-wise sum with wrap-around")
+}
+
+fn multi_value<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(
+        r#"(module (func (export "swap") (param i32 i64 f32 f64) (result f64 f32 i64 i32)
+             local.get 3 local.get 2 local.get 1 local.get 0))"#,
+        HostEnv::new(),
+    )?;
+    let results = ok(
+        instance.call("swap", &[Val::I32(1), Val::I64(2), Val::from(3.0f32), Val::from(4.0f64)]),
+        "swap",
+    )?;
+    ensure_eq(
+        results,
+        vec![Val::from(4.0f64), Val::from(3.0f32), Val::I64(2), Val::I32(1)],
+        "four results in reverse order",
+    )
+}
+
+fn funcref_round_trip<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(
+        r#"(module
+          (type $t (func (result i32)))
+          (table 1 funcref)
+          (func $seven (type $t) i32.const 7)
+          (elem declare func $seven)
+          (func (export "get") (result funcref) ref.func $seven)
+          (func (export "null") (result funcref) ref.null func)
+          (func (export "is_null") (param funcref) (result i32) local.get 0 ref.is_null)
+          (func (export "call") (param funcref) (result i32)
+            i32.const 0 local.get 0 table.set 0
+            i32.const 0 call_indirect (type $t)))"#,
+        HostEnv::new(),
+    )?;
+    let func = ok(instance.call("get", &[]), "get")?;
+    ensure(matches!(func.as_slice(), [Val::FuncRef(Some(_))]), || format!("expected a funcref, got {func:?}"))?;
+    ensure_eq(ok(instance.call("call", &func), "call")?, vec![Val::I32(7)], "calling the returned funcref")?;
+    ensure_eq(ok(instance.call("null", &[]), "null")?, vec![Val::FuncRef(None)], "ref.null func")?;
+    ensure_eq(
+        ok(instance.call("is_null", &[Val::FuncRef(None)]), "is_null")?,
+        vec![Val::I32(1)],
+        "a null funcref from the host is null in the guest",
+    )
+}
+
+fn externref_round_trip<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(
+        r#"(module
+          (func (export "id") (param externref) (result externref) local.get 0)
+          (func (export "is_null") (param externref) (result i32) local.get 0 ref.is_null))"#,
+        HostEnv::new(),
+    )?;
+    let host_value = ExternRef::new(String::from("host object"));
+    let back = ok(instance.call("id", &[Val::ExternRef(Some(host_value.clone()))]), "id")?;
+    match back.as_slice() {
+        [Val::ExternRef(Some(r))] if *r == host_value => {}
+        other => return Err(format!("expected the same externref back, got {other:?}")),
+    }
+    ensure_eq(
+        back[0].clone(),
+        Val::ExternRef(Some(host_value.clone())),
+        "identity of the host object",
+    )?;
+    ensure_eq(
+        ok(instance.call("is_null", &[Val::ExternRef(None)]), "is_null")?,
+        vec![Val::I32(1)],
+        "null externref",
+    )?;
+    ensure_eq(
+        ok(instance.call("is_null", &[Val::ExternRef(Some(host_value))]), "is_null")?,
+        vec![Val::I32(0)],
+        "non-null externref",
+    )
+}
+
+fn typed_call<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(
+        r#"(module (func (export "add") (param i32 i64) (result i64)
+             local.get 0 i64.extend_i32_s local.get 1 i64.add))"#,
+        HostEnv::new(),
+    )?;
+    let add = ok(instance.typed::<(i32, i64), i64>("add"), "typed add")?;
+    for (a, b) in [(1, 2), (-5, 5), (i32::MAX, i64::from(i32::MAX))] {
+        ensure_eq(ok(add.call(&mut instance, (a, b)), "typed call")?, i64::from(a) + b, "sum")?;
+    }
+    ensure(instance.typed::<i32, i32>("add").is_err(), || {
+        "a typed handle of the wrong signature was accepted".into()
+    })
+}

@@ -1,0 +1,75 @@
+//! Turns the cases into libtest trials for one engine.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use libtest_mimic::{Arguments, Completion, Trial};
+use wasmux_core::{Capability, Config, Engine};
+
+use crate::case::Ctx;
+use crate::{cases, probe};
+
+/// Engines built once per distinct configuration and shared by the cases that use it.
+pub(crate) struct EngineCache<E: Engine> {
+    engines: Mutex<HashMap<Config, Result<Arc<E>, String>>>,
+}
+
+impl<E: Engine> EngineCache<E> {
+    fn new() -> Self {
+        EngineCache { engines: Mutex::new(HashMap::new()) }
+    }
+
+    pub(crate) fn get(&self, config: &Config) -> Result<Arc<E>, String> {
+        let mut engines = self.engines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        engines
+            .entry(config.clone())
+            .or_insert_with(|| E::new(config).map(Arc::new).map_err(|e| e.to_string()))
+            .clone()
+    }
+}
+
+/// Runs the whole suite on engine `E` with libtest's command line; returns the exit code.
+pub fn main<E: Engine>() -> ExitCode {
+    let args = Arguments::from_args();
+    libtest_mimic::run(&args, trials::<E>()).exit_code()
+}
+
+/// Every case and capability probe of the suite as a trial for engine `E`.
+pub fn trials<E: Engine>() -> Vec<Trial> {
+    let cache = EngineCache::<E>::new();
+    let engine_name = match cache.get(&Config::default()) {
+        Ok(engine) => engine.info().name,
+        Err(error) => {
+            return vec![Trial::test("engine/default-config", move || {
+                Err(format!("the engine refuses the default configuration: {error}").into())
+            })];
+        }
+    };
+    let mut trials: Vec<Trial> = cases::all::<E>()
+        .into_iter()
+        .map(|case| {
+            let name = format!("{engine_name}/{}/{}", case.group, case.name);
+            let config = case.config();
+            let engine = cache.get(&config);
+            Trial::ignorable_test(name, move || {
+                let engine = match engine {
+                    Ok(engine) => engine,
+                    Err(error) => return Ok(Completion::ignored_with(format!("unsupported: {error}"))),
+                };
+                if let Some(missing) = engine.info().capabilities.first_missing(case.requires) {
+                    return Ok(Completion::ignored_with(format!("needs capability {missing}")));
+                }
+                (case.run)(&Ctx { engine: &engine, config: &config })?;
+                Ok(Completion::Completed)
+            })
+        })
+        .collect();
+    for cap in Capability::ALL {
+        if !probe::supports(&cache, cap) {
+            let name = format!("{engine_name}/unsupported/{cap}");
+            trials.push(Trial::test(name, move || Ok(probe::check_refused::<E>(cap)?)));
+        }
+    }
+    trials
+}

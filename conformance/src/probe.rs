@@ -1,0 +1,70 @@
+//! For each capability an engine lacks, a check that asking for it is refused with
+//! `Error::Unsupported` rather than silently ignored.
+
+use wasmux_core::{Capability, Config, Engine, Error, HostEnv, Limits};
+
+use crate::case::{Outcome, enable};
+use crate::harness::EngineCache;
+
+/// Whether the engine, configured to provide `cap`, says it has it.
+pub(crate) fn supports<E: Engine>(cache: &EngineCache<E>, cap: Capability) -> bool {
+    cache.get(&config_for(cap)).is_ok_and(|engine| engine.info().capabilities.has(cap))
+}
+
+fn config_for(cap: Capability) -> Config {
+    let mut config = Config::default();
+    enable(&mut config, cap);
+    config
+}
+
+fn ensure_unsupported<T>(result: Result<T, Error>, what: &str) -> Outcome {
+    match result {
+        Err(Error::Unsupported { .. }) => Ok(()),
+        Err(other) => Err(format!("{what}: expected Error::Unsupported, got: {other}")),
+        Ok(_) => Err(format!("{what}: succeeded although the capability is not advertised")),
+    }
+}
+
+const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
+
+/// Checks that the engine refuses `cap` with `Error::Unsupported`: when built with it turned on,
+/// or when it is used.
+pub(crate) fn check_refused<E: Engine>(cap: Capability) -> Outcome {
+    let engine = match E::new(&config_for(cap)) {
+        Err(Error::Unsupported { .. }) => return Ok(()),
+        Err(other) => return Err(format!("configuring {cap}: expected Unsupported, got: {other}")),
+        Ok(engine) => engine,
+    };
+    let module = engine.compile(EMPTY_MODULE).map_err(|e| e.to_string())?;
+    let instantiate_with = |limits: &mut Limits| {
+        let mut env = HostEnv::new();
+        env.limits(limits.clone());
+        engine.instantiate(&module, env)
+    };
+    match cap {
+        Capability::Precompile => {
+            ensure_unsupported(engine.precompile(EMPTY_MODULE), "precompile")?;
+            // SAFETY: an engine without precompilation must refuse before reading the bytes.
+            ensure_unsupported(unsafe { engine.load_precompiled(EMPTY_MODULE) }, "load_precompiled")
+        }
+        Capability::Fuel => ensure_unsupported(instantiate_with(Limits::new().fuel(1000)), "fuel limit"),
+        Capability::Deadline | Capability::Interrupt => ensure_unsupported(
+            instantiate_with(Limits::new().deadline(std::time::Duration::from_secs(1))),
+            "deadline",
+        ),
+        Capability::MemoryLimit => {
+            ensure_unsupported(instantiate_with(Limits::new().max_memory_bytes(1 << 16)), "memory limit")
+        }
+        Capability::TableLimit => {
+            ensure_unsupported(instantiate_with(Limits::new().max_table_elements(10)), "table limit")
+        }
+        Capability::StackOverflowTrap => Err(
+            "the engine cannot turn unbounded recursion into a trap: running such a guest would \
+             crash the process, so this engine must not be offered for untrusted code"
+                .into(),
+        ),
+        proposal => Err(format!(
+            "the engine accepted a configuration enabling {proposal} but does not advertise it"
+        )),
+    }
+}

@@ -1,0 +1,28 @@
+//! The wasmux backend on [wasmi](https://docs.rs/wasmi), an interpreter: no native code is
+//! generated, start-up is the fastest of the three engines, and it runs where JIT is forbidden.
+//!
+//! # Stopping calls
+//! wasmi has no epoch interruption. When the engine is configured `interruptible` (the default)
+//! or with `fuel`, wasmi meters fuel and every call runs in slices of [`FUEL_SLICE`] units
+//! through wasmi's resumable calls; between slices the instance's deadline and
+//! [`InterruptHandle`](wasmux_core::InterruptHandle) are checked. A stop is therefore noticed
+//! within one slice, about 100 000 executed instructions. A start function runs in one piece.
+//!
+//! Precompiled artifacts are not supported: there is nothing to precompile, and
+//! [`Engine::precompile`](wasmux_core::Engine::precompile) returns
+//! [`Error::Unsupported`](wasmux_core::Error::Unsupported).
+
+mod convert;
+mod engine;
+mod errors;
+mod host_func;
+mod instance;
+mod store;
+
+pub use engine::{WasmiEngine, WasmiModule};
+pub use instance::{FUEL_SLICE, WasmiFunc, WasmiInstance};
+
+/// The engine's name in wasmux.
+pub const ENGINE_NAME: &str = "wasmi";
+/// The exact wasmi version this backend is built on.
+pub const ENGINE_VERSION: &str = "2.0.0";

@@ -1,0 +1,103 @@
+//! Embed WebAssembly through one API and run it on wasmtime (JIT), wasmer (AOT) or wasmi
+//! (interpreter), chosen by cargo feature at build time or by name at run time.
+//!
+//! ```
+//! # fn main() -> wasmux::Result<()> {
+//! # let Some(backend) = wasmux::engines().first().copied() else { return Ok(()) };
+//! let engine = wasmux::engine(backend, &wasmux::Config::default())?;
+//! let wasm = wasmux::parse(br#"(module (func (export "add") (param i32 i32) (result i32)
+//!     local.get 0 local.get 1 i32.add))"#)?;
+//! let module = engine.compile(&wasm)?;
+//! let mut instance = engine.instantiate(&module, wasmux::HostEnv::new())?;
+//! let sum = instance.call("add", &[wasmux::Val::I32(2), wasmux::Val::I32(40)])?;
+//! assert_eq!(sum, [wasmux::Val::I32(42)]);
+//! # Ok(()) }
+//! ```
+//!
+//! Features: `wasmtime`, `wasmer` (Cranelift), `wasmer-singlepass`, `wasmer-headless` (loads
+//! artifacts only), `wasmi`, and `all-engines` (the default). Any subset builds, including none.
+
+use std::borrow::Cow;
+
+pub use wasmux_core::*;
+
+/// The engine types themselves, for static dispatch.
+pub mod backends {
+    #[cfg(any(feature = "wasmer", feature = "wasmer-singlepass", feature = "wasmer-headless"))]
+    pub use wasmux_wasmer::WasmerEngine;
+    #[cfg(feature = "wasmi")]
+    pub use wasmux_wasmi::WasmiEngine;
+    #[cfg(feature = "wasmtime")]
+    pub use wasmux_wasmtime::WasmtimeEngine;
+}
+
+/// The engines compiled into this build, in order of preference.
+pub fn engines() -> Vec<Backend> {
+    Backend::ALL.into_iter().filter(|b| is_compiled_in(*b)).collect()
+}
+
+/// Whether `backend` is compiled into this build.
+pub fn is_compiled_in(backend: Backend) -> bool {
+    match backend {
+        Backend::Wasmtime => cfg!(feature = "wasmtime"),
+        Backend::Wasmer => cfg!(any(
+            feature = "wasmer",
+            feature = "wasmer-singlepass",
+            feature = "wasmer-headless"
+        )),
+        Backend::Wasmi => cfg!(feature = "wasmi"),
+    }
+}
+
+/// The preferred compiled-in engine, or an error saying that none is.
+pub fn default_backend() -> Result<Backend> {
+    engines().first().copied().ok_or_else(no_engine)
+}
+
+fn no_engine() -> Error {
+    Error::Config(
+        "no engine is compiled into this build: enable a feature of the `wasmux` crate \
+         (wasmtime, wasmer, wasmi or all-engines)"
+            .into(),
+    )
+}
+
+/// Creates the engine `backend` with `config`, if it is compiled in.
+pub fn engine(backend: Backend, config: &Config) -> Result<Box<dyn DynEngine>> {
+    let _ = config;
+    #[allow(unreachable_patterns)]
+    match backend {
+        #[cfg(feature = "wasmtime")]
+        Backend::Wasmtime => Ok(Box::new(backends::WasmtimeEngine::new(config)?)),
+        #[cfg(any(feature = "wasmer", feature = "wasmer-singlepass", feature = "wasmer-headless"))]
+        Backend::Wasmer => Ok(Box::new(backends::WasmerEngine::new(config)?)),
+        #[cfg(feature = "wasmi")]
+        Backend::Wasmi => Ok(Box::new(backends::WasmiEngine::new(config)?)),
+        other if engines().is_empty() => {
+            Err(Error::Config(format!("cannot create {other}: {}", no_engine())))
+        }
+        other => Err(Error::unsupported(
+            other.name(),
+            "this build: the engine is not compiled in (rebuild with its cargo feature)",
+        )),
+    }
+}
+
+/// The binary form of a module given as binary or as WebAssembly text.
+pub fn parse(bytes: &[u8]) -> Result<Cow<'_, [u8]>> {
+    wat::parse_bytes(bytes).map_err(|e| Error::Parse { message: e.to_string() })
+}
+
+/// Compiles `bytes` (binary or text) on `engine`, or loads them if they are a precompiled
+/// artifact of that engine.
+///
+/// # Safety
+/// If `bytes` are an artifact, they are loaded as native code: see
+/// [`Engine::load_precompiled`]. Only pass artifacts from a trusted source.
+pub unsafe fn load(engine: &dyn DynEngine, bytes: &[u8]) -> Result<DynModule> {
+    if artifact_engine(bytes).is_some() {
+        // SAFETY: the caller vouches for the artifact's origin.
+        return unsafe { engine.load_precompiled(bytes) };
+    }
+    engine.compile(&parse(bytes)?)
+}
