@@ -246,15 +246,20 @@ impl FuncType {
 
 impl fmt::Display for FuncType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_types(f, "(func (param", &self.params)?;
-        write_types(f, ") (result", &self.results)?;
-        f.write_str("))")
+        f.write_str("(func")?;
+        write_types(f, "param", &self.params)?;
+        write_types(f, "result", &self.results)?;
+        f.write_str(")")
     }
 }
 
-fn write_types(f: &mut fmt::Formatter<'_>, head: &str, types: &[ValType]) -> fmt::Result {
-    f.write_str(head)?;
-    types.iter().try_for_each(|t| write!(f, " {t}"))
+fn write_types(f: &mut fmt::Formatter<'_>, keyword: &str, types: &[ValType]) -> fmt::Result {
+    if types.is_empty() {
+        return Ok(());
+    }
+    write!(f, " ({keyword}")?;
+    types.iter().try_for_each(|t| write!(f, " {t}"))?;
+    f.write_str(")")
 }
 
 /// A linear memory's type; sizes in 64 KiB pages.

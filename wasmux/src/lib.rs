@@ -73,19 +73,30 @@ pub fn engine(backend: Backend, config: &Config) -> Result<Box<dyn DynEngine>> {
         Backend::Wasmer => Ok(Box::new(backends::WasmerEngine::new(config)?)),
         #[cfg(feature = "wasmi")]
         Backend::Wasmi => Ok(Box::new(backends::WasmiEngine::new(config)?)),
-        other if engines().is_empty() => {
-            Err(Error::Config(format!("cannot create {other}: {}", no_engine())))
-        }
-        other => Err(Error::unsupported(
-            other.name(),
-            "this build: the engine is not compiled in (rebuild with its cargo feature)",
-        )),
+        other => Err(Error::Config(format!(
+            "engine `{other}` is not compiled into this build (rebuild with the `{other}` feature)"
+        ))),
     }
 }
 
-/// The binary form of a module given as binary or as WebAssembly text.
+/// The binary form of a module given as binary or as WebAssembly text. A text error reads as
+/// one line: the message, then the line and column.
 pub fn parse(bytes: &[u8]) -> Result<Cow<'_, [u8]>> {
-    wat::parse_bytes(bytes).map_err(|e| Error::Parse { message: e.to_string() })
+    wat::parse_bytes(bytes).map_err(|e| Error::Parse { message: one_line(&e.to_string()) })
+}
+
+/// Folds the parser's rendered error (message, `--> file:line:col`, source excerpt) into one line.
+fn one_line(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let message = lines.next().unwrap_or_default().trim();
+    let location = lines.find_map(|l| l.trim().strip_prefix("--> ")).and_then(|place| {
+        let mut parts = place.rsplitn(3, ':');
+        Some((parts.next()?, parts.next()?))
+    });
+    match location {
+        Some((column, line)) => format!("{message} (line {line}, column {column})"),
+        None => message.to_string(),
+    }
 }
 
 /// Compiles `bytes` (binary or text) on `engine`, or loads them if they are a precompiled

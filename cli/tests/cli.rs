@@ -1,0 +1,174 @@
+//! The `wasmux` binary, driven as a user would, on every engine compiled in.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn wasmux(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmux"))
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .expect("the wasmux binary runs")
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ has a parent").to_path_buf()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// An error is one line starting `wasmux: error:`, with no panic or backtrace.
+fn assert_one_line_error(output: &Output, status: i32, needle: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(status), "status; stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
+    assert!(err.starts_with("wasmux: error: "), "{err}");
+    assert!(err.contains(needle), "`{needle}` missing from: {err}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+}
+
+fn engines() -> Vec<String> {
+    let output = wasmux(&["engines", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let infos: serde_json::Value = serde_json::from_slice(&output.stdout).expect("engines JSON");
+    infos
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|info| info["name"].as_str().expect("a name").to_string())
+        .collect()
+}
+
+fn temp_file(dir: &tempfile::TempDir, name: &str, contents: &[u8]) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn hello_world_prints_and_exits_with_the_guest_status_on_every_engine() {
+    let engines = engines();
+    assert!(!engines.is_empty());
+    for engine in engines {
+        let output = wasmux(&["run", "--engine", &engine, "examples/hello.wat", "one", "--two"]);
+        assert_eq!(stdout(&output), "Hello from WebAssembly!\n", "{engine}: {}", stderr(&output));
+        assert_eq!(output.status.code(), Some(2), "{engine}: exit status is argc - 1");
+    }
+}
+
+#[test]
+fn invoke_parses_arguments_by_type_and_prints_results() {
+    for engine in engines() {
+        let output = wasmux(&["run", "--engine", &engine, "--invoke", "fib", "examples/fib.wat", "20"]);
+        assert_eq!(stdout(&output), "6765\n", "{engine}: {}", stderr(&output));
+        assert!(output.status.success());
+    }
+    let output = wasmux(&["run", "--invoke", "fib", "examples/fib.wat", "twenty"]);
+    assert_one_line_error(&output, 2, "not a valid i32");
+    let output = wasmux(&["run", "--invoke", "fib", "examples/fib.wat"]);
+    assert_one_line_error(&output, 2, "takes 1 arguments, 0 given");
+    let output = wasmux(&["run", "--invoke", "nope", "examples/fib.wat"]);
+    assert_one_line_error(&output, 2, "nope");
+}
+
+#[test]
+fn a_trap_exits_like_wasmtime() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let module = temp_file(&dir, "trap.wat", br#"(module (func (export "_start") unreachable))"#);
+    for engine in engines() {
+        let output = wasmux(&["run", "--engine", &engine, &module]);
+        assert_one_line_error(&output, 134, "unreachable");
+    }
+}
+
+#[test]
+fn limits_from_the_command_line_hold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spin = temp_file(&dir, "spin.wat", br#"(module (func (export "_start") (loop br 0)))"#);
+    let grow = temp_file(
+        &dir,
+        "grow.wat",
+        br#"(module (memory 1) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"#,
+    );
+    for engine in engines() {
+        let output = wasmux(&["run", "--engine", &engine, "--fuel", "10000", &spin]);
+        assert_one_line_error(&output, 134, "fuel");
+        let output = wasmux(&["run", "--engine", &engine, "--timeout", "100ms", &spin]);
+        assert_one_line_error(&output, 134, "deadline");
+        let output =
+            wasmux(&["run", "--engine", &engine, "--max-memory", "128KiB", "--invoke", "grow", &grow, "2"]);
+        assert_eq!(stdout(&output), "-1\n", "{engine}: {}", stderr(&output));
+        let output =
+            wasmux(&["run", "--engine", &engine, "--max-memory", "128KiB", "--invoke", "grow", &grow, "1"]);
+        assert_eq!(stdout(&output), "1\n", "{engine}: {}", stderr(&output));
+    }
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_a_distinct_status() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let garbage = temp_file(&dir, "garbage.wasm", b"\0asm\x01\0\0\0\x01\xff\xff");
+    let syntax = temp_file(&dir, "syntax.wat", b"(module\n  (func (export \"f\") i32.const))");
+    let needs_import = temp_file(&dir, "import.wat", br#"(module (import "env" "log" (func (param i32))))"#);
+    for engine in engines() {
+        assert_one_line_error(&wasmux(&["run", "--engine", &engine, &garbage]), 65, "invalid module");
+        assert_one_line_error(&wasmux(&["run", "--engine", &engine, &syntax]), 65, "line 2");
+        assert_one_line_error(&wasmux(&["run", "--engine", &engine, &needs_import]), 66, "env::log");
+    }
+    assert_one_line_error(&wasmux(&["run", "does/not/exist.wasm"]), 74, "does/not/exist.wasm");
+    assert_one_line_error(&wasmux(&["run", "--engine", "v8", "examples/fib.wat"]), 2, "unknown engine");
+    let output = wasmux(&["run", "--max-memory", "12 parsecs", "examples/fib.wat"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let output = wasmux(&["run", "--env", "=value", "examples/hello.wat"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+#[test]
+fn inspect_prints_the_interface() {
+    let output = wasmux(&["inspect", "examples/hello.wat"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("wasi_snapshot_preview1::fd_write: (func (param i32 i32 i32 i32) (result i32))"), "{text}");
+    assert!(text.contains("_start: (func)"), "{text}");
+    let output = wasmux(&["inspect", "--json", "examples/fib.wat"]);
+    let info: serde_json::Value = serde_json::from_slice(&output.stdout).expect("inspect JSON");
+    assert_eq!(info["exports"][0]["name"], "fib");
+}
+
+#[test]
+fn engines_lists_kind_version_and_capabilities() {
+    let output = wasmux(&["engines"]);
+    let text = stdout(&output);
+    for engine in engines() {
+        assert!(text.contains(&engine), "{text}");
+    }
+    assert!(text.contains("capabilities:"), "{text}");
+}
+
+#[test]
+fn compile_writes_an_artifact_that_runs_without_naming_the_engine() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for engine in engines() {
+        let artifact = dir.path().join(format!("fib.{engine}.cwasm"));
+        let artifact = artifact.to_string_lossy();
+        let output = wasmux(&["compile", "--engine", &engine, "examples/fib.wat", "-o", &artifact]);
+        if engine == "wasmi" {
+            assert_one_line_error(&output, 69, "precompile");
+            continue;
+        }
+        assert!(output.status.success(), "{engine}: {}", stderr(&output));
+        let output = wasmux(&["run", "--invoke", "fib", &artifact, "10"]);
+        assert_eq!(stdout(&output), "55\n", "{engine}: {}", stderr(&output));
+        let mut damaged = std::fs::read(&*artifact).expect("artifact");
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        let damaged = temp_file(&dir, "damaged.cwasm", &damaged);
+        assert_one_line_error(&wasmux(&["run", "--invoke", "fib", &damaged, "10"]), 71, "checksum");
+    }
+}
