@@ -36,3 +36,7 @@ pub use value::{
     ExportInfo, ExternRef, ExternType, FuncRef, FuncType, GlobalType, ImportInfo, MemoryType,
     ModuleInfo, TableType, Val, ValType,
 };
+pub use wasi::{
+    CaptureBuffer, ClockConfig, DirAccess, OutputConfig, PreopenDir, StdinConfig, WasiConfig,
+    WasiCtx,
+};
