@@ -8,7 +8,8 @@ use libtest_mimic::{Arguments, Completion, Trial};
 use wasmux_core::{Capability, Config, Engine};
 
 use crate::case::Ctx;
-use crate::{cases, probe};
+use crate::program::{check, observe};
+use crate::{cases, probe, programs, wast};
 
 /// Engines built once per distinct configuration and shared by the cases that use it.
 pub(crate) struct EngineCache<E: Engine> {
@@ -65,6 +66,33 @@ pub fn trials<E: Engine>() -> Vec<Trial> {
             })
         })
         .collect();
+    for program in programs::all() {
+        let name = format!("{engine_name}/{}/{}", program.group, program.name);
+        let engine = cache.get(&Config::default());
+        trials.push(Trial::ignorable_test(name, move || {
+            let engine = engine?;
+            if let Some(missing) = engine.info().capabilities.first_missing(program.requires) {
+                return Ok(Completion::ignored_with(format!("needs capability {missing}")));
+            }
+            check(&program, &observe(engine.as_ref(), &program)?)?;
+            Ok(Completion::Completed)
+        }));
+    }
+    for (file, source) in wast::SCRIPTS {
+        let name = format!("{engine_name}/wast/{file}");
+        let engine = cache.get(&wast::config());
+        trials.push(Trial::ignorable_test(name, move || {
+            let engine = engine?;
+            let report = wast::run_wast(engine.as_ref(), file, source)?;
+            if report.failed() > 0 {
+                return Err(report.to_string().into());
+            }
+            if report.passed() == 0 {
+                return Ok(Completion::ignored_with(report.to_string().trim_end().to_string()));
+            }
+            Ok(Completion::Completed)
+        }));
+    }
     for cap in Capability::ALL {
         if !probe::supports(&cache, cap) {
             let name = format!("{engine_name}/unsupported/{cap}");

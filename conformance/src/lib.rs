@@ -18,6 +18,9 @@ mod case;
 pub mod cases;
 mod harness;
 mod probe;
+pub mod program;
+pub mod programs;
+pub mod wast;
 
 pub use case::{Case, Ctx, Outcome};
 pub use harness::{main, trials};

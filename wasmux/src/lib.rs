@@ -17,8 +17,11 @@
 //! Features: `wasmtime`, `wasmer` (Cranelift), `wasmer-singlepass`, `wasmer-headless` (loads
 //! artifacts only), `wasmi`, and `all-engines` (the default). Any subset builds, including none.
 
+mod command;
+
 use std::borrow::Cow;
 
+pub use command::{CommandOutput, run_command};
 pub use wasmux_core::*;
 
 /// The engine types themselves, for static dispatch.

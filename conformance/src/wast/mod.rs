@@ -1,0 +1,480 @@
+//! A runner for WebAssembly spec-test scripts (`.wast`) over the engine-core API, so any engine
+//! can be held to the specification's own test format.
+//!
+//! Error messages are not compared with the reference text: an invalid module must simply be
+//! rejected, and a trap must carry the trap code the expected message names.
+
+mod spectest;
+mod values;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use wasmux_core::{
+    Capability, Config, DynEngine, DynInstance, DynModule, Error, ExternType, HostEnv, HostError,
+    HostFunc, TrapCode, Val,
+};
+use wast::parser::{self, ParseBuffer};
+use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
+
+/// The suite's own scripts, by file name.
+pub const SCRIPTS: &[(&str, &str)] = &[
+    ("i32.wast", include_str!("../../wast/i32.wast")),
+    ("i64.wast", include_str!("../../wast/i64.wast")),
+    ("float.wast", include_str!("../../wast/float.wast")),
+    ("conversions.wast", include_str!("../../wast/conversions.wast")),
+    ("memory.wast", include_str!("../../wast/memory.wast")),
+    ("tables.wast", include_str!("../../wast/tables.wast")),
+    ("control.wast", include_str!("../../wast/control.wast")),
+    ("calls.wast", include_str!("../../wast/calls.wast")),
+    ("globals.wast", include_str!("../../wast/globals.wast")),
+    ("imports_exports.wast", include_str!("../../wast/imports_exports.wast")),
+    ("multi_value.wast", include_str!("../../wast/multi_value.wast")),
+    ("simd.wast", include_str!("../../wast/simd.wast")),
+];
+
+/// The configuration scripts run with: every proposal turned on that an engine may offer, so
+/// a script's `;; requires:` line decides what is skipped.
+pub fn config() -> Config {
+    let mut config = Config::default();
+    config.interruptible = false;
+    config
+}
+
+/// What happened to one directive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// It behaved as the script says.
+    Passed,
+    /// It did not; the text says how.
+    Failed(String),
+    /// It was not run; the text says why (a missing capability or an unsupported directive).
+    Skipped(String),
+}
+
+/// One directive's outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectiveOutcome {
+    /// The directive's line in the script (1-based).
+    pub line: usize,
+    /// The directive's kind, e.g. `assert_return`.
+    pub kind: &'static str,
+    /// What happened.
+    pub status: Status,
+}
+
+/// The outcome of one script.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WastReport {
+    /// The script's name.
+    pub name: String,
+    /// Every directive, in order.
+    pub outcomes: Vec<DirectiveOutcome>,
+}
+
+impl WastReport {
+    fn count(&self, pick: fn(&Status) -> bool) -> usize {
+        self.outcomes.iter().filter(|o| pick(&o.status)).count()
+    }
+
+    /// Directives that passed.
+    pub fn passed(&self) -> usize {
+        self.count(|s| matches!(s, Status::Passed))
+    }
+
+    /// Directives that failed.
+    pub fn failed(&self) -> usize {
+        self.count(|s| matches!(s, Status::Failed(_)))
+    }
+
+    /// Directives that were skipped.
+    pub fn skipped(&self) -> usize {
+        self.count(|s| matches!(s, Status::Skipped(_)))
+    }
+
+    /// The failed directives.
+    pub fn failures(&self) -> impl Iterator<Item = &DirectiveOutcome> {
+        self.outcomes.iter().filter(|o| matches!(o.status, Status::Failed(_)))
+    }
+}
+
+impl fmt::Display for WastReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}: {} passed, {} failed, {} skipped",
+            self.name,
+            self.passed(),
+            self.failed(),
+            self.skipped()
+        )?;
+        for outcome in &self.outcomes {
+            match &outcome.status {
+                Status::Passed => {}
+                Status::Failed(why) => writeln!(f, "  line {}: {} FAILED: {why}", outcome.line, outcome.kind)?,
+                Status::Skipped(why) => writeln!(f, "  line {}: {} skipped: {why}", outcome.line, outcome.kind)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs the script `source` (named `name` in the report) on `engine`. A script that does not
+/// parse is an `Err`.
+///
+/// A script may declare the capabilities it needs on a line `;; requires: simd, threads`; on an
+/// engine lacking one, every directive is skipped, naming it.
+pub fn run_wast(engine: &dyn DynEngine, name: &str, source: &str) -> Result<WastReport, String> {
+    let buffer = ParseBuffer::new(source).map_err(|e| one_line(e, name, source))?;
+    let script: Wast<'_> = parser::parse(&buffer).map_err(|e| one_line(e, name, source))?;
+    let missing = required_capabilities(source)?
+        .into_iter()
+        .find(|cap| !engine.info().capabilities.has(*cap));
+    let mut runner = Runner { engine, current: None, named: HashMap::new(), definitions: HashMap::new(), last_definition: None, registered: HashMap::new() };
+    let outcomes = script
+        .directives
+        .into_iter()
+        .map(|directive| {
+            let line = directive.span().linecol_in(source).0 + 1;
+            let kind = kind(&directive);
+            let status = match missing {
+                Some(cap) => Status::Skipped(format!("needs capability {cap}")),
+                None => runner.run(directive),
+            };
+            DirectiveOutcome { line, kind, status }
+        })
+        .collect();
+    Ok(WastReport { name: name.to_string(), outcomes })
+}
+
+fn one_line(mut error: wast::Error, name: &str, source: &str) -> String {
+    error.set_text(source);
+    let (line, col) = error.span().linecol_in(source);
+    format!("{name}:{}:{}: {}", line + 1, col + 1, error.message())
+}
+
+fn required_capabilities(source: &str) -> Result<Vec<Capability>, String> {
+    let Some(list) = source.lines().find_map(|l| l.trim().strip_prefix(";; requires:")) else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            Capability::ALL
+                .into_iter()
+                .find(|c| c.as_str() == name)
+                .ok_or_else(|| format!("unknown capability `{name}` in `;; requires:`"))
+        })
+        .collect()
+}
+
+fn kind(directive: &WastDirective<'_>) -> &'static str {
+    match directive {
+        WastDirective::Module(_) => "module",
+        WastDirective::ModuleDefinition(_) => "module definition",
+        WastDirective::ModuleInstance { .. } => "module instance",
+        WastDirective::Register { .. } => "register",
+        WastDirective::Invoke(_) => "invoke",
+        WastDirective::AssertReturn { .. } => "assert_return",
+        WastDirective::AssertTrap { .. } => "assert_trap",
+        WastDirective::AssertExhaustion { .. } => "assert_exhaustion",
+        WastDirective::AssertInvalid { .. } => "assert_invalid",
+        WastDirective::AssertMalformed { .. } => "assert_malformed",
+        WastDirective::AssertUnlinkable { .. } => "assert_unlinkable",
+        WastDirective::AssertException { .. } => "assert_exception",
+        _ => "directive",
+    }
+}
+
+type SharedInstance = Arc<Mutex<Box<dyn DynInstance>>>;
+
+/// What an execution produced.
+enum Executed {
+    Values(Vec<Val>),
+    Failed(Error),
+    Skipped(String),
+}
+
+struct Runner<'e> {
+    engine: &'e dyn DynEngine,
+    current: Option<SharedInstance>,
+    named: HashMap<String, SharedInstance>,
+    definitions: HashMap<String, DynModule>,
+    last_definition: Option<DynModule>,
+    registered: HashMap<String, SharedInstance>,
+}
+
+impl Runner<'_> {
+    fn run(&mut self, directive: WastDirective<'_>) -> Status {
+        match directive {
+            WastDirective::Module(mut module) => {
+                let name = module.name().map(|id| id.name().to_string());
+                match self.compile_quote(&mut module).and_then(|m| self.instantiate(&m).map_err(|e| e.to_string())) {
+                    Ok(instance) => {
+                        if let Some(name) = name {
+                            self.named.insert(name, instance.clone());
+                        }
+                        self.current = Some(instance);
+                        Status::Passed
+                    }
+                    Err(why) => Status::Failed(why),
+                }
+            }
+            WastDirective::ModuleDefinition(mut module) => {
+                let name = module.name().map(|id| id.name().to_string());
+                match self.compile_quote(&mut module) {
+                    Ok(compiled) => {
+                        if let Some(name) = name {
+                            self.definitions.insert(name, compiled.clone());
+                        }
+                        self.last_definition = Some(compiled);
+                        Status::Passed
+                    }
+                    Err(why) => Status::Failed(why),
+                }
+            }
+            WastDirective::ModuleInstance { instance, module, .. } => {
+                let definition = match module {
+                    Some(id) => self.definitions.get(id.name()).cloned(),
+                    None => self.last_definition.clone(),
+                };
+                let Some(definition) = definition else {
+                    return Status::Failed("no such module definition".into());
+                };
+                match self.instantiate(&definition) {
+                    Ok(created) => {
+                        if let Some(id) = instance {
+                            self.named.insert(id.name().to_string(), created.clone());
+                        }
+                        self.current = Some(created);
+                        Status::Passed
+                    }
+                    Err(error) => Status::Failed(error.to_string()),
+                }
+            }
+            WastDirective::Register { name, module, .. } => {
+                match self.target(module.map(|id| id.name())) {
+                    Ok(instance) => {
+                        self.registered.insert(name.to_string(), instance);
+                        Status::Passed
+                    }
+                    Err(why) => Status::Failed(why),
+                }
+            }
+            WastDirective::Invoke(invoke) => match self.invoke(&invoke) {
+                Executed::Values(_) => Status::Passed,
+                Executed::Failed(error) => Status::Failed(error.to_string()),
+                Executed::Skipped(why) => Status::Skipped(why),
+            },
+            WastDirective::AssertReturn { exec, results, .. } => self.assert_return(exec, &results),
+            WastDirective::AssertTrap { exec, message, .. } => self.assert_trap(exec, message),
+            WastDirective::AssertExhaustion { call, .. } => match self.invoke(&call) {
+                Executed::Failed(Error::Trap(trap)) if trap.code == TrapCode::StackOverflow => Status::Passed,
+                other => Status::Failed(format!("expected stack exhaustion, got {}", describe(&other))),
+            },
+            WastDirective::AssertException { exec, .. } => {
+                if !self.engine.info().capabilities.has(Capability::Exceptions) {
+                    return Status::Skipped("needs capability exceptions".into());
+                }
+                match self.execute(exec) {
+                    Executed::Failed(Error::Trap(trap)) if trap.code == TrapCode::UncaughtException => Status::Passed,
+                    other => Status::Failed(format!("expected an uncaught exception, got {}", describe(&other))),
+                }
+            }
+            WastDirective::AssertInvalid { mut module, .. } => match module.encode() {
+                Err(_) => Status::Passed,
+                Ok(wasm) => expect_rejected(self.engine.compile(&wasm), "invalid"),
+            },
+            WastDirective::AssertMalformed { mut module, .. } => match module.encode() {
+                Err(_) => Status::Passed,
+                Ok(wasm) => expect_rejected(self.engine.compile(&wasm), "malformed"),
+            },
+            WastDirective::AssertUnlinkable { mut module, .. } => {
+                let compiled = match self.compile_wat(&mut module) {
+                    Ok(compiled) => compiled,
+                    Err(why) => return Status::Failed(why),
+                };
+                match self.instantiate(&compiled) {
+                    Err(Error::Link(_) | Error::Instantiate { .. } | Error::ResourceLimit { .. }) => Status::Passed,
+                    Err(other) => Status::Failed(format!("expected a link error, got: {other}")),
+                    Ok(_) => Status::Failed("an unlinkable module was instantiated".into()),
+                }
+            }
+            other => Status::Skipped(format!("`{}` directives are not supported", kind(&other))),
+        }
+    }
+
+    fn compile_quote(&self, module: &mut QuoteWat<'_>) -> Result<DynModule, String> {
+        let wasm = module.encode().map_err(|e| e.message())?;
+        self.engine.compile(&wasm).map_err(|e| e.to_string())
+    }
+
+    fn compile_wat(&self, module: &mut Wat<'_>) -> Result<DynModule, String> {
+        let wasm = module.encode().map_err(|e| e.message())?;
+        self.engine.compile(&wasm).map_err(|e| e.to_string())
+    }
+
+    /// Instantiates with `spectest` and every registered instance's functions as imports.
+    fn instantiate(&self, module: &DynModule) -> Result<SharedInstance, Error> {
+        let info = self.engine.module_info(module)?;
+        let mut env = HostEnv::new();
+        for import in &info.imports {
+            if !matches!(import.ty, ExternType::Func(_)) {
+                continue;
+            }
+            let func = match self.registered.get(&import.module) {
+                Some(target) => exported_func(target, &import.module, &import.name),
+                None if import.module == "spectest" => spectest::func(&import.name),
+                None => None,
+            };
+            if let Some(func) = func {
+                env.func(func);
+            }
+        }
+        let instance = self.engine.instantiate(module, env)?;
+        Ok(Arc::new(Mutex::new(instance)))
+    }
+
+    fn target(&self, name: Option<&str>) -> Result<SharedInstance, String> {
+        match name {
+            Some(name) => self.named.get(name).cloned().ok_or_else(|| format!("no module named ${name}")),
+            None => self.current.clone().ok_or_else(|| "no module instantiated yet".into()),
+        }
+    }
+
+    fn invoke(&self, invoke: &WastInvoke<'_>) -> Executed {
+        let target = match self.target(invoke.module.map(|id| id.name())) {
+            Ok(target) => target,
+            Err(why) => return Executed::Failed(Error::InvalidArgument(why)),
+        };
+        let args: Result<Vec<Val>, String> = invoke.args.iter().map(values::arg).collect();
+        let args = match args {
+            Ok(args) => args,
+            Err(why) => return Executed::Skipped(format!("unsupported argument: {why}")),
+        };
+        let mut instance = match target.lock() {
+            Ok(instance) => instance,
+            Err(_) => return Executed::Failed(Error::InvalidArgument("instance poisoned".into())),
+        };
+        match instance.call(invoke.name, &args) {
+            Ok(values) => Executed::Values(values),
+            Err(error) => Executed::Failed(error),
+        }
+    }
+
+    fn execute(&self, exec: WastExecute<'_>) -> Executed {
+        match exec {
+            WastExecute::Invoke(invoke) => self.invoke(&invoke),
+            WastExecute::Wat(mut module) => match self.compile_wat(&mut module) {
+                Ok(compiled) => match self.instantiate(&compiled) {
+                    Ok(_) => Executed::Values(Vec::new()),
+                    Err(error) => Executed::Failed(error),
+                },
+                Err(why) => Executed::Failed(Error::Compile { engine: "wast", message: why }),
+            },
+            WastExecute::Get { module, global, .. } => {
+                let target = match self.target(module.map(|id| id.name())) {
+                    Ok(target) => target,
+                    Err(why) => return Executed::Failed(Error::InvalidArgument(why)),
+                };
+                let mut instance = match target.lock() {
+                    Ok(instance) => instance,
+                    Err(_) => return Executed::Failed(Error::InvalidArgument("instance poisoned".into())),
+                };
+                match instance.get_global(global) {
+                    Ok(value) => Executed::Values(vec![value]),
+                    Err(error) => Executed::Failed(error),
+                }
+            }
+        }
+    }
+
+    fn assert_return(&self, exec: WastExecute<'_>, expected: &[WastRet<'_>]) -> Status {
+        match self.execute(exec) {
+            Executed::Values(actual) => {
+                if actual.len() != expected.len() {
+                    return Status::Failed(format!("expected {} results, got {actual:?}", expected.len()));
+                }
+                match expected.iter().zip(&actual).try_for_each(|(e, a)| values::matches(e, a)) {
+                    Ok(()) => Status::Passed,
+                    Err(why) if why.starts_with("component") => Status::Skipped(why),
+                    Err(why) => Status::Failed(why),
+                }
+            }
+            Executed::Skipped(why) => Status::Skipped(why),
+            failed => Status::Failed(format!("expected values, got {}", describe(&failed))),
+        }
+    }
+
+    fn assert_trap(&self, exec: WastExecute<'_>, message: &str) -> Status {
+        match self.execute(exec) {
+            Executed::Failed(Error::Trap(trap)) => match expected_trap(message) {
+                Some(code) if trap.code == code => Status::Passed,
+                // A trap raised in a registered module reaches its importer as a host error.
+                Some(code) if trap.code == TrapCode::HostError && trap.message.contains(code.as_str()) => Status::Passed,
+                Some(code) => Status::Failed(format!("expected a `{code}` trap, got `{}`", trap.code)),
+                None => Status::Passed,
+            },
+            Executed::Skipped(why) => Status::Skipped(why),
+            other => Status::Failed(format!("expected a trap ({message}), got {}", describe(&other))),
+        }
+    }
+}
+
+/// The function `field` that a registered instance exports, with its own signature (so a
+/// mismatched import fails to link), offered to other modules as a host function.
+fn exported_func(target: &SharedInstance, module: &str, field: &str) -> Option<HostFunc> {
+    let ty = target.lock().ok()?.func_type(field).ok()?;
+    Some(bridge(target.clone(), module, field, ty))
+}
+
+fn bridge(target: SharedInstance, module: &str, field: &str, ty: wasmux_core::FuncType) -> HostFunc {
+    let name = field.to_string();
+    HostFunc::new(module, field, ty, move |_caller, params, results| {
+        let mut instance = target
+            .try_lock()
+            .map_err(|_| HostError::trap("re-entrant calls between spec-test instances are not supported"))?;
+        let values = instance.call(&name, params).map_err(|error| match error {
+            Error::Exit(status) => HostError::Exit(status),
+            other => HostError::trap(other.to_string()),
+        })?;
+        results.clone_from_slice(&values);
+        Ok(())
+    })
+}
+
+fn expect_rejected(result: Result<DynModule, Error>, what: &str) -> Status {
+    match result {
+        Err(Error::Compile { .. } | Error::Parse { .. }) => Status::Passed,
+        Err(other) => Status::Failed(format!("expected the {what} module to be rejected as invalid, got: {other}")),
+        Ok(_) => Status::Failed(format!("an {what} module was accepted")),
+    }
+}
+
+/// The trap code a spec-test message names, where it names one precisely.
+fn expected_trap(message: &str) -> Option<TrapCode> {
+    const CODES: &[(&str, TrapCode)] = &[
+        ("unreachable", TrapCode::Unreachable),
+        ("out of bounds memory access", TrapCode::MemoryOutOfBounds),
+        ("out of bounds table access", TrapCode::TableOutOfBounds),
+        ("undefined element", TrapCode::TableOutOfBounds),
+        ("uninitialized element", TrapCode::IndirectCallToNull),
+        ("indirect call type mismatch", TrapCode::BadSignature),
+        ("integer overflow", TrapCode::IntegerOverflow),
+        ("integer divide by zero", TrapCode::IntegerDivisionByZero),
+        ("invalid conversion to integer", TrapCode::BadConversionToInteger),
+        ("null", TrapCode::NullReference),
+        ("unaligned atomic", TrapCode::UnalignedAtomic),
+    ];
+    CODES.iter().find(|(text, _)| message.starts_with(text)).map(|(_, code)| *code)
+}
+
+fn describe(executed: &Executed) -> String {
+    match executed {
+        Executed::Values(values) => format!("values {values:?}"),
+        Executed::Failed(error) => format!("error: {error}"),
+        Executed::Skipped(why) => format!("skipped: {why}"),
+    }
+}

@@ -1,0 +1,74 @@
+//! Spec-test argument values and result patterns, against wasmux values.
+
+use wasmux_core::{ExternRef, Val};
+use wast::core::{HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
+use wast::{WastArg, WastRet};
+
+/// The value of a spec-test argument, or why it cannot be given.
+pub(crate) fn arg(arg: &WastArg<'_>) -> Result<Val, String> {
+    let WastArg::Core(core) = arg else { return Err("component-model argument".into()) };
+    Ok(match core {
+        WastArgCore::I32(v) => Val::I32(*v),
+        WastArgCore::I64(v) => Val::I64(*v),
+        WastArgCore::F32(v) => Val::F32(v.bits),
+        WastArgCore::F64(v) => Val::F64(v.bits),
+        WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
+        WastArgCore::RefNull(HeapType::Abstract { ty: wast::core::AbstractHeapType::Extern, .. }) => {
+            Val::ExternRef(None)
+        }
+        WastArgCore::RefNull(_) => Val::FuncRef(None),
+        WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef::new(*n))),
+        WastArgCore::RefHost(_) => return Err("ref.host arguments".into()),
+    })
+}
+
+/// Whether `actual` matches the expected pattern; `Err` explains a mismatch.
+pub(crate) fn matches(expected: &WastRet<'_>, actual: &Val) -> Result<(), String> {
+    let WastRet::Core(expected) = expected else { return Err("component-model result".into()) };
+    let ok = match (expected, actual) {
+        (WastRetCore::I32(e), Val::I32(a)) => e == a,
+        (WastRetCore::I64(e), Val::I64(a)) => e == a,
+        (WastRetCore::F32(e), Val::F32(a)) => f32_matches(e, *a),
+        (WastRetCore::F64(e), Val::F64(a)) => f64_matches(e, *a),
+        (WastRetCore::V128(e), Val::V128(a)) => v128_matches(e, *a),
+        (WastRetCore::RefNull(_), Val::FuncRef(None) | Val::ExternRef(None)) => true,
+        (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
+        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(r))) => r.downcast_ref::<u32>() == Some(n),
+        (WastRetCore::RefFunc(_), Val::FuncRef(Some(_))) => true,
+        _ => false,
+    };
+    if ok { Ok(()) } else { Err(format!("expected {expected:?}, got {actual:?}")) }
+}
+
+fn f32_matches(expected: &NanPattern<wast::token::F32>, bits: u32) -> bool {
+    let value = f32::from_bits(bits);
+    match expected {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
+        NanPattern::ArithmeticNan => value.is_nan() && bits & 0x0040_0000 != 0,
+        NanPattern::Value(e) => e.bits == bits,
+    }
+}
+
+fn f64_matches(expected: &NanPattern<wast::token::F64>, bits: u64) -> bool {
+    let value = f64::from_bits(bits);
+    match expected {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
+        NanPattern::ArithmeticNan => value.is_nan() && bits & 0x0008_0000_0000_0000 != 0,
+        NanPattern::Value(e) => e.bits == bits,
+    }
+}
+
+fn v128_matches(expected: &V128Pattern, actual: u128) -> bool {
+    let bytes = actual.to_le_bytes();
+    let lane = |i: usize, width: usize| -> u64 {
+        bytes[i * width..(i + 1) * width].iter().rev().fold(0u64, |acc, b| acc << 8 | u64::from(*b))
+    };
+    match expected {
+        V128Pattern::I8x16(l) => (0..16).all(|i| lane(i, 1) as u8 == l[i] as u8),
+        V128Pattern::I16x8(l) => (0..8).all(|i| lane(i, 2) as u16 == l[i] as u16),
+        V128Pattern::I32x4(l) => (0..4).all(|i| lane(i, 4) as u32 == l[i] as u32),
+        V128Pattern::I64x2(l) => (0..2).all(|i| lane(i, 8) == l[i] as u64),
+        V128Pattern::F32x4(l) => (0..4).all(|i| f32_matches(&l[i], lane(i, 4) as u32)),
+        V128Pattern::F64x2(l) => (0..2).all(|i| f64_matches(&l[i], lane(i, 8))),
+    }
+}

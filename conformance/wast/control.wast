@@ -1,0 +1,53 @@
+;; Control flow: blocks, loops, branches with values, br_table, if/else, select, return.
+(module
+  (func (export "sum_to") (param $n i32) (result i32) (local $acc i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (i32.add (local.get $acc) (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $acc))
+  (func (export "classify") (param i32) (result i32)
+    (block $default (block $two (block $one (block $zero
+      (br_table $zero $one $two $default (local.get 0)))
+      (return (i32.const 100)))
+      (return (i32.const 101)))
+      (return (i32.const 102)))
+    (i32.const -1))
+  (func (export "block_value") (param i32) (result i32)
+    (block (result i32) (br_if 0 (i32.const 7) (local.get 0)) (drop) (i32.const 8)))
+  (func (export "if_else") (param i32) (result i32)
+    (if (result i32) (local.get 0) (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "select") (param i32 i64 i64) (result i64) (select (local.get 1) (local.get 2) (local.get 0)))
+  (func (export "early_return") (param i32) (result i32)
+    (if (i32.gt_s (local.get 0) (i32.const 10)) (then (return (i32.const 10))))
+    (local.get 0))
+  (func (export "nested_loops") (result i32) (local $i i32) (local $j i32) (local $count i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (loop $inner
+        (local.set $count (i32.add (local.get $count) (i32.const 1)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $inner (i32.lt_u (local.get $j) (i32.const 7))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $outer (i32.lt_u (local.get $i) (i32.const 6))))
+    (local.get $count)))
+
+(assert_return (invoke "sum_to" (i32.const 100)) (i32.const 5050))
+(assert_return (invoke "sum_to" (i32.const 0)) (i32.const 0))
+(assert_return (invoke "classify" (i32.const 0)) (i32.const 100))
+(assert_return (invoke "classify" (i32.const 2)) (i32.const 102))
+(assert_return (invoke "classify" (i32.const 3)) (i32.const -1))
+(assert_return (invoke "classify" (i32.const -1)) (i32.const -1))
+(assert_return (invoke "block_value" (i32.const 1)) (i32.const 7))
+(assert_return (invoke "block_value" (i32.const 0)) (i32.const 8))
+(assert_return (invoke "if_else" (i32.const -5)) (i32.const 1))
+(assert_return (invoke "select" (i32.const 0) (i64.const 1) (i64.const 2)) (i64.const 2))
+(assert_return (invoke "early_return" (i32.const 50)) (i32.const 10))
+(assert_return (invoke "early_return" (i32.const 5)) (i32.const 5))
+(assert_return (invoke "nested_loops") (i32.const 42))
+
+(assert_invalid (module (func (result i32) (br 0))) "type mismatch")
+(assert_invalid (module (func (br 1))) "unknown label")
+(assert_malformed (module quote "(func (block $a) (br $b))") "unknown label")

@@ -1,0 +1,22 @@
+;; Globals: immutable and mutable, of every number type, initialised by constant expressions.
+(module
+  (global $a (export "a") i32 (i32.const -2))
+  (global $b (export "b") (mut i64) (i64.const 9))
+  (global $c f32 (f32.const 1.5))
+  (global $d (mut f64) (f64.const -0))
+  (global $e (export "e") i32 (i32.add (i32.const 40) (i32.const 2)))
+  (func (export "get_c") (result f32) (global.get $c))
+  (func (export "bump_b") (result i64) (global.set $b (i64.add (global.get $b) (i64.const 1))) (global.get $b))
+  (func (export "set_d") (param f64) (global.set $d (local.get 0)))
+  (func (export "get_d") (result f64) (global.get $d)))
+
+(assert_return (get "a") (i32.const -2))
+(assert_return (get "e") (i32.const 42))
+(assert_return (invoke "get_c") (f32.const 1.5))
+(assert_return (invoke "bump_b") (i64.const 10))
+(assert_return (get "b") (i64.const 10))
+(assert_return (invoke "get_d") (f64.const -0))
+(invoke "set_d" (f64.const 2.25))
+(assert_return (invoke "get_d") (f64.const 2.25))
+(assert_invalid (module (global i32 (i32.const 0)) (func (global.set 0 (i32.const 1)))) "global is immutable")
+(assert_invalid (module (global i32 (i64.const 0))) "type mismatch")
