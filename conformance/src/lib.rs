@@ -16,6 +16,7 @@
 
 mod case;
 pub mod cases;
+pub mod differential;
 mod harness;
 mod probe;
 pub mod program;

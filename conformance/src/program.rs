@@ -2,12 +2,12 @@
 //! return and leave behind. Each program is checked on every engine against its expectation,
 //! and run on all engines side by side by the differential runner.
 
-use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
-use wasmux_core::wasi::{CaptureBuffer, DirAccess, WasiConfig, WasiCtx};
-use wasmux_core::{Capability, DynEngine, Error, HostEnv, Limits, TrapCode};
+use wasmux_core::wasi::{DirAccess, WasiConfig};
+use wasmux_core::{Capability, DynEngine, Limits, TrapCode};
+
+use crate::differential::{self, Entry, Observation, Run};
 
 /// A guest module.
 #[derive(Clone, Copy, Debug)]
@@ -102,21 +102,6 @@ impl Program {
     }
 }
 
-/// What a program did on one engine.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Observation {
-    /// How it ended: exit status, trap code, or another error's kind.
-    pub ending: Result<i32, String>,
-    /// Its stdout.
-    pub stdout: Vec<u8>,
-    /// Its stderr.
-    pub stderr: Vec<u8>,
-    /// The whole tree afterwards: path → file contents, `<dir>`, or `-> target` for links.
-    pub tree: BTreeMap<String, Vec<u8>>,
-    /// A hash of its exported `memory` afterwards, if it has one.
-    pub memory_hash: Option<u64>,
-}
-
 /// Runs `program` on `engine` in a fresh tree and records what it did.
 pub fn observe(engine: &dyn DynEngine, program: &Program) -> Result<Observation, String> {
     let root = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -128,33 +113,21 @@ pub fn observe(engine: &dyn DynEngine, program: &Program) -> Result<Observation,
         Guest::Wasm(bytes) => bytes.to_vec(),
     };
     let module = engine.compile(&wasm).map_err(|e| e.to_string())?;
-    let (stdout, stderr) = (CaptureBuffer::new(), CaptureBuffer::new());
-    let mut config = WasiConfig::new();
-    config
-        .arg(program.name)
+    let mut wasi = WasiConfig::new();
+    wasi.arg(program.name)
         .args(program.args.iter().copied())
         .stdin_bytes(program.stdin)
-        .stdout_buffer(stdout.clone())
-        .stderr_buffer(stderr.clone())
         .deterministic_clock(1_700_000_000_000_000_000, 1_000_000)
         .random_seed(7);
     for (name, value) in program.env {
-        config.env(*name, *value);
+        wasi.env(*name, *value);
     }
     for preopen in program.preopens {
         let access = if preopen.read_only { DirAccess::ReadOnly } else { DirAccess::ReadWrite };
-        config.preopen(root.path().join(preopen.host), preopen.guest, access);
+        wasi.preopen(root.path().join(preopen.host), preopen.guest, access);
     }
-    let mut env = HostEnv::new();
-    env.limits(Limits { fuel: None, ..Limits::default() });
-    env.wasi(WasiCtx::new(&config).map_err(|e| e.to_string())?);
-    let mut instance = engine.instantiate(&module, env).map_err(|e| e.to_string())?;
-    let ending = instance.run().map_err(|error| match error {
-        Error::Trap(trap) => format!("trap: {}", trap.code),
-        other => format!("error: {other}"),
-    });
-    let memory_hash = instance.memory("memory").ok().map(|bytes| fnv1a(bytes));
-    Ok(Observation { ending, stdout: stdout.take(), stderr: stderr.take(), tree: snapshot(root.path())?, memory_hash })
+    let run = Run { wasi, limits: Limits::default(), entry: Entry::Command, trees: vec![root.path().to_path_buf()] };
+    differential::observe(engine, &module, &run)
 }
 
 /// Checks an observation against the program's expectation.
@@ -197,57 +170,6 @@ fn compare_bytes(what: &str, expected: &[u8], actual: &[u8]) -> Result<(), Strin
     ))
 }
 
-/// The first difference between what two engines did, if any.
-pub fn first_difference(a: (&str, &Observation), b: (&str, &Observation)) -> Option<Difference> {
-    let (left, right) = (a.1, b.1);
-    let field = if left.ending != right.ending {
-        Some(("ending", format!("{:?}", left.ending), format!("{:?}", right.ending)))
-    } else if left.stdout != right.stdout {
-        Some(("stdout", lossy(&left.stdout), lossy(&right.stdout)))
-    } else if left.stderr != right.stderr {
-        Some(("stderr", lossy(&left.stderr), lossy(&right.stderr)))
-    } else if left.tree != right.tree {
-        let path = left.tree.keys().chain(right.tree.keys()).find(|p| left.tree.get(*p) != right.tree.get(*p));
-        let show = |tree: &BTreeMap<String, Vec<u8>>| {
-            path.and_then(|p| tree.get(p)).map_or("absent".to_string(), |c| lossy(c))
-        };
-        Some(("files", format!("{path:?}: {}", show(&left.tree)), show(&right.tree)))
-    } else if left.memory_hash != right.memory_hash {
-        Some(("memory", format!("{:?}", left.memory_hash), format!("{:?}", right.memory_hash)))
-    } else {
-        None
-    };
-    field.map(|(field, left, right)| Difference {
-        field,
-        left: (a.0.to_string(), left),
-        right: (b.0.to_string(), right),
-    })
-}
-
-/// Where two engines disagreed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Difference {
-    /// What differed: `ending`, `stdout`, `stderr`, `files` or `memory`.
-    pub field: &'static str,
-    /// One engine and what it did.
-    pub left: (String, String),
-    /// The other engine and what it did.
-    pub right: (String, String),
-}
-
-impl fmt::Display for Difference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} differs: {} gave {}, {} gave {}",
-            self.field, self.left.0, self.left.1, self.right.0, self.right.1
-        )
-    }
-}
-
-fn lossy(bytes: &[u8]) -> String {
-    format!("{:?}", String::from_utf8_lossy(bytes))
-}
 
 fn make(root: &Path, item: &Setup) -> Result<(), String> {
     let fail = |e: std::io::Error| format!("setting up {item:?}: {e}");
@@ -272,34 +194,4 @@ fn symlink(target: &str, link: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn symlink(_target: &str, _link: &Path) -> std::io::Result<()> {
     Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "symlinks in setups need Unix"))
-}
-
-/// Every entry below `root`, by path relative to it.
-fn snapshot(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let mut tree = BTreeMap::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
-        for entry in entries {
-            let path = entry.map_err(|e| e.to_string())?.path();
-            let name = path.strip_prefix(root).map_err(|e| e.to_string())?.to_string_lossy().into_owned();
-            let meta = std::fs::symlink_metadata(&path).map_err(|e| e.to_string())?;
-            let contents = if meta.is_symlink() {
-                let target = std::fs::read_link(&path).map_err(|e| e.to_string())?;
-                format!("-> {}", target.display()).into_bytes()
-            } else if meta.is_dir() {
-                pending.push(path.clone());
-                b"<dir>".to_vec()
-            } else {
-                std::fs::read(&path).map_err(|e| e.to_string())?
-            };
-            tree.insert(name, contents);
-        }
-    }
-    Ok(tree)
-}
-
-/// FNV-1a: a small stable hash, enough to tell two memories apart.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
