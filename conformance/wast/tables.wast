@@ -44,3 +44,8 @@
 (invoke "ext_set" (i32.const 1) (ref.extern 42))
 (assert_return (invoke "ext_get" (i32.const 1)) (ref.extern 42))
 (assert_trap (invoke "ext_get" (i32.const 2)) "out of bounds table access")
+
+;; An active element segment that does not fit its table traps during instantiation
+;; (found by the differential fuzzer: wasmi reported it as a plain instantiation error).
+(assert_trap (module (table 1 funcref) (func $f) (elem (i32.const 1) func $f)) "out of bounds table access")
+(assert_trap (module (table 1 funcref) (func $f) (elem (i32.const -1) func $f)) "out of bounds table access")

@@ -32,8 +32,9 @@ pub enum OptLevel {
     SpeedAndSize,
 }
 
-/// WebAssembly proposals to enable. Defaults are the WebAssembly 2.0 set plus tail calls and
-/// extended constants, which all three engines ship.
+/// WebAssembly proposals to enable. The default is the WebAssembly 2.0 set (SIMD, multi-value,
+/// bulk memory, reference types) plus extended constants. Tail calls are off by default because
+/// wasmer's compilers lack them; wasmer's Singlepass also lacks SIMD, so with it turn `simd` off.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 #[allow(clippy::struct_excessive_bools)]
@@ -74,7 +75,7 @@ impl Default for Features {
             multi_value: true,
             bulk_memory: true,
             reference_types: true,
-            tail_calls: true,
+            tail_calls: false,
             exceptions: false,
             gc: false,
             threads: false,

@@ -40,6 +40,14 @@ pub enum TrapCode {
     UnalignedAtomic,
     /// An exception was thrown and not caught.
     UncaughtException,
+    /// A GC reference cast failed (`ref.cast`).
+    CastFailure,
+    /// A GC array access was out of bounds.
+    ArrayOutOfBounds,
+    /// A GC allocation was larger than the engine can make.
+    AllocationTooLarge,
+    /// `memory.atomic.wait` on a memory that is not shared.
+    ExpectedSharedMemory,
     /// The fuel limit was used up.
     OutOfFuel,
     /// The call's deadline passed, or an [`InterruptHandle`](crate::InterruptHandle) fired.
@@ -64,6 +72,10 @@ impl TrapCode {
             TrapCode::NullReference => "null reference",
             TrapCode::UnalignedAtomic => "unaligned atomic",
             TrapCode::UncaughtException => "uncaught exception",
+            TrapCode::CastFailure => "cast failure",
+            TrapCode::ArrayOutOfBounds => "out of bounds array access",
+            TrapCode::AllocationTooLarge => "allocation too large",
+            TrapCode::ExpectedSharedMemory => "expected shared memory",
             TrapCode::OutOfFuel => "all fuel consumed",
             TrapCode::Interrupt => "interrupted",
             TrapCode::HostError => "host error",
@@ -238,6 +250,15 @@ pub enum Error {
     /// The configuration is invalid or inconsistent.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The engine itself failed, not the guest: it ran out of host memory, or hit an internal
+    /// error (a panic inside the engine is contained and reported this way).
+    #[error("{engine}: internal engine failure: {message}")]
+    Engine {
+        /// The engine.
+        engine: &'static str,
+        /// What it said.
+        message: String,
+    },
     /// An I/O operation of the host failed.
     #[error("{context}: {source}")]
     Io {
