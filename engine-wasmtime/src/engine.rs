@@ -1,0 +1,285 @@
+//! [`WasmtimeEngine`]: wasmux's [`Engine`] on wasmtime.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tracing::debug_span;
+use wasmux_core::{
+    ArtifactStamp, Capability, Config, Engine, EngineInfo, EngineKind, Error, HostEnv,
+    InstanceCounter, InterruptHandle, ModuleInfo, Result, StopCondition,
+};
+
+use crate::instance::WasmtimeInstance;
+use crate::module::WasmtimeModule;
+use crate::settings;
+use crate::store::{Limiter, StoreData};
+use crate::ticker::Ticker;
+use crate::traps::{call_error, carry, chain};
+
+/// The engine's name in [`EngineInfo`], errors and artifacts.
+pub(crate) const ENGINE: &str = "wasmtime";
+
+/// The exact version of the wasmtime crate this backend is built on (pinned in Cargo.toml).
+pub const WASMTIME_VERSION: &str = "48.0.0";
+
+/// wasmux's [`Engine`] on wasmtime: Cranelift JIT compilation, precompiled artifacts, fuel,
+/// epoch-based deadlines and interrupts, resource limits and the pooling allocator.
+///
+/// Create one per configuration and share it; modules and instances belong to the engine that
+/// made them.
+///
+/// ```
+/// use wasmux_core::{Config, Engine, HostEnv, Instance, Val};
+/// use wasmux_wasmtime::WasmtimeEngine;
+///
+/// // (module (func (export "answer") (result i32) i32.const 42))
+/// let wasm = [
+///     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01,
+///     0x7f, 0x03, 0x02, 0x01, 0x00, 0x07, 0x0a, 0x01, 0x06, 0x61, 0x6e, 0x73, 0x77, 0x65,
+///     0x72, 0x00, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x2a, 0x0b,
+/// ];
+/// let engine = WasmtimeEngine::new(&Config::default())?;
+/// let module = engine.compile(&wasm)?;
+/// let mut instance = engine.instantiate(&module, HostEnv::new())?;
+/// assert_eq!(instance.call("answer", &[])?, vec![Val::I32(42)]);
+/// # Ok::<(), wasmux_core::Error>(())
+/// ```
+pub struct WasmtimeEngine {
+    engine: wasmtime::Engine,
+    config: Config,
+    info: EngineInfo,
+    stamp: ArtifactStamp,
+    instances: InstanceCounter,
+    /// The epoch ticker, started by the first instance with a deadline.
+    ticker: Mutex<Option<Arc<Ticker>>>,
+}
+
+impl WasmtimeEngine {
+    /// The underlying wasmtime engine, for embedders that need wasmtime's own API.
+    pub fn wasmtime_engine(&self) -> &wasmtime::Engine {
+        &self.engine
+    }
+
+    /// The configuration the engine was built with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The stamp this engine's artifacts carry and require.
+    pub fn artifact_stamp(&self) -> &ArtifactStamp {
+        &self.stamp
+    }
+
+    /// Live instances made by this engine.
+    pub fn live_instances(&self) -> usize {
+        self.instances.live()
+    }
+
+    /// The shared epoch ticker, started on first use.
+    fn ticker(&self) -> Result<Arc<Ticker>> {
+        let mut ticker = self.ticker.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(running) = &*ticker {
+            return Ok(running.clone());
+        }
+        let started = Arc::new(
+            Ticker::start(self.engine.clone())
+                .map_err(|e| Error::io("starting the wasmtime epoch ticker thread", e))?,
+        );
+        *ticker = Some(started.clone());
+        Ok(started)
+    }
+}
+
+/// Gives every instance a distinct identity, to refuse another instance's `funcref`.
+fn next_instance_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+fn compile_error(error: &wasmtime::Error) -> Error {
+    Error::Compile { engine: ENGINE, message: chain(error) }
+}
+
+impl Engine for WasmtimeEngine {
+    type Module = WasmtimeModule;
+    type Instance = WasmtimeInstance;
+
+    fn new(config: &Config) -> Result<Self> {
+        let wt = settings::wasmtime_config(config)?;
+        let engine = wasmtime::Engine::new(&wt).map_err(|e| {
+            let message = chain(&e);
+            if message.contains("not supported") || message.contains("disabled at compile time") {
+                Error::unsupported(ENGINE, message)
+            } else {
+                Error::Config(format!("{ENGINE}: {message}"))
+            }
+        })?;
+        let info = EngineInfo {
+            name: ENGINE,
+            version: WASMTIME_VERSION,
+            kind: EngineKind::Jit,
+            compiler: Some("cranelift"),
+            capabilities: settings::capabilities(config),
+        };
+        let stamp = ArtifactStamp {
+            engine: ENGINE,
+            engine_version: WASMTIME_VERSION.to_string(),
+            compat_key: settings::compat_key(config, &engine),
+        };
+        Ok(WasmtimeEngine {
+            engine,
+            config: config.clone(),
+            info,
+            stamp,
+            instances: InstanceCounter::new(),
+            ticker: Mutex::new(None),
+        })
+    }
+
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn validate(&self, wasm: &[u8]) -> Result<()> {
+        let _span = debug_span!("validate", engine = ENGINE).entered();
+        wasmtime::Module::validate(&self.engine, wasm).map_err(|e| compile_error(&e))
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<WasmtimeModule> {
+        let _span = debug_span!("compile", engine = ENGINE, bytes = wasm.len()).entered();
+        let module = wasmtime::Module::new(&self.engine, wasm).map_err(|e| compile_error(&e))?;
+        Ok(WasmtimeModule::new(module))
+    }
+
+    fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>> {
+        let _span = debug_span!("precompile", engine = ENGINE, bytes = wasm.len()).entered();
+        let payload = self.engine.precompile_module(wasm).map_err(|e| compile_error(&e))?;
+        Ok(self.stamp.seal(&payload))
+    }
+
+    unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<WasmtimeModule> {
+        let _span = debug_span!("load", engine = ENGINE, bytes = artifact.len()).entered();
+        let payload = self.stamp.open(artifact)?;
+        // SAFETY: the caller vouches that the artifact came from a trusted `precompile`; the
+        // envelope has just checked engine, version, settings and checksum.
+        let module = unsafe { crate::artifact::deserialize(&self.engine, payload)? };
+        Ok(WasmtimeModule::new(module))
+    }
+
+    fn module_info<'m>(&self, module: &'m WasmtimeModule) -> &'m ModuleInfo {
+        &module.info
+    }
+
+    fn instantiate(&self, module: &WasmtimeModule, env: HostEnv) -> Result<WasmtimeInstance> {
+        let _span = debug_span!("instantiate", engine = ENGINE).entered();
+        let HostEnv { imports, limits, state } = env;
+        if limits.fuel.is_some() {
+            self.info.require(Capability::Fuel)?;
+        }
+        if limits.deadline.is_some() {
+            self.info.require(Capability::Deadline)?;
+        }
+        if !wasmtime::Engine::same(module.module.engine(), &self.engine) {
+            return Err(Error::InvalidArgument(
+                "module was compiled by another wasmtime engine".into(),
+            ));
+        }
+        let funcs = imports.resolve(&module.info)?;
+        let slot = self.instances.acquire(limits.max_instances)?;
+        let ticker = match limits.deadline {
+            Some(_) => Some(self.ticker()?),
+            None => None,
+        };
+
+        let interrupt = if self.config.interruptible {
+            let engine = self.engine.clone();
+            InterruptHandle::new(move || engine.increment_epoch())
+        } else {
+            InterruptHandle::new(|| {})
+        };
+        let id = next_instance_id();
+        let data = StoreData {
+            host: state,
+            stop: StopCondition::new(interrupt.clone(), limits.deadline),
+            limiter: Limiter::new(&limits),
+            memory: None,
+            instance_id: id,
+        };
+        let mut store = wasmtime::Store::new(&self.engine, data);
+        if limits.max_memory_bytes.is_some() || limits.max_table_elements.is_some() {
+            store.limiter(|data| &mut data.limiter);
+        }
+        if self.config.fuel {
+            store.set_fuel(limits.fuel.unwrap_or(u64::MAX)).map_err(crate::traps::engine_error)?;
+        }
+        if self.config.interruptible {
+            store.epoch_deadline_callback(|store| match store.data().stop.check() {
+                Some(trap) => Err(carry(Error::Trap(trap))),
+                None => Ok(wasmtime::UpdateDeadline::Continue(1)),
+            });
+            store.set_epoch_deadline(1);
+        }
+
+        let mut externs = Vec::with_capacity(funcs.len());
+        for (func, ty) in funcs.into_iter().zip(module.import_types.iter()) {
+            // `resolve` only succeeds when every import is a function of the host's type.
+            let ty = ty.clone().ok_or_else(|| Error::Instantiate {
+                engine: ENGINE,
+                message: format!("import `{}::{}` is not a function", func.module(), func.name()),
+            })?;
+            externs.push(wasmtime::Extern::Func(crate::host::define(&mut store, ty, func)));
+        }
+
+        // The start function is a call like any other: its deadline starts now.
+        store.data_mut().stop.start_call();
+        let instance = wasmtime::Instance::new(&mut store, &module.module, &externs)
+            .map_err(|e| instantiate_error(e, &mut store, self.config.pooling.as_ref()))?;
+        let memory = instance.get_memory(&mut store, "memory");
+        store.data_mut().memory = memory;
+        Ok(WasmtimeInstance::new(
+            store,
+            instance,
+            module.info.clone(),
+            interrupt,
+            slot,
+            ticker,
+            &self.config,
+        ))
+    }
+}
+
+/// The wasmux error for a failed `Instance::new`.
+fn instantiate_error(
+    error: wasmtime::Error,
+    store: &mut wasmtime::Store<StoreData>,
+    pooling: Option<&wasmux_core::PoolingConfig>,
+) -> Error {
+    if let Some(refusal) = store.data_mut().limiter.take_refusal() {
+        return refusal;
+    }
+    if error.is::<crate::traps::Carried>()
+        || error.is::<wasmtime::Trap>()
+        || error.is::<wasmtime::ThrownException>()
+    {
+        return call_error(error);
+    }
+    if error.is::<wasmtime::PoolConcurrencyLimitError>() {
+        let limit = pooling.map_or(0, |p| p.total_instances);
+        return Error::ResourceLimit {
+            resource: wasmux_core::Resource::Instances,
+            requested: u64::from(limit) + 1,
+            limit: u64::from(limit),
+        };
+    }
+    Error::Instantiate { engine: ENGINE, message: chain(&error) }
+}
+
+impl fmt::Debug for WasmtimeEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WasmtimeEngine")
+            .field("info", &self.info)
+            .field("live_instances", &self.instances.live())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,55 @@
+//! What each wasmtime store carries: the host state, the stop condition, the resource limiter.
+
+use wasmux_core::{Error, HostState, Limits, ResourceGuard, StopCondition};
+
+/// The data of every store this backend creates (one store per instance).
+pub(crate) struct StoreData {
+    /// The state shared by host functions.
+    pub(crate) host: HostState,
+    /// When the running call must stop; consulted at each epoch tick.
+    pub(crate) stop: StopCondition,
+    /// Memory and table limits.
+    pub(crate) limiter: Limiter,
+    /// The instance's export `memory`, once instantiated: host functions see it without a
+    /// name lookup. (Before that, e.g. in a start function, it is looked up by name.)
+    pub(crate) memory: Option<wasmtime::Memory>,
+    /// Identifies the instance, so a function of another instance is refused.
+    pub(crate) instance_id: u64,
+}
+
+/// wasmtime's resource limiter for wasmux [`Limits`]: delegates every decision to the shared
+/// [`ResourceGuard`], which remembers what it refused so a failed instantiation can say which
+/// limit was in the way.
+#[derive(Debug)]
+pub(crate) struct Limiter(ResourceGuard);
+
+impl Limiter {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        Limiter(ResourceGuard::new(limits))
+    }
+
+    /// The error for the last refusal, if there was one.
+    pub(crate) fn take_refusal(&mut self) -> Option<Error> {
+        self.0.take_refusal()
+    }
+}
+
+impl wasmtime::ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(self.0.memory_growing(desired))
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(self.0.table_growing(desired))
+    }
+}

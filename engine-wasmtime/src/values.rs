@@ -1,0 +1,222 @@
+//! Conversions between wasmux's types and values and wasmtime's.
+//!
+//! Two representations are used for values: wasmtime's `ValRaw` for signatures made only of
+//! numbers and vectors (the fast path: no allocation, no store access), and wasmtime's `Val`
+//! for signatures with references, which need the store to root or unwrap them.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use wasmtime::{AsContext, AsContextMut, HeapType, Mutability, ValRaw};
+use wasmux_core::{
+    Error, ExternRef, ExternType, FuncRef, FuncType, GlobalType, MemoryType, Result, TableType,
+    Val, ValType,
+};
+
+/// The host value inside a wasmtime `externref` made by wasmux: the very allocation the
+/// embedder's [`ExternRef`] holds, so the same `Arc` comes back out.
+struct HostRef(Arc<dyn Any + Send + Sync>);
+
+/// What a wasmux [`FuncRef`] made by this backend holds: the function and the instance whose
+/// store owns it.
+#[derive(Debug)]
+pub(crate) struct FuncHandle {
+    pub(crate) func: wasmtime::Func,
+    pub(crate) instance_id: u64,
+}
+
+/// The wasmux type of a wasmtime value type, if wasmux can represent it (`funcref` and
+/// `externref` are; typed and GC references are not).
+pub(crate) fn val_type(ty: &wasmtime::ValType) -> Option<ValType> {
+    Some(match ty {
+        wasmtime::ValType::I32 => ValType::I32,
+        wasmtime::ValType::I64 => ValType::I64,
+        wasmtime::ValType::F32 => ValType::F32,
+        wasmtime::ValType::F64 => ValType::F64,
+        wasmtime::ValType::V128 => ValType::V128,
+        wasmtime::ValType::Ref(r) => ref_type(r)?,
+    })
+}
+
+fn ref_type(ty: &wasmtime::RefType) -> Option<ValType> {
+    match (ty.is_nullable(), ty.heap_type()) {
+        (true, HeapType::Func) => Some(ValType::FuncRef),
+        (true, HeapType::Extern) => Some(ValType::ExternRef),
+        _ => None,
+    }
+}
+
+/// The wasmux signature of a wasmtime function type, if every value type is representable.
+pub(crate) fn func_type(ty: &wasmtime::FuncType) -> Option<FuncType> {
+    let params: Option<Vec<ValType>> = ty.params().map(|t| val_type(&t)).collect();
+    let results: Option<Vec<ValType>> = ty.results().map(|t| val_type(&t)).collect();
+    Some(FuncType::new(params?, results?))
+}
+
+/// The wasmux form of an import's or export's type. Kinds and types wasmux does not model
+/// (tags, GC references) become [`ExternType::Other`] with wasmtime's description.
+pub(crate) fn extern_type(ty: &wasmtime::ExternType) -> ExternType {
+    let other = || ExternType::Other(format!("{ty:?}"));
+    match ty {
+        wasmtime::ExternType::Func(f) => func_type(f).map_or_else(other, ExternType::Func),
+        wasmtime::ExternType::Memory(m) => ExternType::Memory(MemoryType {
+            min: m.minimum(),
+            max: m.maximum(),
+            memory64: m.is_64(),
+            shared: m.is_shared(),
+        }),
+        wasmtime::ExternType::Table(t) => match ref_type(t.element()) {
+            Some(element) => {
+                ExternType::Table(TableType { element, min: t.minimum(), max: t.maximum() })
+            }
+            None => other(),
+        },
+        wasmtime::ExternType::Global(g) => match val_type(g.content()) {
+            Some(content) => ExternType::Global(GlobalType {
+                content,
+                mutable: g.mutability() == Mutability::Var,
+            }),
+            None => other(),
+        },
+        wasmtime::ExternType::Tag(_) => ExternType::Other("tag".into()),
+    }
+}
+
+/// Whether every value of a signature is a number or a vector, so that calls can use the
+/// raw representation without touching the store.
+pub(crate) fn is_numeric(ty: &FuncType) -> bool {
+    ty.params()
+        .iter()
+        .chain(ty.results())
+        .all(|t| !matches!(t, ValType::FuncRef | ValType::ExternRef))
+}
+
+/// The raw form of a number or vector. References are never passed here (see [`is_numeric`]);
+/// they become a null reference should that invariant ever break.
+#[inline]
+pub(crate) fn to_raw(val: &Val) -> ValRaw {
+    match *val {
+        Val::I32(v) => ValRaw::i32(v),
+        Val::I64(v) => ValRaw::i64(v),
+        Val::F32(v) => ValRaw::f32(v),
+        Val::F64(v) => ValRaw::f64(v),
+        Val::V128(v) => ValRaw::v128(v),
+        Val::FuncRef(_) | Val::ExternRef(_) => ValRaw::null(),
+    }
+}
+
+/// The value of type `ty` in `raw`. `ty` must be a number or vector type.
+#[inline]
+pub(crate) fn from_raw(ty: ValType, raw: ValRaw) -> Val {
+    match ty {
+        ValType::I32 => Val::I32(raw.get_i32()),
+        ValType::I64 => Val::I64(raw.get_i64()),
+        ValType::F32 => Val::F32(raw.get_f32()),
+        ValType::F64 => Val::F64(raw.get_f64()),
+        ValType::V128 => Val::V128(raw.get_v128()),
+        ValType::FuncRef => Val::FuncRef(None),
+        ValType::ExternRef => Val::ExternRef(None),
+    }
+}
+
+/// The wasmtime value for `val`, rooting an `externref` in `store`'s current scope. A
+/// `funcref` must come from the instance `instance_id`.
+pub(crate) fn to_wasmtime(
+    mut store: impl AsContextMut,
+    val: &Val,
+    instance_id: u64,
+) -> Result<wasmtime::Val> {
+    Ok(match val {
+        Val::I32(v) => wasmtime::Val::I32(*v),
+        Val::I64(v) => wasmtime::Val::I64(*v),
+        Val::F32(v) => wasmtime::Val::F32(*v),
+        Val::F64(v) => wasmtime::Val::F64(*v),
+        Val::V128(v) => wasmtime::Val::V128((*v).into()),
+        Val::FuncRef(None) => wasmtime::Val::FuncRef(None),
+        Val::FuncRef(Some(r)) => match r.downcast_ref::<FuncHandle>() {
+            Some(handle) if handle.instance_id == instance_id => {
+                wasmtime::Val::FuncRef(Some(handle.func))
+            }
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "funcref belongs to another instance or engine".into(),
+                ));
+            }
+        },
+        Val::ExternRef(None) => wasmtime::Val::ExternRef(None),
+        Val::ExternRef(Some(r)) => {
+            let rooted = wasmtime::ExternRef::new(&mut store, HostRef(r.as_arc().clone()))
+                .map_err(crate::traps::engine_error)?;
+            wasmtime::Val::ExternRef(Some(rooted))
+        }
+    })
+}
+
+/// The wasmux value for a wasmtime value of a representable type.
+pub(crate) fn from_wasmtime(
+    store: impl AsContext,
+    val: &wasmtime::Val,
+    instance_id: u64,
+) -> Result<Val> {
+    Ok(match val {
+        wasmtime::Val::I32(v) => Val::I32(*v),
+        wasmtime::Val::I64(v) => Val::I64(*v),
+        wasmtime::Val::F32(v) => Val::F32(*v),
+        wasmtime::Val::F64(v) => Val::F64(*v),
+        wasmtime::Val::V128(v) => Val::V128(v.as_u128()),
+        wasmtime::Val::FuncRef(None) => Val::FuncRef(None),
+        wasmtime::Val::FuncRef(Some(func)) => {
+            Val::FuncRef(Some(FuncRef::new(FuncHandle { func: *func, instance_id })))
+        }
+        wasmtime::Val::ExternRef(None) => Val::ExternRef(None),
+        wasmtime::Val::ExternRef(Some(rooted)) => {
+            let data = rooted.data(&store).map_err(crate::traps::engine_error)?;
+            match data.and_then(|d| d.downcast_ref::<HostRef>()) {
+                Some(HostRef(arc)) => Val::ExternRef(Some(ExternRef::from_arc(arc.clone()))),
+                None => {
+                    return Err(Error::InvalidArgument(
+                        "externref made by the guest (extern.convert_any) has no host value".into(),
+                    ));
+                }
+            }
+        }
+        other => {
+            return Err(Error::InvalidArgument(format!(
+                "a value of type {:?} cannot be represented by wasmux",
+                other.ty(&store).ok()
+            )));
+        }
+    })
+}
+
+/// A small buffer of values, inline up to eight so that host calls do not allocate.
+#[allow(clippy::large_enum_variant, reason = "the inline variant lives on the stack on purpose")]
+pub(crate) enum ValBuf {
+    Inline([Val; ValBuf::INLINE], usize),
+    Heap(Vec<Val>),
+}
+
+impl ValBuf {
+    const INLINE: usize = 8;
+
+    /// A buffer holding the zero value of each type in `types`.
+    pub(crate) fn zeroed(types: &[ValType]) -> Self {
+        if types.len() <= Self::INLINE {
+            let mut vals = [const { Val::I32(0) }; Self::INLINE];
+            for (slot, ty) in vals.iter_mut().zip(types) {
+                *slot = Val::default_for(*ty);
+            }
+            ValBuf::Inline(vals, types.len())
+        } else {
+            ValBuf::Heap(types.iter().map(|t| Val::default_for(*t)).collect())
+        }
+    }
+
+    /// The values.
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [Val] {
+        match self {
+            ValBuf::Inline(vals, len) => &mut vals[..*len],
+            ValBuf::Heap(vals) => vals,
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Fuel, deadlines, interrupts, memory and table limits, instance counts.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{engine, engine_with, module};
+use wasmux_core::{
+    Capability, Config, Engine, Error, HostEnv, Instance, Limits, Resource, TrapCode, Val,
+};
+
+const SPIN: &str = r#"(module (func (export "spin") (loop br 0)) (func (export "ok") (result i32) (i32.const 1)))"#;
+
+const COUNT: &str = r#"(module (func (export "count") (param i32) (result i32) (local i32)
+    (loop
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if 0 (i32.lt_u (local.get 1) (local.get 0))))
+    (local.get 1)))"#;
+
+fn env(limits: Limits) -> HostEnv {
+    let mut env = HostEnv::new();
+    env.limits(limits);
+    env
+}
+
+#[test]
+fn capabilities_follow_the_config() {
+    let caps = engine().info().capabilities;
+    for cap in [
+        Capability::Precompile,
+        Capability::Deadline,
+        Capability::Interrupt,
+        Capability::MemoryLimit,
+        Capability::TableLimit,
+        Capability::StackOverflowTrap,
+    ] {
+        assert!(caps.has(cap), "{cap}");
+    }
+    assert!(!caps.has(Capability::Fuel));
+    let features = Config::default().features;
+    for cap in features.enabled() {
+        assert!(caps.has(cap), "{cap} is enabled but not a capability");
+    }
+    assert_eq!(caps.has(Capability::Gc), features.gc);
+    assert_eq!(caps.has(Capability::TailCalls), features.tail_calls);
+    let caps = engine_with(Config::default().fuel(true).interruptible(false)).info().capabilities;
+    assert!(caps.has(Capability::Fuel));
+    assert!(!caps.has(Capability::Deadline));
+    assert!(!caps.has(Capability::Interrupt));
+    let info = engine().info().clone();
+    assert_eq!((info.name, info.version, info.compiler), ("wasmtime", "48.0.0", Some("cranelift")));
+}
+
+#[test]
+fn fuel_runs_out() {
+    let engine = engine_with(Config::default().fuel(true));
+    let module = module(&engine, COUNT);
+    let mut instance = engine
+        .instantiate(&module, env(Limits { fuel: Some(10_000), ..Limits::default() }))
+        .unwrap();
+    assert_eq!(instance.call("count", &[Val::I32(10)]).unwrap(), vec![Val::I32(10)]);
+    let left = instance.fuel().unwrap();
+    assert!(left < 10_000, "fuel was not consumed: {left}");
+    let error = instance.call("count", &[Val::I32(1_000_000)]).unwrap_err();
+    assert_eq!(error.trap_code(), Some(TrapCode::OutOfFuel));
+    assert_eq!(instance.fuel(), Some(0));
+    instance.set_fuel(1_000_000_000).unwrap();
+    assert_eq!(instance.call("count", &[Val::I32(1000)]).unwrap(), vec![Val::I32(1000)]);
+}
+
+#[test]
+fn fuel_without_a_limit_is_unlimited() {
+    let engine = engine_with(Config::default().fuel(true));
+    let mut instance = engine.instantiate(&module(&engine, COUNT), HostEnv::new()).unwrap();
+    assert_eq!(instance.call("count", &[Val::I32(100_000)]).unwrap(), vec![Val::I32(100_000)]);
+    assert!(instance.fuel().unwrap() > u64::MAX / 2);
+}
+
+#[test]
+fn fuel_needs_a_fuel_engine() {
+    let engine = engine();
+    let module = module(&engine, COUNT);
+    let error = engine
+        .instantiate(&module, env(Limits { fuel: Some(1), ..Limits::default() }))
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Unsupported { engine: "wasmtime", feature } if feature == "fuel"),
+        "{error}"
+    );
+    let mut instance = engine.instantiate(&module, HostEnv::new()).unwrap();
+    assert_eq!(instance.fuel(), None);
+    assert!(matches!(instance.set_fuel(5), Err(Error::Unsupported { .. })));
+}
+
+#[test]
+fn deadline_stops_an_endless_loop() {
+    let engine = engine();
+    let module = module(&engine, SPIN);
+    let mut instance = engine
+        .instantiate(
+            &module,
+            env(Limits { deadline: Some(Duration::from_millis(50)), ..Limits::default() }),
+        )
+        .unwrap();
+    let started = Instant::now();
+    let error = instance.call("spin", &[]).unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(error.trap_code(), Some(TrapCode::Interrupt), "{error}");
+    assert!(took >= Duration::from_millis(50), "stopped too early: {took:?}");
+    assert!(took < Duration::from_secs(5), "stopped too late: {took:?}");
+    // The deadline is per call: the next call gets a fresh one.
+    assert_eq!(instance.call("ok", &[]).unwrap(), vec![Val::I32(1)]);
+    let error = instance.call("spin", &[]).unwrap_err();
+    assert_eq!(error.trap_code(), Some(TrapCode::Interrupt));
+}
+
+#[test]
+fn deadlines_of_many_instances_share_one_ticker() {
+    let engine = std::sync::Arc::new(engine());
+    let module = module(&engine, SPIN);
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let engine = engine.clone();
+            let module = module.clone();
+            std::thread::spawn(move || {
+                let limits =
+                    Limits { deadline: Some(Duration::from_millis(20)), ..Limits::default() };
+                let mut instance = engine.instantiate(&module, env(limits)).unwrap();
+                instance.call("spin", &[]).unwrap_err().trap_code()
+            })
+        })
+        .collect();
+    for thread in threads {
+        assert_eq!(thread.join().unwrap(), Some(TrapCode::Interrupt));
+    }
+}
+
+#[test]
+fn deadline_needs_an_interruptible_engine() {
+    let engine = engine_with(Config::default().interruptible(false));
+    let module = module(&engine, SPIN);
+    let limits = Limits { deadline: Some(Duration::from_millis(5)), ..Limits::default() };
+    assert!(matches!(engine.instantiate(&module, env(limits)), Err(Error::Unsupported { .. })));
+}
+
+#[test]
+fn interrupt_from_another_thread_stops_an_endless_loop() {
+    let engine = engine();
+    let mut instance = engine.instantiate(&module(&engine, SPIN), HostEnv::new()).unwrap();
+    let handle = instance.interrupt_handle();
+    let interrupter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        handle.interrupt();
+    });
+    let error = instance.call("spin", &[]).unwrap_err();
+    interrupter.join().unwrap();
+    assert_eq!(error.trap_code(), Some(TrapCode::Interrupt), "{error}");
+    // The request stays until cleared.
+    assert_eq!(instance.call("ok", &[]).unwrap_err().trap_code(), Some(TrapCode::Interrupt));
+    instance.interrupt_handle().clear();
+    assert_eq!(instance.call("ok", &[]).unwrap(), vec![Val::I32(1)]);
+}
+
+#[test]
+fn interrupting_one_instance_leaves_others_running() {
+    let engine = engine();
+    let module = module(&engine, SPIN);
+    let first = engine.instantiate(&module, HostEnv::new()).unwrap();
+    let mut second = engine.instantiate(&module, HostEnv::new()).unwrap();
+    first.interrupt_handle().interrupt();
+    assert_eq!(second.call("ok", &[]).unwrap(), vec![Val::I32(1)]);
+}
+
+const GROW: &str = r#"(module (memory (export "memory") 1)
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+    (table (export "table") 1 funcref)
+    (func (export "grow_table") (param i32) (result i32) (table.grow (ref.null func) (local.get 0))))"#;
+
+#[test]
+fn memory_limit_refuses_growth() {
+    let engine = engine();
+    let limits = Limits { max_memory_bytes: Some(3 * 65536), ..Limits::default() };
+    let mut instance = engine.instantiate(&module(&engine, GROW), env(limits)).unwrap();
+    assert_eq!(instance.call("grow", &[Val::I32(2)]).unwrap(), vec![Val::I32(1)]);
+    assert_eq!(instance.call("grow", &[Val::I32(1)]).unwrap(), vec![Val::I32(-1)]);
+    assert_eq!(instance.memory("memory").unwrap().len(), 3 * 65536);
+}
+
+#[test]
+fn memory_limit_refuses_instantiation() {
+    let engine = engine();
+    let module = module(&engine, r#"(module (memory 4))"#);
+    let limits = Limits { max_memory_bytes: Some(65536), ..Limits::default() };
+    match engine.instantiate(&module, env(limits)) {
+        Err(Error::ResourceLimit { resource: Resource::Memory, requested, limit }) => {
+            assert_eq!((requested, limit), (4 * 65536, 65536));
+        }
+        other => panic!("expected a memory limit error, got {other:?}"),
+    }
+}
+
+#[test]
+fn table_limit_refuses_growth_and_instantiation() {
+    let engine = engine();
+    let limits = Limits { max_table_elements: Some(10), ..Limits::default() };
+    let mut instance = engine.instantiate(&module(&engine, GROW), env(limits.clone())).unwrap();
+    assert_eq!(instance.call("grow_table", &[Val::I32(9)]).unwrap(), vec![Val::I32(1)]);
+    assert_eq!(instance.call("grow_table", &[Val::I32(1)]).unwrap(), vec![Val::I32(-1)]);
+    let big = module(&engine, r#"(module (table 100 funcref))"#);
+    match engine.instantiate(&big, env(limits)) {
+        Err(Error::ResourceLimit {
+            resource: Resource::TableElements,
+            requested: 100,
+            limit: 10,
+        }) => {}
+        other => panic!("expected a table limit error, got {other:?}"),
+    }
+}
+
+#[test]
+fn max_instances_counts_live_instances() {
+    let engine = engine();
+    let module = module(&engine, SPIN);
+    let limits = Limits { max_instances: Some(2), ..Limits::default() };
+    let a = engine.instantiate(&module, env(limits.clone())).unwrap();
+    let _b = engine.instantiate(&module, env(limits.clone())).unwrap();
+    assert!(matches!(
+        engine.instantiate(&module, env(limits.clone())),
+        Err(Error::ResourceLimit { resource: Resource::Instances, limit: 2, .. })
+    ));
+    drop(a);
+    assert_eq!(engine.live_instances(), 1);
+    engine.instantiate(&module, env(limits)).unwrap();
+}
