@@ -24,6 +24,8 @@ use std::borrow::Cow;
 pub use command::{CommandOutput, run_command};
 pub use wasmux_core::*;
 
+pub mod cache;
+
 /// The engine types themselves, for static dispatch.
 pub mod backends {
     #[cfg(any(feature = "wasmer", feature = "wasmer-singlepass", feature = "wasmer-headless"))]
