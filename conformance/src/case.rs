@@ -45,9 +45,10 @@ impl<E: Engine> Case<E> {
         self
     }
 
-    /// The configuration the case runs with: its own, plus every required capability turned on.
-    pub fn config(&self) -> Config {
-        let mut config = Config::default();
+    /// The configuration the case runs with: the engine's base configuration, every required
+    /// capability turned on, then the case's own settings.
+    pub fn config(&self, base: &Config) -> Config {
+        let mut config = base.clone();
         for cap in self.requires {
             enable(&mut config, *cap);
         }
@@ -58,23 +59,32 @@ impl<E: Engine> Case<E> {
 
 /// Turns on what `cap` needs in a configuration.
 pub(crate) fn enable(config: &mut Config, cap: Capability) {
+    set(config, cap, true);
+}
+
+/// Turns off what `cap` needs in a configuration.
+pub(crate) fn disable(config: &mut Config, cap: Capability) {
+    set(config, cap, false);
+}
+
+fn set(config: &mut Config, cap: Capability, on: bool) {
     let features = &mut config.features;
     match cap {
-        Capability::Fuel => config.fuel = true,
-        Capability::Deadline | Capability::Interrupt => config.interruptible = true,
-        Capability::Simd => features.simd = true,
-        Capability::RelaxedSimd => features.relaxed_simd = true,
-        Capability::MultiValue => features.multi_value = true,
-        Capability::BulkMemory => features.bulk_memory = true,
-        Capability::ReferenceTypes => features.reference_types = true,
-        Capability::TailCalls => features.tail_calls = true,
-        Capability::Exceptions => features.exceptions = true,
-        Capability::Gc => features.gc = true,
-        Capability::Threads => features.threads = true,
-        Capability::Memory64 => features.memory64 = true,
-        Capability::MultiMemory => features.multi_memory = true,
-        Capability::ExtendedConst => features.extended_const = true,
-        Capability::FunctionReferences => features.function_references = true,
+        Capability::Fuel => config.fuel = on,
+        Capability::Deadline | Capability::Interrupt => config.interruptible = on,
+        Capability::Simd => features.simd = on,
+        Capability::RelaxedSimd => features.relaxed_simd = on,
+        Capability::MultiValue => features.multi_value = on,
+        Capability::BulkMemory => features.bulk_memory = on,
+        Capability::ReferenceTypes => features.reference_types = on,
+        Capability::TailCalls => features.tail_calls = on,
+        Capability::Exceptions => features.exceptions = on,
+        Capability::Gc => features.gc = on,
+        Capability::Threads => features.threads = on,
+        Capability::Memory64 => features.memory64 = on,
+        Capability::MultiMemory => features.multi_memory = on,
+        Capability::ExtendedConst => features.extended_const = on,
+        Capability::FunctionReferences => features.function_references = on,
         _ => {}
     }
 }

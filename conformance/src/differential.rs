@@ -91,7 +91,7 @@ pub fn observe(engine: &dyn DynEngine, module: &DynModule, run: &Run) -> Result<
             Err(error) => (Err(ending_of(error)), Vec::new()),
         },
     };
-    let memory_hash = instance.memory("memory").ok().map(|bytes| fnv1a(bytes));
+    let memory_hash = instance.memory("memory").ok().map(|bytes| memory_hash(bytes));
     let mut tree = BTreeMap::new();
     for (index, root) in run.trees.iter().enumerate() {
         let prefix = if run.trees.len() == 1 { String::new() } else { format!("{index}/") };
@@ -214,7 +214,7 @@ pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// FNV-1a: a small stable hash, enough to tell two memories apart.
-fn fnv1a(bytes: &[u8]) -> u64 {
+/// A small stable hash of a memory (FNV-1a), enough to tell two memories apart.
+pub fn memory_hash(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Completion, Trial};
-use wasmux_core::{Capability, Config, Engine};
+use wasmux_core::{Capability, Config, Engine, Error};
 
-use crate::case::Ctx;
+use crate::case::{Ctx, disable};
 use crate::program::{check, observe};
 use crate::{cases, probe, programs, wast};
 
@@ -30,6 +30,23 @@ impl<E: Engine> EngineCache<E> {
     }
 }
 
+/// The default configuration without the proposals engine `E` refuses (wasmer's Singlepass has
+/// no SIMD, for instance): cases needing them are then skipped by capability, visibly.
+pub fn base_config<E: Engine>() -> Config {
+    let defaults: Vec<Capability> = Config::default().features.enabled().collect();
+    let mut config = Config::default();
+    for cap in &defaults {
+        let mut alone = Config::default();
+        for other in defaults.iter().filter(|other| *other != cap) {
+            disable(&mut alone, *other);
+        }
+        if matches!(E::new(&alone), Err(Error::Unsupported { .. })) {
+            disable(&mut config, *cap);
+        }
+    }
+    config
+}
+
 /// Runs the whole suite on engine `E` with libtest's command line; returns the exit code.
 pub fn main<E: Engine>() -> ExitCode {
     let args = Arguments::from_args();
@@ -39,7 +56,8 @@ pub fn main<E: Engine>() -> ExitCode {
 /// Every case and capability probe of the suite as a trial for engine `E`.
 pub fn trials<E: Engine>() -> Vec<Trial> {
     let cache = EngineCache::<E>::new();
-    let engine_name = match cache.get(&Config::default()) {
+    let base = base_config::<E>();
+    let engine_name = match cache.get(&base) {
         Ok(engine) => engine.info().name,
         Err(error) => {
             return vec![Trial::test("engine/default-config", move || {
@@ -51,7 +69,7 @@ pub fn trials<E: Engine>() -> Vec<Trial> {
         .into_iter()
         .map(|case| {
             let name = format!("{engine_name}/{}/{}", case.group, case.name);
-            let config = case.config();
+            let config = case.config(&base);
             let engine = cache.get(&config);
             Trial::ignorable_test(name, move || {
                 let engine = match engine {
@@ -68,7 +86,7 @@ pub fn trials<E: Engine>() -> Vec<Trial> {
         .collect();
     for program in programs::all() {
         let name = format!("{engine_name}/{}/{}", program.group, program.name);
-        let engine = cache.get(&Config::default());
+        let engine = cache.get(&base);
         trials.push(Trial::ignorable_test(name, move || {
             let engine = engine?;
             if let Some(missing) = engine.info().capabilities.first_missing(program.requires) {
@@ -80,9 +98,12 @@ pub fn trials<E: Engine>() -> Vec<Trial> {
     }
     for (file, source) in wast::SCRIPTS {
         let name = format!("{engine_name}/wast/{file}");
-        let engine = cache.get(&wast::config());
+        let engine = wast::config_for(&base, source).map(|config| cache.get(&config));
         trials.push(Trial::ignorable_test(name, move || {
-            let engine = engine?;
+            let engine = match engine? {
+                Ok(engine) => engine,
+                Err(error) => return Ok(Completion::ignored_with(format!("unsupported: {error}"))),
+            };
             let report = wast::run_wast(engine.as_ref(), file, source)?;
             if report.failed() > 0 {
                 return Err(report.to_string().into());

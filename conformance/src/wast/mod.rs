@@ -32,14 +32,17 @@ pub const SCRIPTS: &[(&str, &str)] = &[
     ("imports_exports.wast", include_str!("../../wast/imports_exports.wast")),
     ("multi_value.wast", include_str!("../../wast/multi_value.wast")),
     ("simd.wast", include_str!("../../wast/simd.wast")),
+    ("tail_calls.wast", include_str!("../../wast/tail_calls.wast")),
 ];
 
-/// The configuration scripts run with: every proposal turned on that an engine may offer, so
-/// a script's `;; requires:` line decides what is skipped.
-pub fn config() -> Config {
-    let mut config = Config::default();
-    config.interruptible = false;
-    config
+/// The configuration a script runs with: `base` with every capability its `;; requires:` line
+/// names turned on. An engine refusing that configuration cannot run the script.
+pub fn config_for(base: &Config, source: &str) -> Result<Config, String> {
+    let mut config = base.clone();
+    for cap in required_capabilities(source)? {
+        crate::case::enable(&mut config, cap);
+    }
+    Ok(config)
 }
 
 /// What happened to one directive.
@@ -466,6 +469,9 @@ fn expected_trap(message: &str) -> Option<TrapCode> {
         ("integer divide by zero", TrapCode::IntegerDivisionByZero),
         ("invalid conversion to integer", TrapCode::BadConversionToInteger),
         ("null", TrapCode::NullReference),
+        ("cast failure", TrapCode::CastFailure),
+        ("out of bounds array access", TrapCode::ArrayOutOfBounds),
+        ("expected shared memory", TrapCode::ExpectedSharedMemory),
         ("unaligned atomic", TrapCode::UnalignedAtomic),
     ];
     CODES.iter().find(|(text, _)| message.starts_with(text)).map(|(_, code)| *code)
