@@ -241,6 +241,17 @@ impl ResourceGuard {
         self.allow(Resource::TableElements, desired, self.max_table_elements)
     }
 
+    /// The error to report for a failed instantiation whose engine error is `error`: a trap
+    /// (from the start function, or a segment out of bounds) stands as it is, even if the start
+    /// function had a growth refused before; any other failure is explained by the last
+    /// refusal, if there was one.
+    pub fn instantiation_error(&mut self, error: Error) -> Error {
+        match error {
+            Error::Trap(_) | Error::Exit(_) => error,
+            other => self.take_refusal().unwrap_or(other),
+        }
+    }
+
     /// The last refusal as an error, forgetting it.
     pub fn take_refusal(&mut self) -> Option<Error> {
         self.refused.take().map(|(resource, requested, limit)| Error::ResourceLimit {

@@ -9,6 +9,7 @@ use wasmux_core::{
     InstanceCounter, ModuleInfo, ResourceGuard, Result,
 };
 
+use crate::contain::contained;
 use crate::convert::module_info;
 use crate::errors::{compile_error, execution_error};
 use crate::instance::{Metering, WasmiInstance};
@@ -116,12 +117,12 @@ impl Engine for WasmiEngine {
 
     fn validate(&self, wasm: &[u8]) -> Result<()> {
         let _span = debug_span!("validate", engine = ENGINE_NAME).entered();
-        wasmi::Module::validate(&self.engine, wasm).map_err(compile_error)
+        contained(|| wasmi::Module::validate(&self.engine, wasm).map_err(compile_error))
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<WasmiModule> {
         let _span = debug_span!("compile", engine = ENGINE_NAME, bytes = wasm.len()).entered();
-        let module = wasmi::Module::new(&self.engine, wasm).map_err(compile_error)?;
+        let module = contained(|| wasmi::Module::new(&self.engine, wasm).map_err(compile_error))?;
         let info = Arc::new(module_info(&module, wasm));
         Ok(WasmiModule { module, info })
     }
@@ -157,11 +158,11 @@ impl Engine for WasmiEngine {
             .collect();
         let mut metering = Metering::new(self.metered, self.info.capabilities.has(Capability::Fuel), limits.fuel);
         metering.fill_for_start(&mut store)?;
-        let instantiated = wasmi::Instance::new(store.as_context_mut(), &module.module, &externs);
+        let instantiated = contained(|| {
+            wasmi::Instance::new(store.as_context_mut(), &module.module, &externs).map_err(execution_error)
+        });
         metering.settle(&store);
-        let instance = instantiated.map_err(|error| {
-            store.data_mut().limiter.0.take_refusal().unwrap_or_else(|| execution_error(error))
-        })?;
+        let instance = instantiated.map_err(|error| store.data_mut().limiter.0.instantiation_error(error))?;
         store.data_mut().memory = instance.get_memory(&store, "memory");
         Ok(WasmiInstance::new(store, instance, metering, limits.deadline, slot))
     }

@@ -11,6 +11,7 @@ use wasmux_core::{
 };
 
 use crate::ENGINE_NAME;
+use crate::contain::contained;
 use crate::convert::{from_wasmi, func_type, to_wasmi, wasmi_val_type};
 use crate::errors::execution_error;
 use crate::store::StoreData;
@@ -79,6 +80,8 @@ pub struct WasmiInstance {
     stop: StopCondition,
     params: Vec<wasmi::Val>,
     results: Vec<wasmi::Val>,
+    /// Set when wasmi panicked in a call: its state may be inconsistent, so nothing runs again.
+    poisoned: bool,
     _slot: InstanceSlot,
 }
 
@@ -97,6 +100,7 @@ impl WasmiInstance {
             stop: StopCondition::new(InterruptHandle::new(|| {}), deadline),
             params: Vec::new(),
             results: Vec::new(),
+            poisoned: false,
             _slot: slot,
         }
     }
@@ -172,11 +176,18 @@ impl Instance for WasmiInstance {
         wasm_results
             .extend(func.ty.results().iter().map(|t| wasmi::Val::default_for_ty(wasmi_val_type(*t))));
         self.stop.start_call();
-        let outcome = if self.metering.metered {
-            self.call_metered(func.func, &wasm_params, &mut wasm_results)
+        let outcome = if self.poisoned {
+            Err(Error::Engine { engine: ENGINE_NAME, message: "the instance is unusable after an earlier engine failure".into() })
         } else {
-            func.func.call(&mut self.store, &wasm_params, &mut wasm_results).map_err(execution_error)
+            contained(|| {
+                if self.metering.metered {
+                    self.call_metered(func.func, &wasm_params, &mut wasm_results)
+                } else {
+                    func.func.call(&mut self.store, &wasm_params, &mut wasm_results).map_err(execution_error)
+                }
+            })
         };
+        self.poisoned |= matches!(outcome, Err(Error::Engine { .. }));
         if outcome.is_ok() {
             for (slot, value) in results.iter_mut().zip(&wasm_results) {
                 *slot = from_wasmi(&self.store, store_id, value);

@@ -8,10 +8,16 @@
 //! [`InterruptHandle`](wasmux_core::InterruptHandle) are checked. A stop is therefore noticed
 //! within one slice, about 100 000 executed instructions. A start function runs in one piece.
 //!
+//! # Engine panics
+//! wasmi 2.0.0's lazy translator can panic on some valid modules; the backend contains such a
+//! panic and reports [`Error::Engine`](wasmux_core::Error::Engine), and the instance is unusable
+//! afterwards (see the `contain` module). This relies on `panic = "unwind"`.
+//!
 //! Precompiled artifacts are not supported: there is nothing to precompile, and
 //! [`Engine::precompile`](wasmux_core::Engine::precompile) returns
 //! [`Error::Unsupported`](wasmux_core::Error::Unsupported).
 
+mod contain;
 mod convert;
 mod engine;
 mod errors;

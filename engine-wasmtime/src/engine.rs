@@ -255,24 +255,22 @@ fn instantiate_error(
     store: &mut wasmtime::Store<StoreData>,
     pooling: Option<&wasmux_core::PoolingConfig>,
 ) -> Error {
-    if let Some(refusal) = store.data_mut().limiter.take_refusal() {
-        return refusal;
-    }
-    if error.is::<crate::traps::Carried>()
+    let error = if error.is::<crate::traps::Carried>()
         || error.is::<wasmtime::Trap>()
         || error.is::<wasmtime::ThrownException>()
     {
-        return call_error(error);
-    }
-    if error.is::<wasmtime::PoolConcurrencyLimitError>() {
+        call_error(error)
+    } else if error.is::<wasmtime::PoolConcurrencyLimitError>() {
         let limit = pooling.map_or(0, |p| p.total_instances);
-        return Error::ResourceLimit {
+        Error::ResourceLimit {
             resource: wasmux_core::Resource::Instances,
             requested: u64::from(limit) + 1,
             limit: u64::from(limit),
-        };
-    }
-    Error::Instantiate { engine: ENGINE, message: chain(&error) }
+        }
+    } else {
+        Error::Instantiate { engine: ENGINE, message: chain(&error) }
+    };
+    store.data_mut().limiter.instantiation_error(error)
 }
 
 impl fmt::Debug for WasmtimeEngine {

@@ -28,9 +28,9 @@ impl Limiter {
         Limiter(ResourceGuard::new(limits))
     }
 
-    /// The error for the last refusal, if there was one.
-    pub(crate) fn take_refusal(&mut self) -> Option<Error> {
-        self.0.take_refusal()
+    /// See [`ResourceGuard::instantiation_error`].
+    pub(crate) fn instantiation_error(&mut self, error: Error) -> Error {
+        self.0.instantiation_error(error)
     }
 }
 

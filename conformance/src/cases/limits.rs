@@ -18,6 +18,8 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
             .requires(&[Capability::Fuel]),
         Case::new("limits", "max_instances", max_instances::<E>),
         Case::new("limits", "unlimited_memory_grows", unlimited_memory_grows::<E>),
+        Case::new("limits", "start_trap_after_refused_growth", start_trap_after_refused_growth::<E>)
+            .requires(&[Capability::MemoryLimit]),
     ]
 }
 
@@ -109,4 +111,18 @@ fn max_instances<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
 fn unlimited_memory_grows<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut instance = ctx.instantiate(GROWER, HostEnv::new())?;
     ensure_eq(ok(instance.call("grow", &[Val::I32(100)]), "grow")?, vec![Val::I32(1)], "grow by 100 pages")
+}
+
+/// A start function whose growth was refused (memory.grow gives -1) and which then traps must
+/// report the trap, not the refusal (found by the differential fuzzer).
+fn start_trap_after_refused_growth<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let module = ctx.compile(
+        r#"(module (memory 1)
+             (func $start (drop (memory.grow (i32.const 100))) unreachable)
+             (start $start))"#,
+    )?;
+    ensure_trap(
+        ctx.engine.instantiate(&module, with_limits(Limits::new().max_memory_bytes(2 * PAGE))),
+        TrapCode::Unreachable,
+    )
 }
