@@ -1,0 +1,280 @@
+//! [`WasmerEngine`]: the wasmux [`Engine`] on wasmer.
+
+use std::fmt;
+use std::sync::Arc;
+
+use wasmer::sys::NativeEngineExt;
+use wasmer::{Extern, FunctionEnv, Store};
+use wasmux_core::{
+    ArtifactProblem, ArtifactStamp, Config, Engine, EngineInfo, EngineKind, Error, HostEnv,
+    InstanceCounter, Limits, ModuleInfo, Result, StopCondition,
+};
+
+use crate::fuel::Fuel;
+use crate::host::{Env, bind};
+use crate::instance::{Parts, WasmerInstance};
+use crate::interrupt::{Target, Watchdog, inert_handle};
+use crate::module::WasmerModule;
+use crate::settings::Settings;
+use crate::trap::{TrapContext, from_deserialize_error, from_instantiation_error};
+use crate::tunables::{LimitTunables, SharedTunables};
+use crate::{ENGINE, WASMER_VERSION};
+
+/// The wasmux engine on wasmer: compiles ahead of time with Cranelift or Singlepass, and loads
+/// precompiled artifacts without a compiler.
+///
+/// ```
+/// # #[cfg(feature = "cranelift")] {
+/// use wasmux_core::{Config, Engine, HostEnv, Instance, Val};
+/// use wasmux_wasmer::WasmerEngine;
+///
+/// let engine = WasmerEngine::new(&Config::default())?;
+/// // (module (func (export "answer") (result i32) i32.const 42))
+/// let wasm = b"\0asm\x01\0\0\0\x01\x05\x01\x60\0\x01\x7f\x03\x02\x01\0\x07\x0a\x01\x06answer\0\0\x0a\x06\x01\x04\0\x41\x2a\x0b";
+/// let module = engine.compile(wasm)?;
+/// let mut instance = engine.instantiate(&module, HostEnv::new())?;
+/// assert_eq!(instance.call("answer", &[])?, vec![Val::I32(42)]);
+/// # }
+/// # Ok::<(), wasmux_core::Error>(())
+/// ```
+pub struct WasmerEngine {
+    info: EngineInfo,
+    settings: Settings,
+    /// Stamps of the artifacts `load_precompiled` accepts; the first seals `precompile`'s.
+    stamps: Vec<ArtifactStamp>,
+    /// Loads artifacts: no compiler needed.
+    headless: wasmer::Engine,
+    /// Validates modules (never compiles: each compilation gets its own engine).
+    #[cfg(any(feature = "cranelift", feature = "singlepass"))]
+    validator: Option<wasmer::Engine>,
+    instances: InstanceCounter,
+    watchdog: Arc<Watchdog>,
+}
+
+impl WasmerEngine {
+    fn compile_module(&self, wasm: &[u8]) -> Result<WasmerModule> {
+        #[cfg(any(feature = "cranelift", feature = "singlepass"))]
+        if let Some(kind) = self.settings.compiler {
+            let engine = crate::compile::engine(&self.settings, kind);
+            let module =
+                wasmer::Module::new(&engine, wasm).map_err(crate::trap::from_compile_error)?;
+            return Ok(WasmerModule::new(module, engine, self.settings.fuel));
+        }
+        let _ = wasm;
+        Err(no_compiler("compiling"))
+    }
+
+    /// Opens the envelope with the first accepted stamp that matches; otherwise reports the
+    /// refusal by the engine's own stamp.
+    fn open<'a>(&self, artifact: &'a [u8]) -> Result<&'a [u8]> {
+        let mut first_error = None;
+        for stamp in &self.stamps {
+            match stamp.open(artifact) {
+                Ok(payload) => return Ok(payload),
+                Err(error) => {
+                    let incompatible = matches!(
+                        error,
+                        Error::Artifact {
+                            problem: ArtifactProblem::Incompatible,
+                            ..
+                        }
+                    );
+                    first_error.get_or_insert(error);
+                    if !incompatible {
+                        break;
+                    }
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| no_compiler("loading")))
+    }
+
+    /// Refuses limits this engine was not configured to enforce.
+    fn check_limits(&self, limits: &Limits) -> Result<()> {
+        if limits.fuel.is_some() && !self.settings.fuel {
+            return Err(Error::unsupported(
+                ENGINE,
+                "Limits::fuel on an engine built without Config::fuel",
+            ));
+        }
+        if limits.deadline.is_some() && !self.settings.interruptible {
+            return Err(Error::unsupported(
+                ENGINE,
+                "Limits::deadline on an engine built without Config::interruptible",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn no_compiler(what: &str) -> Error {
+    Error::unsupported(
+        ENGINE,
+        format!("{what} modules: this build of wasmux-wasmer has no compiler"),
+    )
+}
+
+impl Engine for WasmerEngine {
+    type Module = WasmerModule;
+    type Instance = WasmerInstance;
+
+    fn new(config: &Config) -> Result<Self> {
+        let settings = Settings::new(config)?;
+        let stamps = match settings.compiler {
+            Some(kind) => vec![settings.stamp(kind)],
+            None => settings
+                .accepted
+                .iter()
+                .map(|k| settings.stamp(*k))
+                .collect(),
+        };
+        let info = EngineInfo {
+            name: ENGINE,
+            version: WASMER_VERSION,
+            kind: EngineKind::Aot,
+            compiler: settings.compiler.map(|k| k.name()),
+            capabilities: settings.capabilities,
+        };
+        #[cfg(any(feature = "cranelift", feature = "singlepass"))]
+        let validator = settings
+            .compiler
+            .map(|kind| crate::compile::validator(&settings, kind));
+        Ok(WasmerEngine {
+            info,
+            stamps,
+            headless: wasmer::Engine::headless(),
+            #[cfg(any(feature = "cranelift", feature = "singlepass"))]
+            validator,
+            instances: InstanceCounter::new(),
+            watchdog: Arc::new(Watchdog::default()),
+            settings,
+        })
+    }
+
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn validate(&self, wasm: &[u8]) -> Result<()> {
+        #[cfg(any(feature = "cranelift", feature = "singlepass"))]
+        if let Some(validator) = &self.validator {
+            return wasmer::Module::validate(validator, wasm)
+                .map_err(crate::trap::from_compile_error);
+        }
+        let _ = wasm;
+        Err(no_compiler("validating"))
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<WasmerModule> {
+        let _span = tracing::debug_span!("compile", engine = ENGINE, bytes = wasm.len()).entered();
+        self.compile_module(wasm)
+    }
+
+    fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>> {
+        let _span =
+            tracing::debug_span!("precompile", engine = ENGINE, bytes = wasm.len()).entered();
+        let module = self.compile_module(wasm)?;
+        let payload = module.wasmer().serialize().map_err(|e| Error::Compile {
+            engine: ENGINE,
+            message: format!("cannot serialize the compiled module: {e}"),
+        })?;
+        // `compile_module` succeeded, so there is a compiler and a stamp for it.
+        match self.stamps.first() {
+            Some(stamp) => Ok(stamp.seal(&payload)),
+            None => Err(no_compiler("precompiling")),
+        }
+    }
+
+    unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<WasmerModule> {
+        let _span = tracing::debug_span!("load", engine = ENGINE, bytes = artifact.len()).entered();
+        let payload = self.open(artifact)?;
+        // SAFETY: the caller vouches that the artifact comes from a trusted `precompile`; the
+        // envelope has established that it is intact and was made by wasmer 7.4.2 with this
+        // engine's code-generation settings for this CPU.
+        let module = unsafe { wasmer::Module::deserialize(&self.headless, payload) }
+            .map_err(from_deserialize_error)?;
+        Ok(WasmerModule::new(
+            module,
+            self.headless.clone(),
+            self.settings.fuel,
+        ))
+    }
+
+    fn module_info<'m>(&self, module: &'m WasmerModule) -> &'m ModuleInfo {
+        module.info()
+    }
+
+    fn instantiate(&self, module: &WasmerModule, env: HostEnv) -> Result<WasmerInstance> {
+        let _span = tracing::debug_span!("instantiate", engine = ENGINE).entered();
+        let HostEnv {
+            imports,
+            limits,
+            state,
+        } = env;
+        self.check_limits(&limits)?;
+        let slot = self.instances.acquire(limits.max_instances)?;
+        let funcs = imports.resolve(module.info())?;
+
+        // A store of its own, on a clone of the module's engine carrying this instance's
+        // limits (see `tunables.rs`).
+        let tunables = LimitTunables::new(&limits, self.settings.max_wasm_stack);
+        let mut engine = module.engine().clone();
+        engine.set_tunables(SharedTunables(tunables.clone()));
+        let mut store = Store::new(engine);
+
+        let target = self
+            .settings
+            .interruptible
+            .then(|| Target::new(&store, &self.watchdog));
+        let handle = target
+            .as_ref()
+            .map_or_else(inert_handle, |t| t.handle().clone());
+        let stop = StopCondition::new(handle, limits.deadline);
+
+        let env = FunctionEnv::new(
+            &mut store,
+            Env {
+                state,
+                memory: None,
+            },
+        );
+        let externs: Vec<Extern> = funcs
+            .into_iter()
+            .map(|f| Extern::Function(bind(&mut store, &env, f)))
+            .collect();
+        // No guest code runs here: the start function is hoisted (see `compile.rs`).
+        let instance = wasmer::Instance::new_by_index(&mut store, module.wasmer(), &externs)
+            .map_err(|error| {
+                let ctx = TrapContext {
+                    out_of_fuel: false,
+                    stop: None,
+                };
+                from_instantiation_error(error, tunables.refusal(), ctx)
+            })?;
+        let fuel = match self.settings.fuel {
+            true => Some((Fuel::of(&instance)?, limits.fuel.unwrap_or(u64::MAX))),
+            false => None,
+        };
+        WasmerInstance::new(Parts {
+            instance,
+            env,
+            store,
+            module: module.clone(),
+            slot,
+            fuel,
+            stop,
+            deadline: limits.deadline,
+            target,
+            watchdog: self.watchdog.clone(),
+        })
+    }
+}
+
+impl fmt::Debug for WasmerEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WasmerEngine")
+            .field("info", &self.info)
+            .field("live_instances", &self.instances.live())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,80 @@
+//! Host functions: wasmux's [`HostFunc`]s bound as wasmer functions of one instance, and the one
+//! place where guest memory is lent to the host as a slice.
+
+use wasmer::{
+    AsStoreMut, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store, Value,
+};
+use wasmux_core::{Caller, HostError, HostFunc, HostState, Val};
+
+use crate::convert::{from_wasmer, to_wasmer, to_wasmer_func_type};
+
+/// What the host functions of one instance share, kept in the store.
+pub(crate) struct Env {
+    /// The embedder's data and the WASI context.
+    pub state: HostState,
+    /// The instance's export `memory`, set right after instantiation (before any guest code
+    /// runs: the start function is called afterwards).
+    pub memory: Option<Memory>,
+}
+
+/// The bytes of `memory`, for as long as the store is borrowed.
+///
+/// This is the only place the backend turns guest memory into a Rust slice.
+pub(crate) fn guest_memory<'a>(memory: &Memory, store: &'a mut impl AsStoreMut) -> &'a mut [u8] {
+    let view = memory.view(store);
+    let (ptr, len) = (
+        view.data_ptr(),
+        usize::try_from(view.data_size()).unwrap_or(0),
+    );
+    if ptr.is_null() || len == 0 {
+        return &mut [];
+    }
+    // SAFETY: `ptr..ptr+len` is the memory's current accessible range, as wasmer's own
+    // `MemoryView::data_unchecked_mut` builds it. Its requirement holds for `'a`: while the
+    // slice lives, the memory is neither accessed except through it nor resized. The slice
+    // borrows `store` exclusively for `'a`, and all guest code, `memory.grow` included, runs
+    // only through a `&mut` borrow of that store, so none can run while the slice lives;
+    // wasmux gives the host no other handle to this memory. The memory belongs to one
+    // instance in its own store, used by one thread at a time, so even a `shared` memory has
+    // no other thread running code on it.
+    unsafe { std::slice::from_raw_parts_mut(ptr, len) }
+}
+
+/// `func` as a wasmer function of the instance whose environment is `env`.
+pub(crate) fn bind(store: &mut Store, env: &FunctionEnv<Env>, func: HostFunc) -> Function {
+    let ty = to_wasmer_func_type(func.ty());
+    let empty_results: Vec<Val> = func
+        .ty()
+        .results()
+        .iter()
+        .map(|t| Val::default_for(*t))
+        .collect();
+    Function::new_with_env(
+        store,
+        env,
+        ty,
+        move |mut env: FunctionEnvMut<'_, Env>, args| {
+            let (data, mut store) = env.data_and_store_mut();
+            let params: Vec<Val> = args.iter().map(|v| from_wasmer(v, &store)).collect();
+            let mut results = empty_results.clone();
+            let memory = data.memory.clone();
+            {
+                let bytes = memory.as_ref().map(|m| guest_memory(m, &mut store));
+                let mut caller = Caller::new(bytes, &mut data.state);
+                func.call(&mut caller, &params, &mut results)
+                    .map_err(host_trap)?;
+            }
+            results
+                .iter()
+                .map(|v| to_wasmer(v, &mut store))
+                .collect::<Result<Vec<Value>, _>>()
+                .map_err(|error| host_trap(HostError::trap(error.to_string())))
+        },
+    )
+}
+
+/// A host function's failure as the trap wasmer unwinds the guest with; recovered by
+/// [`crate::trap::from_runtime_error`].
+fn host_trap(error: HostError) -> RuntimeError {
+    RuntimeError::user(Box::new(error))
+}

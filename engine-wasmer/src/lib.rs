@@ -1,0 +1,94 @@
+//! The wasmux backend on [wasmer] 7.4.2: compile ahead of time, load the artifact anywhere —
+//! even where no compiler is built.
+//!
+//! [`WasmerEngine`] implements [`wasmux_core::Engine`]. Its kind is
+//! [`EngineKind::Aot`](wasmux_core::EngineKind::Aot): [`precompile`](wasmux_core::Engine::precompile)
+//! produces an artifact, sealed in wasmux's envelope ([`wasmux_core::ArtifactStamp`]), which
+//! [`load_precompiled`](wasmux_core::Engine::load_precompiled) maps back on a compiler-less
+//! (headless) wasmer engine.
+//!
+//! # Compilers
+//!
+//! | crate feature | compiler | proposals beyond WebAssembly 1.0 (wasmer 7.4.2) |
+//! |---|---|---|
+//! | `cranelift` (default) | Cranelift, optimising | SIMD, relaxed SIMD, multi-value, bulk memory, reference types, exceptions, threads, multi-memory, extended constants |
+//! | `singlepass` | Singlepass, linear-time, slower code | multi-value, bulk memory, reference types, threads, multi-memory, extended constants |
+//!
+//! Neither compiler implements tail calls, 64-bit memories, typed function references or GC;
+//! Singlepass has no SIMD and no exceptions. [`Config::compiler`](wasmux_core::Config::compiler)
+//! picks one (`Auto` is Cranelift when built, else Singlepass); LLVM is not built into wasmux.
+//! Enabling in [`Config::features`](wasmux_core::Config::features) a proposal the compiler lacks
+//! makes [`Engine::new`](wasmux_core::Engine::new) fail with
+//! [`Error::Unsupported`](wasmux_core::Error::Unsupported); with Singlepass, turn `simd` off.
+//!
+//! # Headless mode
+//!
+//! Built with neither `cranelift` nor `singlepass` (the `headless` feature names that intent),
+//! the engine has no compiler: `compile`, `validate` and `precompile` return
+//! [`Error::Unsupported`](wasmux_core::Error::Unsupported), and precompiled artifacts load and
+//! run as usual. Artifacts must have been made with the same settings: compiler
+//! (`Config::compiler` names it; `Auto` accepts artifacts of either), Cranelift optimisation
+//! level, proposals, fuel, and the same target triple and CPU features. Anything else is
+//! refused with [`Error::Artifact`](wasmux_core::Error::Artifact).
+//!
+//! # Limits
+//!
+//! Memory and table limits are enforced per instance (each instance has its own wasmer store
+//! and tunables). Fuel (`Config::fuel`) compiles wasmer's metering middleware into the code:
+//! one unit per operator, charged per basic block; [`Limits::fuel`](wasmux_core::Limits::fuel)
+//! without `Config::fuel` is refused with `Error::Unsupported`, and with `Config::fuel` but no
+//! `Limits::fuel` the instance is unmetered in effect (`u64::MAX`). A module's start function
+//! runs after instantiation proper, so fuel, deadline and host memory access apply to it too.
+//!
+//! # Interrupts and deadlines
+//!
+//! With `Config::interruptible` (unix only), deadlines and
+//! [`InterruptHandle`](wasmux_core::InterruptHandle)s use wasmer's `experimental-host-interrupt`:
+//! a per-engine watchdog thread sends `SIGUSR1` to the thread running the call, and wasmer
+//! unwinds the guest with a trap reported as [`TrapCode::Interrupt`](wasmux_core::TrapCode::Interrupt).
+//! No check is compiled into the code, so interruption costs nothing while not used.
+//! Granularity: guest code stops within microseconds; a running host function is never
+//! interrupted, and the call stops when it returns to the guest. The signal can be missed when
+//! it arrives just as a call enters the guest, so the watchdog repeats it (1 ms, doubling to
+//! 64 ms) until the call ends. `SIGUSR1` belongs to wasmer in processes using this engine, and
+//! its handler does not restart interrupted system calls.
+//!
+//! [`Config::max_wasm_stack`](wasmux_core::Config::max_wasm_stack) sets the size of the guest
+//! stack wasmer runs calls on, as a minimum: wasmer reuses any cached stack at least that
+//! large, so a guest may get more (at least its 1 MiB default when a default-sized stack is
+//! cached). Unbounded recursion traps with
+//! [`TrapCode::StackOverflow`](wasmux_core::TrapCode::StackOverflow) either way.
+//!
+//! # Memory and code lifetime
+//!
+//! Each compiled module owns a private wasmer engine, so its machine code is freed with the last
+//! module handle and instance. Artifacts are loaded into one headless wasmer engine per
+//! [`WasmerEngine`], which keeps their code until it is dropped. Each `externref` passed into an
+//! instance stays in its store until the instance is dropped.
+//!
+//! [wasmer]: https://docs.rs/wasmer/7.4.2
+
+#![warn(missing_docs)]
+
+#[cfg(any(feature = "cranelift", feature = "singlepass"))]
+mod compile;
+mod convert;
+mod engine;
+mod fuel;
+mod host;
+mod instance;
+mod interrupt;
+mod module;
+mod settings;
+mod trap;
+mod tunables;
+
+pub use engine::WasmerEngine;
+pub use instance::{WasmerFunc, WasmerInstance};
+pub use module::WasmerModule;
+
+/// The engine's name in errors, spans and artifacts.
+const ENGINE: &str = "wasmer";
+
+/// The exact wasmer version this crate is built against (pinned in the workspace).
+pub const WASMER_VERSION: &str = "7.4.2";

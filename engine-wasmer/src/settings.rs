@@ -1,0 +1,249 @@
+//! What a wasmux [`Config`] means for wasmer: the compiler, the proposals, and everything that
+//! must match between the engine that precompiles an artifact and the one that loads it.
+//!
+//! Everything a configuration cannot honour is refused here, when the engine is built.
+
+use std::fmt::Write as _;
+
+use wasmer::sys::{Features, Target};
+use wasmux_core::{
+    ArtifactStamp, Capabilities, Capability, Compiler, Config, Error, OptLevel, Result,
+};
+
+use crate::{ENGINE, WASMER_VERSION};
+
+/// Version of the transformations wasmux applies to every module it compiles (start function
+/// hoisted to an export, metering globals). Part of every artifact's compatibility key.
+const WASMUX_ABI: u32 = 1;
+
+/// A wasmer code generator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CompilerKind {
+    Cranelift,
+    Singlepass,
+}
+
+impl CompilerKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            CompilerKind::Cranelift => "cranelift",
+            CompilerKind::Singlepass => "singlepass",
+        }
+    }
+
+    /// Whether this build can compile with it.
+    fn is_built(self) -> bool {
+        match self {
+            CompilerKind::Cranelift => cfg!(feature = "cranelift"),
+            CompilerKind::Singlepass => cfg!(feature = "singlepass"),
+        }
+    }
+
+    /// The proposals wasmer 7.4.2 implements with this compiler, read from its source:
+    /// Cranelift's `supported_features_for_target` (wasmer's defaults plus exceptions and
+    /// relaxed SIMD; its translator rejects `return_call`), and Singlepass's code generator,
+    /// which has no `v128` operators, no exception handling and no tail calls.
+    fn supports(self, cap: Capability) -> bool {
+        use Capability::*;
+        let common = matches!(
+            cap,
+            MultiValue | BulkMemory | ReferenceTypes | Threads | MultiMemory | ExtendedConst
+        );
+        match self {
+            CompilerKind::Cranelift => common || matches!(cap, Simd | RelaxedSimd | Exceptions),
+            CompilerKind::Singlepass => common,
+        }
+    }
+}
+
+/// The resolved configuration of one [`WasmerEngine`](crate::WasmerEngine).
+#[derive(Debug)]
+pub(crate) struct Settings {
+    /// The compiler used by `compile`/`precompile`; `None` in a build without one.
+    pub compiler: Option<CompilerKind>,
+    /// Compilers whose artifacts `load_precompiled` accepts (one, except for a headless build
+    /// configured with [`Compiler::Auto`], which accepts either).
+    pub accepted: Vec<CompilerKind>,
+    pub features: Features,
+    pub fuel: bool,
+    pub interruptible: bool,
+    pub opt_level: OptLevel,
+    pub max_wasm_stack: Option<usize>,
+    pub target: Target,
+    pub capabilities: Capabilities,
+}
+
+impl Settings {
+    /// Resolves `config`, refusing what wasmer 7.4.2 cannot do in this build.
+    pub(crate) fn new(config: &Config) -> Result<Self> {
+        if config.pooling.is_some() {
+            return Err(Error::unsupported(ENGINE, "the pooling instance allocator"));
+        }
+        if config.interruptible && !cfg!(unix) {
+            return Err(Error::unsupported(
+                ENGINE,
+                "interruptible calls on this platform (wasmer interrupts by a unix signal)",
+            ));
+        }
+        let built = [CompilerKind::Cranelift, CompilerKind::Singlepass]
+            .into_iter()
+            .find(|c| c.is_built());
+        let headless = built.is_none();
+        let (compiler, accepted) = match config.compiler {
+            Compiler::Llvm => {
+                return Err(Error::unsupported(
+                    ENGINE,
+                    "the LLVM compiler (not built into wasmux)",
+                ));
+            }
+            Compiler::Auto => match built {
+                Some(kind) => (Some(kind), vec![kind]),
+                None => (
+                    None,
+                    vec![CompilerKind::Cranelift, CompilerKind::Singlepass],
+                ),
+            },
+            Compiler::Cranelift => Self::named(CompilerKind::Cranelift, headless)?,
+            Compiler::Singlepass => Self::named(CompilerKind::Singlepass, headless)?,
+        };
+
+        // Every proposal enabled must be implemented by the compiler whose code runs here (by
+        // one of them, for a headless engine that accepts artifacts of either).
+        for cap in config.features.enabled() {
+            if !accepted.iter().any(|k| k.supports(cap)) {
+                let names: Vec<&str> = accepted.iter().map(|k| k.name()).collect();
+                return Err(Error::unsupported(
+                    ENGINE,
+                    format!(
+                        "{cap} with the {} compiler of wasmer {WASMER_VERSION}",
+                        names.join("/")
+                    ),
+                ));
+            }
+        }
+
+        let f = &config.features;
+        let mut features = Features::none();
+        features.threads = f.threads;
+        features.reference_types = f.reference_types;
+        features.simd = f.simd;
+        features.bulk_memory = f.bulk_memory;
+        features.multi_value = f.multi_value;
+        features.tail_call = f.tail_calls;
+        features.multi_memory = f.multi_memory;
+        features.memory64 = f.memory64;
+        features.exceptions = f.exceptions;
+        features.relaxed_simd = f.relaxed_simd;
+        features.extended_const = f.extended_const;
+
+        let mut capabilities: Capabilities = config.features.enabled().collect();
+        capabilities
+            .set(Capability::Precompile, compiler.is_some())
+            .set(Capability::Fuel, config.fuel)
+            .set(Capability::Deadline, config.interruptible)
+            .set(Capability::Interrupt, config.interruptible)
+            .set(Capability::MemoryLimit, true)
+            .set(Capability::TableLimit, true)
+            .set(Capability::StackOverflowTrap, true);
+
+        Ok(Settings {
+            compiler,
+            accepted,
+            features,
+            fuel: config.fuel,
+            interruptible: config.interruptible,
+            opt_level: config.opt_level,
+            max_wasm_stack: config.max_wasm_stack,
+            target: Target::default(),
+            capabilities,
+        })
+    }
+
+    /// A compiler named in the configuration: used if built; in a headless build it names the
+    /// compiler whose artifacts are accepted.
+    fn named(
+        kind: CompilerKind,
+        headless: bool,
+    ) -> Result<(Option<CompilerKind>, Vec<CompilerKind>)> {
+        if kind.is_built() {
+            Ok((Some(kind), vec![kind]))
+        } else if headless {
+            Ok((None, vec![kind]))
+        } else {
+            Err(Error::unsupported(
+                ENGINE,
+                format!(
+                    "the {} compiler (not built: enable the `{}` feature)",
+                    kind.name(),
+                    kind.name()
+                ),
+            ))
+        }
+    }
+
+    /// The stamp artifacts are sealed with: `kind`'s compatibility key.
+    pub(crate) fn stamp(&self, kind: CompilerKind) -> ArtifactStamp {
+        ArtifactStamp {
+            engine: ENGINE,
+            engine_version: WASMER_VERSION.to_string(),
+            compat_key: self.compat_key(kind),
+        }
+    }
+
+    /// Every setting that changes the code wasmer generates, in a stable textual form: the
+    /// compiler (and Cranelift's optimisation level), the proposals, metering and its cost,
+    /// wasmux's own module transformations, and the host triple and CPU features the code was
+    /// generated for. Interruption is absent on purpose: wasmer interrupts by signal, without
+    /// instrumenting code, so the same artifact serves interruptible and other engines. The
+    /// guest stack size and the limits are absent too: they are applied when instantiating.
+    pub(crate) fn compat_key(&self, kind: CompilerKind) -> String {
+        let mut key = format!("compiler={}", kind.name());
+        if kind == CompilerKind::Cranelift {
+            let opt = match self.opt_level {
+                OptLevel::None => "none",
+                OptLevel::Speed => "speed",
+                OptLevel::SpeedAndSize => "speed_and_size",
+            };
+            let _ = write!(key, ";opt={opt}");
+        }
+        let f = &self.features;
+        let flags = [
+            (f.threads, "threads"),
+            (f.reference_types, "reference-types"),
+            (f.simd, "simd"),
+            (f.bulk_memory, "bulk-memory"),
+            (f.multi_value, "multi-value"),
+            (f.tail_call, "tail-calls"),
+            (f.multi_memory, "multi-memory"),
+            (f.memory64, "memory64"),
+            (f.exceptions, "exceptions"),
+            (f.relaxed_simd, "relaxed-simd"),
+            (f.extended_const, "extended-const"),
+        ];
+        let enabled: Vec<&str> = flags
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| *n)
+            .collect();
+        let _ = write!(key, ";features={}", enabled.join(","));
+        let fuel = if self.fuel {
+            "metering(1/operator)"
+        } else {
+            "off"
+        };
+        let _ = write!(key, ";fuel={fuel};wasmux-abi={WASMUX_ABI}");
+        let cpu: Vec<String> = self
+            .target
+            .cpu_features()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let _ = write!(
+            key,
+            ";target={};cpu={}",
+            self.target.triple(),
+            cpu.join(",")
+        );
+        key
+    }
+}

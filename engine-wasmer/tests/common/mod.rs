@@ -1,0 +1,44 @@
+//! Helpers shared by the test files (each includes this module).
+#![allow(dead_code)]
+
+use wasmux_core::{Config, Engine, HostEnv, Result};
+use wasmux_wasmer::{WasmerEngine, WasmerInstance, WasmerModule};
+
+/// The default configuration (tail calls, which wasmer 7.4.2 lacks, stated off), minus SIMD
+/// when the default compiler is Singlepass (a build without Cranelift).
+pub fn config() -> Config {
+    let mut config = Config::default();
+    config.features.tail_calls = false;
+    config.features.simd = cfg!(feature = "cranelift");
+    config
+}
+
+/// The configuration Singlepass accepts: no SIMD, no tail calls.
+pub fn singlepass_config() -> Config {
+    let mut config = config();
+    config.compiler = wasmux_core::Compiler::Singlepass;
+    config.features.simd = false;
+    config
+}
+
+pub fn engine() -> WasmerEngine {
+    WasmerEngine::new(&config()).expect("default engine")
+}
+
+pub fn engine_with(edit: impl FnOnce(&mut Config)) -> WasmerEngine {
+    let mut config = config();
+    edit(&mut config);
+    WasmerEngine::new(&config).expect("engine")
+}
+
+pub fn wasm(wat: &str) -> Vec<u8> {
+    wat::parse_str(wat).expect("valid WAT")
+}
+
+pub fn compile(engine: &WasmerEngine, wat: &str) -> WasmerModule {
+    engine.compile(&wasm(wat)).expect("compiles")
+}
+
+pub fn instantiate(engine: &WasmerEngine, wat: &str, env: HostEnv) -> Result<WasmerInstance> {
+    engine.instantiate(&compile(engine, wat), env)
+}
