@@ -67,6 +67,12 @@ impl WasmiEngine {
             .wasm_multi_memory(features.multi_memory)
             .wasm_extended_const(features.extended_const)
             .consume_fuel(config.fuel || config.interruptible);
+        if config.fuel || config.interruptible {
+            // wasmi charges fuel for translating a function on its first call, and running out
+            // there is not resumable: a fuel slice ending mid-translation would fail the call
+            // (any wasi-libc printf did). Metered engines therefore translate when compiling.
+            wasmi.compilation_mode(wasmi::CompilationMode::Eager);
+        }
         if let Some(bytes) = config.max_wasm_stack {
             const MIN_STACK_BYTES: usize = 1_000;
             if bytes < MIN_STACK_BYTES {

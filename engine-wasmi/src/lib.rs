@@ -7,6 +7,9 @@
 //! through wasmi's resumable calls; between slices the instance's deadline and
 //! [`InterruptHandle`](wasmux_core::InterruptHandle) are checked. A stop is therefore noticed
 //! within one slice, about 100 000 executed instructions. A start function runs in one piece.
+//! Metered engines translate every function when compiling (wasmi's lazy translation charges
+//! fuel on a function's first call, and running out there cannot be resumed); an engine with
+//! neither fuel nor interruption keeps wasmi's lazy translation and its faster start-up.
 //!
 //! # Engine panics
 //! wasmi 2.0.0's lazy translator can panic on some valid modules; the backend contains such a
