@@ -21,6 +21,14 @@ pub const UNSUPPORTED: u8 = 69;
 pub const RESOURCE_LIMIT: u8 = 70;
 /// A precompiled artifact was refused.
 pub const ARTIFACT: u8 = 71;
+/// An OCI image was refused (bad reference, missing or corrupt blob, unsafe layer, no Wasm
+/// platform or entrypoint) or its registry failed.
+pub const IMAGE: u8 = 72;
+
+/// The engine itself failed (an internal error, contained); not the guest's or the user's fault.
+pub const ENGINE: u8 = 76;
+/// wasmux itself panicked: a bug in wasmux.
+pub const INTERNAL: u8 = 101;
 
 /// The exit status for an error.
 pub fn status(error: &Error) -> u8 {
@@ -34,6 +42,7 @@ pub fn status(error: &Error) -> u8 {
         Error::ResourceLimit { .. } => RESOURCE_LIMIT,
         Error::Artifact { .. } => ARTIFACT,
         Error::InvalidArgument(_) | Error::Export { .. } => USAGE,
+        Error::Engine { .. } => ENGINE,
         _ => FAILURE,
     }
 }

@@ -1,12 +1,16 @@
 //! `wasmux`: run, inspect and precompile WebAssembly on any engine compiled in.
 
 mod args;
+mod cache;
 mod compile;
+mod differential;
 mod engines;
 mod exit;
 mod inspect;
 mod module;
+mod oci;
 mod run;
+mod wast;
 
 use std::process::ExitCode;
 
@@ -18,6 +22,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    cache: cache::CacheOptions,
 }
 
 #[derive(Debug, Subcommand)]
@@ -30,29 +36,65 @@ enum Command {
     Compile(compile::CompileArgs),
     /// List the engines compiled in, with kind, version and capabilities.
     Engines(engines::EnginesArgs),
+    /// Fetch an OCI image from a registry into the local store.
+    Pull(oci::PullArgs),
+    /// OCI images: pack a module as an image, push, pull, inspect.
+    Oci(oci::OciArgs),
+    /// Run WebAssembly spec-test scripts (`.wast`).
+    Wast(wast::WastArgs),
+    /// Show, locate or empty the cache of compiled modules.
+    Cache(cache::CacheArgs),
 }
 
 fn main() -> ExitCode {
     init_tracing();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
+        Err(error) if !error.use_stderr() => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { exit::USAGE } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            // One line, like every other error: clap's first line without its own prefix.
+            let rendered = error.render().to_string();
+            let line = rendered.lines().next().unwrap_or_default();
+            eprintln!("wasmux: error: {}", line.strip_prefix("error: ").unwrap_or(line));
+            return ExitCode::from(exit::USAGE);
         }
     };
-    let outcome = match cli.command {
+    cache::configure(cli.cache);
+    // Panics inside an engine are contained by its backend and reported as errors, so the
+    // default hook's message would be noise; a panic that escapes is reported below, on one line.
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(|| dispatch(cli.command));
+    match outcome {
+        Ok(Ok(status)) => ExitCode::from(status),
+        Ok(Err(error)) => {
+            eprintln!("wasmux: error: {error}");
+            ExitCode::from(exit::status(&error))
+        }
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            eprintln!("wasmux: internal error (a bug in wasmux, please report it): {message}");
+            ExitCode::from(exit::INTERNAL)
+        }
+    }
+}
+
+fn dispatch(command: Command) -> wasmux::Result<u8> {
+    match command {
         Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::inspect(args),
         Command::Compile(args) => compile::compile(args),
         Command::Engines(args) => engines::list(args),
-    };
-    match outcome {
-        Ok(status) => ExitCode::from(status),
-        Err(error) => {
-            eprintln!("wasmux: error: {error}");
-            ExitCode::from(exit::status(&error))
-        }
+        Command::Pull(args) => oci::pull(args),
+        Command::Oci(args) => oci::oci(args),
+        Command::Wast(args) => wast::wast(args),
+        Command::Cache(args) => cache::cache(args),
     }
 }
 

@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
+use wasmux::cache::CacheEvent;
 use wasmux::{Backend, Config, DynEngine, DynModule, Error, Result};
+
+use crate::cache::{self, Spinner};
 
 /// The bytes of a module file.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
@@ -23,10 +26,43 @@ pub fn engine(backend: Backend, config: &Config) -> Result<Box<dyn DynEngine>> {
     wasmux::engine(backend, config)
 }
 
-/// Compiles the module, or loads it if it is a precompiled artifact.
+/// Compiles the module, or loads it if it is a precompiled artifact. Does not use the cache:
+/// for commands that only look at a module's interface.
 pub fn load(engine: &dyn DynEngine, bytes: &[u8]) -> Result<DynModule> {
     // SAFETY: an artifact given on the command line is the user's own output of
     // `wasmux compile`: running a file is trusting it, as with any native executable. Damaged
     // or foreign artifacts are still refused by the envelope check.
     unsafe { wasmux::load(engine, bytes) }
+}
+
+/// Loads a module to run: an artifact directly; a module through the compiled-module cache
+/// (unless `--no-cache`, or the engine cannot precompile), compiling it if it is not there.
+///
+/// `config` must be the one `engine` was built with: it is part of the cache key. While a
+/// compilation runs for longer than a moment, a spinner naming `path` shows on a terminal's
+/// stderr; entries the cache had to discard are reported as `wasmux: warning: ...` lines.
+pub fn load_cached(engine: &dyn DynEngine, config: &Config, bytes: &[u8], path: &Path) -> Result<DynModule> {
+    if wasmux::artifact_engine(bytes).is_some() {
+        return load(engine, bytes);
+    }
+    let what = || {
+        let name =
+            path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        format!("{name} with {}", engine.info().name)
+    };
+    let Some(cache) = cache::for_loading() else {
+        let _spinner = Spinner::start(what());
+        return engine.compile(&wasmux::parse(bytes)?);
+    };
+    let mut spinner = None;
+    let mut on_event = |event: &CacheEvent<'_>| match event {
+        CacheEvent::Compiling => spinner = Some(Spinner::start(what())),
+        CacheEvent::Compiled { .. } => spinner = None,
+        CacheEvent::Warning(warning) => {
+            spinner = None;
+            cache::warning(&warning.to_string());
+        }
+        _ => {}
+    };
+    cache.load_or_compile_with(engine, config, bytes, &mut on_event)
 }

@@ -6,15 +6,20 @@ use std::time::Duration;
 
 use clap::Args;
 use wasmux::wasi::{WasiConfig, WasiCtx};
-use wasmux::{Config, DynInstance, Error, HostEnv, Limits, Result};
+use wasmux::{Config, DynInstance, Error, ExternType, HostEnv, Limits, Result};
+use wasmux_conformance::differential::Entry;
 
 use crate::args::{self, DirSpec};
-use crate::{exit, module};
+use crate::{differential, exit, module};
+
+#[path = "oci_run.rs"]
+mod oci_run;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Engine to run on: wasmtime, wasmer or wasmi (default: the artifact's engine, else the
-    /// preferred one compiled in).
+    /// preferred one compiled in); `all` runs on every engine compiled in, each on its own copy
+    /// of every `--dir`, and fails on the first difference between them.
     #[arg(long)]
     engine: Option<String>,
     /// Call this export instead of `_start`; the arguments after the module are its parameters.
@@ -35,28 +40,42 @@ pub struct RunArgs {
     /// Set a guest environment variable; NAME alone passes the host's value. Repeatable.
     #[arg(long = "env", value_name = "NAME[=VALUE]", value_parser = args::parse_env)]
     envs: Vec<(String, String)>,
-    /// The module (`.wasm`, `.wat` or an artifact of `wasmux compile`), then the guest's
-    /// arguments. Everything after the module goes to the guest.
-    #[arg(value_name = "MODULE [ARGS]...", trailing_var_arg = true, required = true)]
+    #[command(flatten)]
+    image: crate::oci::ImageArgs,
+    /// The module (`.wasm`, `.wat` or an artifact of `wasmux compile`) or an OCI image (layout
+    /// directory, archive, `docker save` tarball, `PATH:TAG`, registry reference), then the
+    /// guest's arguments (for an image, they replace its `Cmd`). Everything after the module
+    /// goes to the guest.
+    #[arg(value_name = "MODULE|IMAGE [ARGS]...", trailing_var_arg = true, required = true)]
     module_and_args: Vec<OsString>,
 }
 
 pub fn run(args: RunArgs) -> Result<u8> {
     let (module_path, guest_args) = split_module_and_args(&args.module_and_args)?;
+    if let Some(source) = crate::oci::detect(&module_path)? {
+        return oci_run::run(&args, &source, &guest_args);
+    }
     let bytes = module::read(&module_path)?;
-    let backend = module::choose_backend(args.engine.as_deref(), &bytes)?;
     let mut config = Config::default();
     config.fuel(args.fuel.is_some());
-    let engine = module::engine(backend, &config)?;
-    let compiled = module::load(engine.as_ref(), &bytes)?;
-
-    let mut env = HostEnv::new();
-    env.limits(limits(&args));
     let wasi_args = match &args.invoke {
         Some(_) => vec![program_name(&module_path)],
         None => std::iter::once(program_name(&module_path)).chain(guest_args.iter().cloned()).collect(),
     };
-    env.wasi(WasiCtx::new(&wasi_config(&args, wasi_args))?);
+    if args.engine.as_deref() == Some("all") {
+        return run_on_all_engines(&args, &bytes, &config, wasi_args, &guest_args);
+    }
+    let backend = module::choose_backend(args.engine.as_deref(), &bytes)?;
+    let engine = module::engine(backend, &config)?;
+    let compiled = module::load_cached(engine.as_ref(), &config, &bytes, &module_path)?;
+
+    let mut env = HostEnv::new();
+    env.limits(limits(&args));
+    let mut wasi = wasi_config(&args, wasi_args);
+    for dir in &args.dirs {
+        wasi.preopen_dir(&dir.host, &dir.guest);
+    }
+    env.wasi(WasiCtx::new(&wasi)?);
     let mut instance = engine.instantiate(&compiled, env)?;
     match &args.invoke {
         Some(func) => invoke(instance.as_mut(), func, &guest_args),
@@ -97,10 +116,37 @@ fn wasi_config(args: &RunArgs, argv: Vec<String>) -> WasiConfig {
     for (name, value) in &args.envs {
         config.env(name, value);
     }
-    for dir in &args.dirs {
-        config.preopen_dir(&dir.host, &dir.guest);
-    }
     config
+}
+
+fn run_on_all_engines(
+    args: &RunArgs,
+    bytes: &[u8],
+    config: &Config,
+    argv: Vec<String>,
+    guest_args: &[String],
+) -> Result<u8> {
+    let entry = match &args.invoke {
+        Some(func) => {
+            let engine = module::engine(wasmux::default_backend()?, config)?;
+            let info = engine.module_info(&engine.compile(&wasmux::parse(bytes)?)?)?;
+            let ty = match info.export(func).map(|e| &e.ty) {
+                Some(ExternType::Func(ty)) => ty.clone(),
+                _ => return Err(Error::Export { name: func.clone(), message: "no exported function of that name".into() }),
+            };
+            Entry::Invoke(func.clone(), args::parse_invoke_args(func, &ty, guest_args)?)
+        }
+        None => Entry::Command,
+    };
+    let dirs: Vec<(PathBuf, String)> = args.dirs.iter().map(|d| (d.host.clone(), d.guest.clone())).collect();
+    differential::run(differential::AllEngines {
+        bytes,
+        config,
+        wasi: wasi_config(args, argv),
+        dirs: &dirs,
+        limits: limits(args),
+        entry,
+    })
 }
 
 fn invoke(instance: &mut dyn DynInstance, func: &str, texts: &[String]) -> Result<u8> {

@@ -1,0 +1,56 @@
+//! `wasmux run IMAGE [ARGS...]`: an OCI image in place of a module. A child of `run`, whose
+//! options, limits, invocation and exit handling it shares.
+
+use wasmux::wasi::{DirAccess, PreopenDir, WasiCtx};
+use wasmux::{Config, HostEnv, Result};
+use wasmux_oci::{RunOptions, Source};
+
+use super::{RunArgs, exit_status, invoke, limits};
+use crate::{module, oci};
+
+/// Runs the image: `Entrypoint` then ARGS (which replace `Cmd`), the image's `Env` then
+/// `--env`, its root filesystem at `/` (read-only unless `--writable-rootfs`), `--dir`s after
+/// it. With `--invoke`, ARGS are the export's parameters and `Cmd` stays.
+pub(super) fn run(args: &RunArgs, source: &Source, guest_args: &[String]) -> Result<u8> {
+    let image = match oci::open(source, &args.image) {
+        Ok(image) => image,
+        Err(e) => return oci::fail(e),
+    };
+    let options = RunOptions {
+        args: (args.invoke.is_none() && !guest_args.is_empty()).then(|| guest_args.to_vec()),
+        env: args.envs.clone(),
+        dirs: args
+            .dirs
+            .iter()
+            .map(|d| PreopenDir {
+                host: d.host.clone(),
+                guest: d.guest.clone(),
+                access: DirAccess::ReadWrite,
+            })
+            .collect(),
+        writable_rootfs: args.image.writable_rootfs().map(Into::into),
+    };
+    let command = match image.command(&options) {
+        Ok(command) => command,
+        Err(e) => return oci::fail(e),
+    };
+    let mut wasi = command.wasi;
+    wasi.inherit_stdio();
+    let backend = match args.engine.as_deref() {
+        Some(name) => name.parse()?,
+        None => wasmux::default_backend()?,
+    };
+    let mut config = Config::default();
+    config.fuel(args.fuel.is_some());
+    let engine = module::engine(backend, &config)?;
+    // An image's module is always compiled from WebAssembly, never loaded as native code.
+    let compiled = engine.compile(&command.module)?;
+    let mut env = HostEnv::new();
+    env.limits(limits(args));
+    env.wasi(WasiCtx::new(&wasi)?);
+    let mut instance = engine.instantiate(&compiled, env)?;
+    match &args.invoke {
+        Some(func) => invoke(instance.as_mut(), func, guest_args),
+        None => exit_status(instance.run()?),
+    }
+}

@@ -1,0 +1,45 @@
+//! `wasmux wast`: run WebAssembly spec-test scripts on one engine or all of them.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use wasmux::{Backend, Error, Result};
+use wasmux::Config;
+use wasmux_conformance::wast::{config_for, run_wast};
+
+use crate::module;
+
+#[derive(Debug, Args)]
+pub struct WastArgs {
+    /// Engine to run on, or `all` for every engine compiled in (default: the preferred one).
+    #[arg(long)]
+    engine: Option<String>,
+    /// The scripts.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+pub fn wast(args: WastArgs) -> Result<u8> {
+    let backends: Vec<Backend> = match args.engine.as_deref() {
+        Some("all") => wasmux::engines(),
+        Some(name) => vec![name.parse()?],
+        None => vec![wasmux::default_backend()?],
+    };
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for backend in backends {
+        for file in &args.files {
+            let source = std::fs::read_to_string(file)
+                .map_err(|e| Error::io(format!("cannot read {}", file.display()), e))?;
+            let config = config_for(&Config::default(), &source).map_err(Error::InvalidArgument)?;
+            let engine = module::engine(backend, &config)?;
+            let name = format!("{backend}: {}", file.display());
+            let report = run_wast(engine.as_ref(), &name, &source).map_err(|message| Error::Parse { message })?;
+            print!("{report}");
+            passed += report.passed();
+            failed += report.failed();
+            skipped += report.skipped();
+        }
+    }
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    Ok(if failed == 0 { 0 } else { crate::exit::FAILURE })
+}
