@@ -1,8 +1,8 @@
 //! Bad input gets a typed error, never a panic.
 
-use wasmux_core::{Engine, Error};
+use wasmux_core::{Capability, Engine, Error, HostEnv, Instance, Limits, Resource};
 
-use crate::case::{Case, Ctx, Outcome, ensure};
+use crate::case::{Case, Ctx, Outcome, ensure, ok};
 
 pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
     vec![
@@ -11,6 +11,9 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         Case::new("bad_input", "truncated_module", truncated_module::<E>),
         Case::new("bad_input", "mutated_module", mutated_module::<E>),
         Case::new("bad_input", "text_syntax_error", text_syntax_error::<E>),
+        Case::new("bad_input", "huge_memory_and_table_declarations", huge_declarations::<E>)
+            .requires(&[Capability::MemoryLimit, Capability::TableLimit]),
+        Case::new("bad_input", "deep_nesting", deep_nesting::<E>),
     ]
 }
 
@@ -104,4 +107,72 @@ fn text_syntax_error<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     }?;
     let _ = ctx;
     Ok(())
+}
+
+/// Modules declaring the largest memories and tables WebAssembly allows: with limits in force,
+/// instantiation fails with a resource-limit error, never an allocation failure or abort.
+fn huge_declarations<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut limits = Limits::new();
+    limits.max_memory_bytes(64 << 20).max_table_elements(100_000);
+    for (wat, resource) in [
+        ("(module (memory 65536))", Resource::Memory),
+        ("(module (memory 40000 65536))", Resource::Memory),
+        ("(module (table 4000000000 funcref))", Resource::TableElements),
+        ("(module (table 1000000 1000000 externref))", Resource::TableElements),
+    ] {
+        let module = ctx.compile(wat)?;
+        let mut env = HostEnv::new();
+        env.limits(limits.clone());
+        match ctx.engine.instantiate(&module, env) {
+            Err(Error::ResourceLimit { resource: r, .. }) if r == resource => {}
+            Err(other) => return Err(format!("{wat}: expected a {resource} limit error, got: {other}")),
+            Ok(_) => return Err(format!("{wat}: instantiated despite the limit")),
+        }
+    }
+    Ok(())
+}
+
+/// A function of `depth` nested blocks, as binary (the text parser is not what is tested).
+fn nested_blocks(depth: usize) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    let mut body = vec![0x00]; // no locals
+    body.extend(std::iter::repeat_n([0x02, 0x40], depth).flatten()); // block (empty type)
+    body.extend(std::iter::repeat_n(0x0b, depth + 1)); // end of each block, then of the body
+    let mut code = vec![0x01]; // one body
+    leb(body.len(), &mut code);
+    code.extend(body);
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    wasm.extend([0x01, 0x04, 0x01, 0x60, 0x00, 0x00]); // type section: () -> ()
+    wasm.extend([0x03, 0x02, 0x01, 0x00]); // function section: one function of type 0
+    wasm.extend([0x07, 0x05, 0x01, 0x01, b'f', 0x00, 0x00]); // export "f"
+    wasm.push(0x0a); // code section
+    leb(code.len(), &mut wasm);
+    wasm.extend(code);
+    wasm
+}
+
+/// Deeply nested control flow: each engine compiles and runs it, or refuses it with a compile
+/// error (an implementation limit); none may overflow its own stack while compiling.
+fn deep_nesting<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    for depth in [1_000, 100_000] {
+        match ctx.engine.compile(&nested_blocks(depth)) {
+            Ok(module) => {
+                let mut instance = ok(ctx.engine.instantiate(&module, HostEnv::new()), "instantiate")?;
+                ok(instance.call("f", &[]), &format!("call at depth {depth}"))?;
+            }
+            Err(Error::Compile { .. }) => {}
+            Err(other) => return Err(format!("depth {depth}: unexpected error: {other}")),
+        }
+    }
+    ensure(ctx.engine.compile(&nested_blocks(1_000)).is_ok(), || "1000 nested blocks must compile".into())
 }
