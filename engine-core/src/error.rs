@@ -26,11 +26,12 @@ pub enum TrapCode {
     IndirectCallToNull,
     /// `call_indirect` reached a function of another signature.
     BadSignature,
-    /// Signed division overflowed (`i32.div_s(INT_MIN, -1)`).
+    /// Signed division overflowed (`i32.div_s(INT_MIN, -1)`), or a float-to-integer conversion
+    /// was out of range.
     IntegerOverflow,
     /// Integer division or remainder by zero.
     IntegerDivisionByZero,
-    /// A float-to-integer conversion of NaN or of a value out of range.
+    /// A float-to-integer conversion of NaN.
     BadConversionToInteger,
     /// The call stack was exhausted, e.g. by unbounded recursion.
     StackOverflow,
