@@ -74,11 +74,7 @@ fn main() -> ExitCode {
             ExitCode::from(exit::status(&error))
         }
         Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let message = wasmux::panic_message(payload.as_ref());
             eprintln!("wasmux: internal error (a bug in wasmux, please report it): {message}");
             ExitCode::from(exit::INTERNAL)
         }

@@ -318,3 +318,12 @@ impl Error {
         Error::Unsupported { engine, feature: feature.into() }
     }
 }
+
+/// The message of a caught panic's payload (`&str` or `String`), for reporting a contained panic.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}

@@ -28,7 +28,7 @@ pub use engine::{
     Backend, DynEngine, DynInstance, DynModule, Engine, EngineInfo, EngineKind, Instance,
     check_call,
 };
-pub use error::{ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result, Trap, TrapCode};
+pub use error::{ArtifactProblem, Error, LinkError, LinkProblem, panic_message, Resource, Result, Trap, TrapCode};
 pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports};
 pub use limits::{InstanceCounter, InstanceSlot, InterruptHandle, Limits, ResourceGuard, StopCondition};
 pub use typed::{TypedFunc, WasmTuple, WasmTy};

@@ -10,7 +10,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use wasmux_core::{Error, Result};
+use wasmux_core::{Error, Result, panic_message};
 
 use crate::ENGINE_NAME;
 
@@ -18,11 +18,7 @@ use crate::ENGINE_NAME;
 pub(crate) fn contained<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     // Unwind safety: after a panic the caller discards (or poisons) whatever `f` touched.
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string());
-        Err(Error::Engine { engine: ENGINE_NAME, message: format!("wasmi panicked: {message}") })
+        let message = format!("wasmi panicked: {}", panic_message(payload.as_ref()));
+        Err(Error::Engine { engine: ENGINE_NAME, message })
     })
 }

@@ -72,14 +72,7 @@ pub fn engines() -> Result<Vec<Box<dyn DynEngine>>> {
 pub fn trace(engine: &dyn DynEngine, wasm: &[u8]) -> Trace {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| trace_unguarded(engine, wasm))) {
         Ok(trace) => trace,
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            vec![format!("panic: {message}")]
-        }
+        Err(payload) => vec![format!("panic: {}", wasmux::panic_message(payload.as_ref()))],
     }
 }
 
