@@ -1,0 +1,657 @@
+//! wasmux on every engine, against the engines' own APIs and native code.
+//!
+//! Each workload is written once, generic over `E: wasmux::Engine` (and once over
+//! [`Raw`] for the baselines), and registered for every engine. Function ids are the engine
+//! (`wasmtime`, `wasmer`, `wasmi`: wasmux with `interruptible(false)`, matching the raw
+//! engines' defaults), `<engine>-raw` (the engine's own API), `<engine>-default` (wasmux with
+//! its default, interruptible configuration) and `native`.
+//!
+//! Every workload checks its answer once before it is measured; a wrong answer panics.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
+use wasmux::backends::{WasmerEngine, WasmiEngine, WasmtimeEngine};
+use wasmux::wasi::{WasiConfig, WasiCtx};
+use wasmux::{Capability, Config, DynEngine, Engine, Instance, Limits};
+use wasmux_benches::raw::{Raw, RawWasmer, RawWasmi, RawWasmtime};
+use wasmux_benches::{HostFuncs, Workload};
+
+/// Calls made per iteration by the host-call benchmarks.
+const HOST_CALLS: i32 = 10_000;
+/// 64 KiB chunks in the WASI I/O file: 64 MiB.
+const IO_CHUNKS: i32 = 1024;
+const IO_CHUNK: usize = 64 * 1024;
+/// Argument of the first call in the start-up benchmarks.
+const FIRST_FIB: i32 = 10;
+
+struct Engines {
+    wasmtime: WasmtimeEngine,
+    wasmer: WasmerEngine,
+    wasmi: WasmiEngine,
+    wasmtime_default: WasmtimeEngine,
+    wasmer_default: WasmerEngine,
+    wasmi_default: WasmiEngine,
+    raw_wasmtime: RawWasmtime,
+    raw_wasmer: RawWasmer,
+    raw_wasmi: RawWasmi,
+    host: HostFuncs,
+    lean: Config,
+}
+
+impl Engines {
+    fn new() -> Self {
+        let mut lean = Config::default();
+        lean.interruptible(false);
+        let default = Config::default();
+        let wasmtime = WasmtimeEngine::new(&lean).expect("wasmtime");
+        let raw_wasmtime = RawWasmtime::new(wasmtime.wasmtime_engine().clone());
+        Engines {
+            raw_wasmtime,
+            wasmtime,
+            wasmer: WasmerEngine::new(&lean).expect("wasmer"),
+            wasmi: WasmiEngine::new(&lean).expect("wasmi"),
+            wasmtime_default: WasmtimeEngine::new(&default).expect("wasmtime"),
+            wasmer_default: WasmerEngine::new(&default).expect("wasmer"),
+            wasmi_default: WasmiEngine::new(&default).expect("wasmi"),
+            raw_wasmer: RawWasmer::new(),
+            raw_wasmi: RawWasmi::new(),
+            host: HostFuncs::new(),
+            lean,
+        }
+    }
+}
+
+/// Registers a generic benchmark function for the three wasmux engines.
+macro_rules! each_engine {
+    ($f:ident, $group:expr, $engines:expr $(, $arg:expr)*) => {{
+        $f($group, "wasmtime", &$engines.wasmtime, &$engines.host $(, $arg)*);
+        $f($group, "wasmer", &$engines.wasmer, &$engines.host $(, $arg)*);
+        $f($group, "wasmi", &$engines.wasmi, &$engines.host $(, $arg)*);
+    }};
+}
+
+/// Registers a generic benchmark function for the three wasmux engines in their default,
+/// interruptible configuration.
+macro_rules! each_default_engine {
+    ($f:ident, $group:expr, $engines:expr $(, $arg:expr)*) => {{
+        $f($group, "wasmtime-default", &$engines.wasmtime_default, &$engines.host $(, $arg)*);
+        $f($group, "wasmer-default", &$engines.wasmer_default, &$engines.host $(, $arg)*);
+        $f($group, "wasmi-default", &$engines.wasmi_default, &$engines.host $(, $arg)*);
+    }};
+}
+
+/// Registers a generic baseline function for the three engines' own APIs.
+macro_rules! each_raw {
+    ($f:ident, $group:expr, $engines:expr $(, $arg:expr)*) => {{
+        $f($group, "wasmtime-raw", &$engines.raw_wasmtime $(, $arg)*);
+        $f($group, "wasmer-raw", &$engines.raw_wasmer $(, $arg)*);
+        $f($group, "wasmi-raw", &$engines.raw_wasmi $(, $arg)*);
+    }};
+}
+
+type Group<'a> = BenchmarkGroup<'a, WallTime>;
+type Sizes = [(String, Arc<Vec<u8>>)];
+
+fn group<'a>(c: &'a mut Criterion, name: &str) -> Group<'a> {
+    let mut g = c.benchmark_group(name);
+    g.sampling_mode(SamplingMode::Flat);
+    g
+}
+
+fn can_precompile<E: Engine>(engine: &E) -> bool {
+    engine.info().capabilities.has(Capability::Precompile)
+}
+
+/// A module ready to instantiate: loaded from an artifact where the engine has them.
+fn ready<E: Engine>(engine: &E, wasm: &[u8]) -> E::Module {
+    if can_precompile(engine) {
+        let artifact = engine.precompile(wasm).expect("precompile");
+        // SAFETY: made just above by the same engine.
+        unsafe { engine.load_precompiled(&artifact) }.expect("load")
+    } else {
+        engine.compile(wasm).expect("compile")
+    }
+}
+
+fn raw_ready<R: Raw>(raw: &R, wasm: &[u8]) -> R::Module {
+    match raw.precompile(wasm) {
+        Some(artifact) => raw.load(&artifact),
+        None => raw.compile(wasm),
+    }
+}
+
+// ---- start-up phases -------------------------------------------------------------------
+
+fn validate<E: Engine>(g: &mut Group<'_>, label: &str, engine: &E, _: &HostFuncs, sizes: &Sizes) {
+    for (size, wasm) in sizes {
+        engine.validate(wasm).expect("valid");
+        g.bench_with_input(BenchmarkId::new(label, size), wasm, |b, wasm| {
+            b.iter(|| engine.validate(wasm))
+        });
+    }
+}
+
+fn raw_validate<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R, sizes: &Sizes) {
+    for (size, wasm) in sizes {
+        g.bench_with_input(BenchmarkId::new(label, size), wasm, |b, wasm| {
+            b.iter(|| raw.validate(wasm))
+        });
+    }
+}
+
+fn compile<E: Engine>(g: &mut Group<'_>, label: &str, engine: &E, _: &HostFuncs, sizes: &Sizes) {
+    for (size, wasm) in sizes {
+        g.bench_with_input(BenchmarkId::new(label, size), wasm, |b, wasm| {
+            b.iter(|| engine.compile(wasm).expect("compile"))
+        });
+    }
+}
+
+fn raw_compile<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R, sizes: &Sizes) {
+    for (size, wasm) in sizes {
+        g.bench_with_input(BenchmarkId::new(label, size), wasm, |b, wasm| {
+            b.iter(|| raw.compile(wasm))
+        });
+    }
+}
+
+fn precompile<E: Engine>(g: &mut Group<'_>, label: &str, engine: &E, _: &HostFuncs, sizes: &Sizes) {
+    if !can_precompile(engine) {
+        return;
+    }
+    for (size, wasm) in sizes {
+        g.bench_with_input(BenchmarkId::new(label, size), wasm, |b, wasm| {
+            b.iter(|| engine.precompile(wasm).expect("precompile"))
+        });
+    }
+}
+
+fn load<E: Engine>(
+    g: &mut Group<'_>,
+    label: &str,
+    engine: &E,
+    _: &HostFuncs,
+    sizes: &Sizes,
+    config: &Config,
+) {
+    if !can_precompile(engine) {
+        return;
+    }
+    // wasmux's wasmer backend loads every artifact into one headless wasmer engine that keeps
+    // the code until the engine is dropped: tens of thousands of loads exhaust the process's
+    // memory mappings. So wasmer loads into a fresh engine per iteration (made untimed).
+    let fresh = engine.info().name == "wasmer";
+    for (size, wasm) in sizes {
+        let artifact = engine.precompile(wasm).expect("precompile");
+        g.bench_with_input(BenchmarkId::new(label, size), &artifact, |b, artifact| {
+            if fresh {
+                b.iter_batched(
+                    || E::new(config).expect("engine"),
+                    // SAFETY: made above by an engine of the same configuration.
+                    |engine| {
+                        let module = unsafe { engine.load_precompiled(artifact) }.expect("load");
+                        (module, engine)
+                    },
+                    BatchSize::PerIteration,
+                )
+            } else {
+                // SAFETY: made just above by the same engine.
+                b.iter(|| unsafe { engine.load_precompiled(artifact) }.expect("load"))
+            }
+        });
+    }
+}
+
+fn raw_load<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R, sizes: &Sizes) {
+    for (size, wasm) in sizes {
+        let Some(artifact) = raw.precompile(wasm) else {
+            return;
+        };
+        g.bench_with_input(BenchmarkId::new(label, size), &artifact, |b, artifact| {
+            b.iter(|| raw.load(artifact))
+        });
+    }
+}
+
+fn instantiate<E: Engine>(
+    g: &mut Group<'_>,
+    label: &str,
+    engine: &E,
+    host: &HostFuncs,
+    sizes: &Sizes,
+) {
+    for (size, wasm) in sizes {
+        let module = ready(engine, wasm);
+        let mut instance = engine
+            .instantiate(&module, host.env())
+            .expect("instantiate");
+        let run = instance.typed::<i32, i64>("run").expect("run");
+        run.call(&mut instance, 1).expect("runs");
+        g.bench_function(BenchmarkId::new(label, size), |b| {
+            b.iter(|| {
+                engine
+                    .instantiate(&module, host.env())
+                    .expect("instantiate")
+            })
+        });
+    }
+}
+
+fn raw_instantiate<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R, sizes: &Sizes) {
+    for (size, wasm) in sizes {
+        let pre = raw.pre(&raw_ready(raw, wasm));
+        let mut instance = raw.instantiate(&pre);
+        let run = raw.func(&mut instance, "run");
+        raw.call(&mut instance, &run, 1);
+        g.bench_function(BenchmarkId::new(label, size), |b| {
+            b.iter(|| raw.instantiate(&pre))
+        });
+    }
+}
+
+fn first_call<E: Engine>(
+    g: &mut Group<'_>,
+    label: &str,
+    engine: &E,
+    host: &HostFuncs,
+    wasm: &[u8],
+) {
+    let module = ready(engine, wasm);
+    g.bench_function(BenchmarkId::new(label, "fib10"), |b| {
+        b.iter_batched(
+            || {
+                engine
+                    .instantiate(&module, host.env())
+                    .expect("instantiate")
+            },
+            |mut instance| {
+                let fib = instance.typed::<i32, i64>("fib").expect("fib");
+                let got = fib.call(&mut instance, FIRST_FIB).expect("call");
+                assert_eq!(got, 55);
+                instance
+            },
+            BatchSize::SmallInput,
+        )
+    });
+}
+
+fn raw_first_call<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R, wasm: &[u8]) {
+    let pre = raw.pre(&raw_ready(raw, wasm));
+    g.bench_function(BenchmarkId::new(label, "fib10"), |b| {
+        b.iter_batched(
+            || raw.instantiate(&pre),
+            |mut instance| {
+                let fib = raw.func(&mut instance, "fib");
+                assert_eq!(raw.call(&mut instance, &fib, FIRST_FIB), 55);
+                instance
+            },
+            BatchSize::SmallInput,
+        )
+    });
+}
+
+/// Bytes to the result of a first call: compile, instantiate, call.
+fn bytes_to_call<E: Engine>(
+    g: &mut Group<'_>,
+    label: &str,
+    engine: &E,
+    host: &HostFuncs,
+    wasm: &[u8],
+) {
+    g.bench_function(BenchmarkId::new(label, "compute.wat"), |b| {
+        b.iter(|| {
+            let module = engine.compile(wasm).expect("compile");
+            let mut instance = engine
+                .instantiate(&module, host.env())
+                .expect("instantiate");
+            let fib = instance.typed::<i32, i64>("fib").expect("fib");
+            assert_eq!(fib.call(&mut instance, FIRST_FIB).expect("call"), 55);
+        })
+    });
+}
+
+fn raw_bytes_to_call<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R, wasm: &[u8]) {
+    g.bench_function(BenchmarkId::new(label, "compute.wat"), |b| {
+        b.iter(|| {
+            let pre = raw.pre(&raw.compile(wasm));
+            let mut instance = raw.instantiate(&pre);
+            let fib = raw.func(&mut instance, "fib");
+            assert_eq!(raw.call(&mut instance, &fib, FIRST_FIB), 55);
+        })
+    });
+}
+
+/// `wasmux::run_command`: WASI hello world, binary bytes in, exit status out.
+fn hello<E: Engine>(g: &mut Group<'_>, label: &str, engine: &E, _: &HostFuncs, wasm: &[u8]) {
+    let mut wasi = WasiConfig::new();
+    wasi.arg("hello");
+    let engine: &dyn DynEngine = engine;
+    let run = || wasmux::run_command(engine, wasm, &wasi, &Limits::new()).expect("starts");
+    let out = run();
+    assert_eq!(out.stdout, b"Hello from WebAssembly!\n");
+    assert_eq!(out.status.expect("exits"), 0);
+    g.bench_function(BenchmarkId::new(label, "hello.wat"), |b| {
+        b.iter(|| assert_eq!(run().status.expect("exits"), 0))
+    });
+}
+
+fn startup(c: &mut Criterion, e: &Engines, on: &dyn Fn(&str) -> bool) {
+    let mut sizes = wasmux_benches::module_sizes();
+    let hello_wasm = sizes[0].1.clone();
+    let no_large: Vec<_> = sizes[..sizes.len() - 1].to_vec();
+
+    if on("startup_validate") {
+        let mut g = group(c, "startup_validate");
+        each_engine!(validate, &mut g, e, &sizes);
+        each_raw!(raw_validate, &mut g, e, &sizes);
+        g.finish();
+    }
+
+    if on("startup_compile") {
+        let mut g = group(c, "startup_compile");
+        each_engine!(compile, &mut g, e, &sizes);
+        each_raw!(raw_compile, &mut g, e, &no_large);
+        g.finish();
+    }
+
+    if on("startup_precompile") {
+        let mut g = group(c, "startup_precompile");
+        each_engine!(precompile, &mut g, e, &no_large);
+        g.finish();
+    }
+
+    if on("startup_load") {
+        let mut g = group(c, "startup_load");
+        // Short: every wasmer load maps code that is not all given back (see `load`), and
+        // ~65k mappings (vm.max_map_count) end the process.
+        g.warm_up_time(Duration::from_millis(100))
+            .measurement_time(Duration::from_millis(300));
+        each_engine!(load, &mut g, e, &sizes, &e.lean);
+        each_raw!(raw_load, &mut g, e, &sizes);
+        g.finish();
+    }
+
+    // hello imports WASI, which the raw baselines do not offer: instantiation is measured on
+    // the host-call module (two host imports) and the generated modules.
+    sizes[0] = (
+        "host".to_string(),
+        Arc::new(wasmux_benches::wasm(wasmux_benches::HOST_WAT)),
+    );
+    sizes[0].1 = Arc::new(with_run(&sizes[0].1));
+    if on("startup_instantiate") {
+        let mut g = group(c, "startup_instantiate");
+        each_engine!(instantiate, &mut g, e, &sizes);
+        each_raw!(raw_instantiate, &mut g, e, &sizes);
+        g.finish();
+    }
+
+    let compute = wasmux_benches::wasm(wasmux_benches::COMPUTE_WAT);
+    if on("startup_first_call") {
+        let mut g = group(c, "startup_first_call");
+        each_engine!(first_call, &mut g, e, &compute);
+        each_raw!(raw_first_call, &mut g, e, &compute);
+        g.finish();
+    }
+
+    if on("startup_bytes_to_first_call") {
+        let mut g = group(c, "startup_bytes_to_first_call");
+        each_engine!(bytes_to_call, &mut g, e, &compute);
+        each_raw!(raw_bytes_to_call, &mut g, e, &compute);
+        g.finish();
+    }
+
+    if on("startup_hello_e2e") {
+        let mut g = group(c, "startup_hello_e2e");
+        each_engine!(hello, &mut g, e, &hello_wasm);
+        g.finish();
+    }
+}
+
+/// The host-call module with a `run` export added (for the instantiation benchmark).
+fn with_run(_: &[u8]) -> Vec<u8> {
+    let text = wasmux_benches::HOST_WAT
+        .trim_end()
+        .trim_end_matches(')')
+        .to_string()
+        + ")))\n  (func (export \"run\") (param i32) (result i64) (i64.extend_i32_u (local.get 0))))";
+    wasmux_benches::wasm(&text)
+}
+
+// ---- throughput ------------------------------------------------------------------------
+
+fn compute<E: Engine>(g: &mut Group<'_>, label: &str, engine: &E, host: &HostFuncs, w: &Workload) {
+    let module = ready(engine, &w.module());
+    let mut instance = engine
+        .instantiate(&module, host.env())
+        .expect("instantiate");
+    let run = instance.typed::<i32, i64>(w.export).expect("export");
+    w.check(label, run.call(&mut instance, w.arg).expect("call"));
+    g.bench_function(BenchmarkId::new(label, w.arg), |b| {
+        b.iter(|| run.call(&mut instance, black_box(w.arg)).expect("call"))
+    });
+}
+
+fn raw_compute<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R, w: &Workload) {
+    let pre = raw.pre(&raw_ready(raw, &w.module()));
+    let mut instance = raw.instantiate(&pre);
+    let run = raw.func(&mut instance, w.export);
+    w.check(label, raw.call(&mut instance, &run, w.arg));
+    g.bench_function(BenchmarkId::new(label, w.arg), |b| {
+        b.iter(|| raw.call(&mut instance, &run, black_box(w.arg)))
+    });
+}
+
+fn throughput(c: &mut Criterion, e: &Engines) {
+    for w in wasmux_benches::workloads() {
+        let mut g = group(c, &format!("compute_{}", w.name));
+        g.bench_function(BenchmarkId::new("native", w.arg), |b| {
+            b.iter(|| (w.native)(black_box(w.arg)))
+        });
+        each_engine!(compute, &mut g, e, &w);
+        each_raw!(raw_compute, &mut g, e, &w);
+        if matches!(w.name, "fib" | "int_loop") {
+            each_default_engine!(compute, &mut g, e, &w);
+        }
+        g.finish();
+    }
+}
+
+// ---- calls -----------------------------------------------------------------------------
+
+/// `(export, argument, expected)`: host -> guest call; guest -> host without and with memory.
+fn call_cases() -> [(&'static str, i32, i64); 3] {
+    let n = i64::from(HOST_CALLS);
+    [
+        ("id", 7, 7),
+        ("host_nomem", HOST_CALLS, n * (n + 1) / 2),
+        ("host_mem", HOST_CALLS, n),
+    ]
+}
+
+fn calls<E: Engine>(c: &mut Criterion, label: &str, engine: &E, host: &HostFuncs) {
+    let module = ready(engine, &wasmux_benches::wasm(wasmux_benches::HOST_WAT));
+    let mut instance = engine
+        .instantiate(&module, host.env())
+        .expect("instantiate");
+    for (export, arg, want) in call_cases() {
+        let f = instance.typed::<i32, i64>(export).expect("export");
+        assert_eq!(
+            f.call(&mut instance, arg).expect("call"),
+            want,
+            "{label} {export}"
+        );
+        let mut g = c.benchmark_group(format!("calls_{export}"));
+        g.bench_function(BenchmarkId::new(label, arg), |b| {
+            b.iter(|| f.call(&mut instance, black_box(arg)).expect("call"))
+        });
+        g.finish();
+    }
+}
+
+fn raw_calls<R: Raw>(c: &mut Criterion, label: &str, raw: &R) {
+    let pre = raw.pre(&raw_ready(
+        raw,
+        &wasmux_benches::wasm(wasmux_benches::HOST_WAT),
+    ));
+    let mut instance = raw.instantiate(&pre);
+    for (export, arg, want) in call_cases() {
+        let f = raw.func(&mut instance, export);
+        assert_eq!(raw.call(&mut instance, &f, arg), want, "{label} {export}");
+        let mut g = c.benchmark_group(format!("calls_{export}"));
+        g.bench_function(BenchmarkId::new(label, arg), |b| {
+            b.iter(|| raw.call(&mut instance, &f, black_box(arg)))
+        });
+        g.finish();
+    }
+}
+
+fn all_calls(c: &mut Criterion, e: &Engines) {
+    calls(c, "wasmtime", &e.wasmtime, &e.host);
+    calls(c, "wasmer", &e.wasmer, &e.host);
+    calls(c, "wasmi", &e.wasmi, &e.host);
+    calls(c, "wasmtime-default", &e.wasmtime_default, &e.host);
+    calls(c, "wasmer-default", &e.wasmer_default, &e.host);
+    calls(c, "wasmi-default", &e.wasmi_default, &e.host);
+    raw_calls(c, "wasmtime-raw", &e.raw_wasmtime);
+    raw_calls(c, "wasmer-raw", &e.raw_wasmer);
+    raw_calls(c, "wasmi-raw", &e.raw_wasmi);
+}
+
+// ---- WASI I/O --------------------------------------------------------------------------
+
+fn wasi_io<E: Engine>(
+    g: &mut Group<'_>,
+    label: &str,
+    engine: &E,
+    _: &HostFuncs,
+    dir: &std::path::Path,
+) {
+    let module = ready(engine, &wasmux_benches::wasm(wasmux_benches::WASI_IO_WAT));
+    let mut wasi = WasiConfig::new();
+    wasi.preopen_dir(dir, "/data");
+    let mut env = wasmux::HostEnv::new();
+    env.wasi(WasiCtx::new(&wasi).expect("wasi"));
+    let mut instance = engine.instantiate(&module, env).expect("instantiate");
+    let write = instance
+        .typed::<i32, i64>("write_file")
+        .expect("write_file");
+    let read = instance.typed::<(), i64>("read_file").expect("read_file");
+    let bytes = i64::from(IO_CHUNKS) * IO_CHUNK as i64;
+    assert_eq!(
+        write.call(&mut instance, IO_CHUNKS).expect("write"),
+        bytes,
+        "{label} write"
+    );
+    assert_eq!(
+        std::fs::metadata(dir.join("bench.dat"))
+            .expect("file")
+            .len(),
+        bytes as u64
+    );
+    assert_eq!(
+        read.call(&mut instance, ()).expect("read"),
+        bytes + i64::from(IO_CHUNKS),
+        "{label} read"
+    );
+    g.bench_function(BenchmarkId::new(label, "write_64MiB"), |b| {
+        b.iter(|| write.call(&mut instance, IO_CHUNKS).expect("write"))
+    });
+    g.bench_function(BenchmarkId::new(label, "read_64MiB"), |b| {
+        b.iter(|| read.call(&mut instance, ()).expect("read"))
+    });
+}
+
+fn native_io(g: &mut Group<'_>, dir: &std::path::Path) {
+    use std::io::{Read, Write};
+    let path = dir.join("native.dat");
+    let chunk: Vec<u8> = (0..IO_CHUNK).map(|i| i as u8).collect();
+    let write = || {
+        let mut file = std::fs::File::create(&path).expect("create");
+        for _ in 0..IO_CHUNKS {
+            file.write_all(&chunk).expect("write");
+        }
+    };
+    let read = || {
+        let mut file = std::fs::File::open(&path).expect("open");
+        let mut buf = vec![0u8; IO_CHUNK];
+        let mut total = 0usize;
+        loop {
+            let n = file.read(&mut buf).expect("read");
+            if n == 0 {
+                break total;
+            }
+            total += n;
+        }
+    };
+    write();
+    assert_eq!(read(), IO_CHUNK * IO_CHUNKS as usize);
+    g.bench_function(BenchmarkId::new("native", "write_64MiB"), |b| b.iter(write));
+    g.bench_function(BenchmarkId::new("native", "read_64MiB"), |b| b.iter(read));
+}
+
+fn io(c: &mut Criterion, e: &Engines) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut g = group(c, "wasi_io");
+    native_io(&mut g, dir.path());
+    each_engine!(wasi_io, &mut g, e, dir.path());
+    g.finish();
+}
+
+// ---- main ------------------------------------------------------------------------------
+
+fn write_meta() {
+    let sizes: Vec<_> = wasmux_benches::module_sizes()
+        .into_iter()
+        .map(|(name, wasm)| serde_json::json!({ "name": name, "bytes": wasm.len() }))
+        .collect();
+    let workloads: Vec<_> = wasmux_benches::workloads()
+        .into_iter()
+        .map(|w| serde_json::json!({ "name": w.name, "arg": w.arg, "native": w.native_kind }))
+        .collect();
+    let meta = serde_json::json!({ "module_sizes": sizes, "workloads": workloads, "host_calls_per_iter": HOST_CALLS });
+    let dir = criterion_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(
+        dir.join("wasmux-meta.json"),
+        serde_json::to_vec_pretty(&meta).unwrap_or_default(),
+    );
+}
+
+fn criterion_dir() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("criterion")
+}
+
+fn main() {
+    let mut c = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_millis(1500))
+        .without_plots()
+        .configure_from_args();
+    write_meta();
+    let engines = Engines::new();
+    let only = std::env::var("WASMUX_BENCH_ONLY").unwrap_or_default();
+    let on = |part: &str| only.is_empty() || only.split(',').any(|p| p == part);
+    if on("calls") {
+        all_calls(&mut c, &engines);
+    }
+    if on("compute") {
+        throughput(&mut c, &engines);
+    }
+    if on("io") {
+        io(&mut c, &engines);
+    }
+    if on("startup") || only.contains("startup_") {
+        startup(&mut c, &engines, &|group| {
+            only.is_empty() || only.split(',').any(|p| p == "startup" || p == group)
+        });
+    }
+    c.final_summary();
+}
