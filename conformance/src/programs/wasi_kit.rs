@@ -32,6 +32,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Mutex, OnceLock};
 
+use wasmux_core::Imports;
+
 use crate::program::Guest;
 
 /// The witx names of the errnos, by number.
@@ -157,57 +159,6 @@ fn right(name: &str) -> u64 {
 fn rights(names: &[&str]) -> u64 {
     names.iter().map(|n| right(n)).fold(0, |a, b| a | b)
 }
-
-/// The preview1 imports: name and parameters (`I` i32, `L` i64); all but `proc_exit` return
-/// an errno.
-const IMPORTS: [(&str, &str); 46] = [
-    ("args_get", "II"),
-    ("args_sizes_get", "II"),
-    ("environ_get", "II"),
-    ("environ_sizes_get", "II"),
-    ("clock_res_get", "II"),
-    ("clock_time_get", "ILI"),
-    ("fd_advise", "ILLI"),
-    ("fd_allocate", "ILL"),
-    ("fd_close", "I"),
-    ("fd_datasync", "I"),
-    ("fd_fdstat_get", "II"),
-    ("fd_fdstat_set_flags", "II"),
-    ("fd_fdstat_set_rights", "ILL"),
-    ("fd_filestat_get", "II"),
-    ("fd_filestat_set_size", "IL"),
-    ("fd_filestat_set_times", "ILLI"),
-    ("fd_pread", "IIILI"),
-    ("fd_prestat_get", "II"),
-    ("fd_prestat_dir_name", "III"),
-    ("fd_pwrite", "IIILI"),
-    ("fd_read", "IIII"),
-    ("fd_readdir", "IIILI"),
-    ("fd_renumber", "II"),
-    ("fd_seek", "ILII"),
-    ("fd_sync", "I"),
-    ("fd_tell", "II"),
-    ("fd_write", "IIII"),
-    ("path_create_directory", "III"),
-    ("path_filestat_get", "IIIII"),
-    ("path_filestat_set_times", "IIIILLI"),
-    ("path_link", "IIIIIII"),
-    ("path_open", "IIIIILLII"),
-    ("path_readlink", "IIIIII"),
-    ("path_remove_directory", "III"),
-    ("path_rename", "IIIIII"),
-    ("path_symlink", "IIIII"),
-    ("path_unlink_file", "III"),
-    ("poll_oneoff", "IIII"),
-    ("proc_exit", "I"),
-    ("proc_raise", "I"),
-    ("sched_yield", ""),
-    ("random_get", "II"),
-    ("sock_accept", "III"),
-    ("sock_recv", "IIIIII"),
-    ("sock_send", "IIIII"),
-    ("sock_shutdown", "II"),
-];
 
 /// The helpers, in WAT (before `str` expansion).
 const HELPERS: &str = r#"
@@ -384,12 +335,15 @@ pub(super) fn wat_parts(parts: &[&'static str]) -> Guest {
 
 fn module(guest: &str) -> String {
     let mut out = String::from("(module\n");
-    for (name, params) in IMPORTS {
-        let params: String = params.chars().map(|c| if c == 'L' { " i64" } else { " i32" }).collect();
-        let params = if params.is_empty() { String::new() } else { format!(" (param{params})") };
-        let result = if name == "proc_exit" { "" } else { " (result i32)" };
-        let _ =
-            writeln!(out, "  (import \"wasi_snapshot_preview1\" \"{name}\" (func ${name}{params}{result}))");
+    // Every preview1 function, declared with the signature the implementation offers; the
+    // signatures themselves are checked against the specification in engine-core's tests.
+    let mut imports = Imports::new();
+    wasmux_core::wasi::add_to_imports(&mut imports);
+    for func in imports.iter() {
+        let ty = func.ty().to_string();
+        let signature = ty.strip_prefix("(func").and_then(|t| t.strip_suffix(')')).unwrap_or_default();
+        let (module, name) = (func.module(), func.name());
+        let _ = writeln!(out, "  (import \"{module}\" \"{name}\" (func ${name}{signature}))");
     }
     for (bit, name) in RIGHTS.iter().enumerate() {
         let _ = writeln!(out, "  (global ${name} i64 (i64.const {}))", 1u64 << bit);
