@@ -40,6 +40,18 @@ pub(crate) enum Handle {
     Socket(Socket),
 }
 
+impl Handle {
+    /// The file for positioned I/O (`fd_pread`, `fd_pwrite`): streams cannot seek (`ESPIPE`),
+    /// directories are not files (`EBADF`).
+    pub fn positioned_file(&self) -> WasiResult<&File> {
+        match self {
+            Handle::File(file) => Ok(file),
+            Handle::Stdin(_) | Handle::Stdout(_) | Handle::Socket(_) => Err(Errno::Spipe),
+            Handle::Dir(_) => Err(Errno::Badf),
+        }
+    }
+}
+
 /// A table entry: the object, its rights and its `fdflags`.
 #[derive(Debug)]
 pub(crate) struct Descriptor {

@@ -257,11 +257,7 @@ impl WasiCtx {
         offset: u64,
     ) -> WasiResult<u32> {
         let desc = self.table.get(fd)?;
-        let file = match &desc.handle {
-            Handle::File(file) => file,
-            Handle::Stdin(_) | Handle::Stdout(_) | Handle::Socket(_) => return Err(Errno::Spipe),
-            Handle::Dir(_) => return Err(Errno::Badf),
-        };
+        let file = desc.handle.positioned_file()?;
         need(desc.base, Rights::FD_READ | Rights::FD_SEEK)?;
         let mut at = offset;
         mem.read_iovecs(iovs, count, false, |buf| {
@@ -281,11 +277,7 @@ impl WasiCtx {
         offset: u64,
     ) -> WasiResult<u32> {
         let desc = self.table.get(fd)?;
-        let file = match &desc.handle {
-            Handle::File(file) => file,
-            Handle::Stdin(_) | Handle::Stdout(_) | Handle::Socket(_) => return Err(Errno::Spipe),
-            Handle::Dir(_) => return Err(Errno::Badf),
-        };
+        let file = desc.handle.positioned_file()?;
         need(desc.base, Rights::FD_WRITE | Rights::FD_SEEK)?;
         let mut at = offset;
         mem.write_iovecs(iovs, count, false, |buf| {
