@@ -194,14 +194,27 @@ pub trait Instance: Send + 'static {
         Ok(results)
     }
 
+    /// Calls a typed function of this instance. Its signature was checked when it was made,
+    /// so an engine may pass the values as raw bits without looking at them again. The default
+    /// goes through [`Val`]s and [`call_func`](Self::call_func).
+    fn call_typed<P: WasmTuple, R: WasmTuple>(
+        &mut self,
+        func: &TypedFunc<Self, P, R>,
+        params: P,
+    ) -> Result<R>
+    where
+        Self: Sized,
+    {
+        func.call_with_vals(self, params)
+    }
+
     /// The exported function `name` as a typed function, its signature checked once.
     fn typed<P: WasmTuple, R: WasmTuple>(&mut self, name: &str) -> Result<TypedFunc<Self, P, R>>
     where
         Self: Sized,
     {
         let func = self.get_func(name)?;
-        let ty = Instance::func_type(self, &func);
-        TypedFunc::new(name, func, &ty)
+        TypedFunc::new(name, func, self)
     }
 
     /// Runs the WASI command entry point `_start` and returns the exit status: 0 when it

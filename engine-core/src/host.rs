@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, LinkError, LinkProblem, Result};
 use crate::limits::Limits;
+use crate::val_buf::ValBuf;
 use crate::value::{ExternType, FuncType, ModuleInfo, Val};
 use crate::wasi::WasiCtx;
 
@@ -154,11 +155,20 @@ impl fmt::Debug for Caller<'_> {
 pub type HostCallback =
     dyn Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), HostError> + Send + Sync;
 
+/// The body of a host function made by [`HostFunc::wrap`]: its values as bits (see
+/// [`HostFunc::call_bits`]), so a backend passes them without building [`Val`]s.
+type BitsCallback = dyn Fn(&mut Caller<'_>, &mut [u128]) -> Result<(), HostError> + Send + Sync;
+
+enum Body {
+    Vals(Box<HostCallback>),
+    Bits(Box<BitsCallback>),
+}
+
 struct HostFuncInner {
     module: String,
     name: String,
     ty: FuncType,
-    callback: Box<HostCallback>,
+    body: Body,
 }
 
 /// A host function, importable as `module::name`. Cheap to clone.
@@ -176,12 +186,31 @@ impl HostFunc {
         + Sync
         + 'static,
     ) -> Self {
-        HostFunc(Arc::new(HostFuncInner {
-            module: module.into(),
-            name: name.into(),
-            ty,
-            callback: Box::new(callback),
-        }))
+        Self::with_body(module, name, ty, Body::Vals(Box::new(callback)))
+    }
+
+    /// A host function of numbers and vectors only, running on bits: `callback` gets
+    /// [`HostFunc::call_bits`]'s slots.
+    pub(crate) fn from_bits(
+        module: impl Into<String>,
+        name: impl Into<String>,
+        ty: FuncType,
+        callback: impl Fn(&mut Caller<'_>, &mut [u128]) -> Result<(), HostError>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        debug_assert!(ty.is_numeric());
+        Self::with_body(module, name, ty, Body::Bits(Box::new(callback)))
+    }
+
+    fn with_body(
+        module: impl Into<String>,
+        name: impl Into<String>,
+        ty: FuncType,
+        body: Body,
+    ) -> Self {
+        HostFunc(Arc::new(HostFuncInner { module: module.into(), name: name.into(), ty, body }))
     }
 
     /// The import module name.
@@ -199,6 +228,12 @@ impl HostFunc {
         &self.0.ty
     }
 
+    /// Whether `self` and `other` are clones of one function, so an engine may reuse what
+    /// it prepared for one as the other.
+    pub fn same(&self, other: &HostFunc) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// Runs the function. For backends: `params` must match the signature and `results` must
     /// hold one value of each result type.
     pub fn call(
@@ -207,7 +242,23 @@ impl HostFunc {
         params: &[Val],
         results: &mut [Val],
     ) -> Result<(), HostError> {
-        (self.0.callback)(caller, params, results)?;
+        let callback = match &self.0.body {
+            Body::Vals(callback) => callback,
+            Body::Bits(_) => {
+                let mut bits = BitsBuf::new(params.len().max(results.len()));
+                for (slot, param) in bits.as_mut_slice().iter_mut().zip(params) {
+                    *slot = param.to_bits().unwrap_or(0);
+                }
+                self.call_bits(caller, bits.as_mut_slice())?;
+                for ((result, ty), bits) in
+                    results.iter_mut().zip(self.0.ty.results()).zip(bits.as_mut_slice())
+                {
+                    *result = Val::from_bits(*ty, *bits);
+                }
+                return Ok(());
+            }
+        };
+        callback(caller, params, results)?;
         match results.iter().zip(self.0.ty.results()).find(|(v, t)| v.ty() != **t) {
             Some((value, expected)) => Err(HostError::trap(format!(
                 "host function `{}::{}` returned {} where {expected} was declared",
@@ -216,6 +267,49 @@ impl HostFunc {
                 value.ty()
             ))),
             None => Ok(()),
+        }
+    }
+
+    /// Runs a function whose signature is all numbers and vectors
+    /// ([`FuncType::is_numeric`]) on bits: `bits` has a slot for each parameter and for each
+    /// result (as many as the longer list), holds the parameters' bits on entry (see
+    /// [`WasmTy::to_bits`](crate::WasmTy::to_bits)) and the results' on return. Functions
+    /// made by [`HostFunc::wrap`] run without building a single [`Val`].
+    pub fn call_bits(&self, caller: &mut Caller<'_>, bits: &mut [u128]) -> Result<(), HostError> {
+        match &self.0.body {
+            Body::Bits(callback) => callback(caller, bits),
+            Body::Vals(_) => {
+                let ty = &self.0.ty;
+                let mut params = ValBuf::zeroed(ty.params());
+                for ((param, ty), bits) in params.as_mut_slice().iter_mut().zip(ty.params()).zip(&*bits) {
+                    *param = Val::from_bits(*ty, *bits);
+                }
+                let mut results = ValBuf::zeroed(ty.results());
+                self.call(caller, params.as_mut_slice(), results.as_mut_slice())?;
+                for (slot, result) in bits.iter_mut().zip(results.as_mut_slice().iter()) {
+                    *slot = result.to_bits().unwrap_or(0);
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Bits for a call through [`Val`]s of a [`Body::Bits`] function: inline up to eight slots.
+enum BitsBuf {
+    Inline([u128; 8], usize),
+    Heap(Vec<u128>),
+}
+
+impl BitsBuf {
+    fn new(len: usize) -> Self {
+        if len <= 8 { BitsBuf::Inline([0; 8], len) } else { BitsBuf::Heap(vec![0; len]) }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u128] {
+        match self {
+            BitsBuf::Inline(bits, len) => &mut bits[..*len],
+            BitsBuf::Heap(bits) => bits,
         }
     }
 }
@@ -336,5 +430,59 @@ impl HostEnv {
         crate::wasi::add_to_imports(&mut self.imports);
         self.state.set_wasi(ctx);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::ValType;
+
+    fn call_vals(func: &HostFunc, params: &[Val]) -> Result<Vec<Val>, HostError> {
+        let mut state = HostState::default();
+        let mut results: Vec<Val> =
+            func.ty().results().iter().map(|t| Val::default_for(*t)).collect();
+        func.call(&mut Caller::new(None, &mut state), params, &mut results)?;
+        Ok(results)
+    }
+
+    fn call_bits(func: &HostFunc, bits: &mut [u128]) -> Result<(), HostError> {
+        let mut state = HostState::default();
+        func.call_bits(&mut Caller::new(None, &mut state), bits)
+    }
+
+    /// A wrapped function, which runs on bits, answers calls through `Val`s too.
+    #[test]
+    fn wrapped_function_called_with_vals() {
+        let split = HostFunc::wrap("m", "split", |_caller, v: i64| {
+            Ok::<_, HostError>(((v >> 32) as i32, v as f32, -(v as f64)))
+        });
+        let results = call_vals(&split, &[Val::I64((7 << 32) | 3)]).expect("split");
+        let v = ((7i64 << 32) | 3) as f64;
+        assert_eq!(results, vec![Val::I32(7), Val::from(v as f32), Val::from(-v)]);
+    }
+
+    /// A function on `Val`s answers calls with bits, results written over the parameters.
+    #[test]
+    fn val_function_called_with_bits() {
+        let ty = FuncType::new([ValType::I32, ValType::F32], [ValType::F64]);
+        let scale = HostFunc::new("m", "scale", ty, |_caller, params, results| {
+            let factor = f64::from(params[1].f32().expect("f32 parameter"));
+            results[0] = Val::from(f64::from(params[0].i32().expect("i32 parameter")) * factor);
+            Ok(())
+        });
+        let mut bits = [u128::from((-4i32) as u32), u128::from(2.5f32.to_bits())];
+        call_bits(&scale, &mut bits).expect("scale");
+        assert_eq!(bits[0], u128::from((-10.0f64).to_bits()));
+    }
+
+    /// Errors come through either path unchanged.
+    #[test]
+    fn errors_pass_through_both_paths() {
+        let fail = HostFunc::wrap("m", "fail", |_caller, code: i32| -> Result<(), HostError> {
+            Err(HostError::Exit(code))
+        });
+        assert_eq!(call_vals(&fail, &[Val::I32(3)]), Err(HostError::Exit(3)));
+        assert_eq!(call_bits(&fail, &mut [4]), Err(HostError::Exit(4)));
     }
 }

@@ -18,6 +18,7 @@ pub mod error;
 pub mod host;
 pub mod limits;
 pub mod typed;
+pub mod val_buf;
 pub mod value;
 pub mod wasi;
 
@@ -32,6 +33,7 @@ pub use error::{ArtifactProblem, Error, LinkError, LinkProblem, panic_message, R
 pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports};
 pub use limits::{InstanceCounter, InstanceSlot, InterruptHandle, Limits, ResourceGuard, StopCondition};
 pub use typed::{TypedFunc, WasmTuple, WasmTy};
+pub use val_buf::ValBuf;
 pub use value::{
     ExportInfo, ExternRef, ExternType, FuncRef, FuncType, GlobalType, ImportInfo, MemoryType,
     ModuleInfo, TableType, Val, ValType,

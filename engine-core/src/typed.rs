@@ -1,5 +1,10 @@
 //! Statically typed calls: the export's signature is checked once, when the handle is made,
 //! and each call converts Rust values without allocating.
+//!
+//! Besides [`Val`]s, every typed value has a form as plain bits (`u128`, zero-extended; floats
+//! by their bit pattern), with its type known at compile time: a backend's
+//! [`Instance::call_typed`] turns those straight into its engine's raw values, and after
+//! inlining the per-type choice disappears.
 
 use std::marker::PhantomData;
 
@@ -19,10 +24,14 @@ pub trait WasmTy: sealed::Sealed + Sized + Send + 'static {
     fn into_val(self) -> Val;
     /// From a [`Val`] of type [`Self::TYPE`].
     fn from_val(val: &Val) -> Option<Self>;
+    /// The value's bits, zero-extended to 128.
+    fn to_bits(self) -> u128;
+    /// The value whose bits are the low bits of `bits`.
+    fn from_bits(bits: u128) -> Self;
 }
 
 macro_rules! wasm_ty {
-    ($($ty:ty => $variant:ident, $to:expr, $from:expr;)*) => {$(
+    ($($ty:ty => $variant:ident, $to:expr, $from:expr, $bits:ty;)*) => {$(
         impl sealed::Sealed for $ty {}
         impl WasmTy for $ty {
             const TYPE: ValType = ValType::$variant;
@@ -35,16 +44,24 @@ macro_rules! wasm_ty {
                     _ => None,
                 }
             }
+            #[inline(always)]
+            fn to_bits(self) -> u128 {
+                u128::from($to(self) as $bits)
+            }
+            #[inline(always)]
+            fn from_bits(bits: u128) -> Self {
+                $from(bits as $bits as _)
+            }
         }
     )*};
 }
 
 wasm_ty! {
-    i32 => I32, |v| v, |v| v;
-    i64 => I64, |v| v, |v| v;
-    f32 => F32, f32::to_bits, f32::from_bits;
-    f64 => F64, f64::to_bits, f64::from_bits;
-    u128 => V128, |v| v, |v| v;
+    i32 => I32, |v| v, |v| v, u32;
+    i64 => I64, |v| v, |v| v, u64;
+    f32 => F32, f32::to_bits, f32::from_bits, u32;
+    f64 => F64, f64::to_bits, f64::from_bits, u64;
+    u128 => V128, |v| v, |v| v, u128;
 }
 
 /// A list of WebAssembly values as a Rust type: `()`, a single [`WasmTy`], or a tuple of up to
@@ -60,6 +77,17 @@ pub trait WasmTuple: Sized + Send + 'static {
     fn empty_vals() -> Self::Vals;
     /// Reads values of types [`Self::TYPES`].
     fn from_vals(vals: &[Val]) -> Option<Self>;
+    /// One slot of bits per value (see [`WasmTy::to_bits`]).
+    type Bits: AsRef<[u128]> + AsMut<[u128]>;
+    /// The values' bits, in order.
+    fn into_bits(self) -> Self::Bits;
+    /// A buffer of zero bits, ready to receive results.
+    fn zero_bits() -> Self::Bits;
+    /// The values whose bits are the first slots of `bits`, one per type of [`Self::TYPES`].
+    ///
+    /// # Panics
+    /// If `bits` has fewer slots than there are types.
+    fn from_bits(bits: &[u128]) -> Self;
 }
 
 impl WasmTuple for () {
@@ -74,6 +102,14 @@ impl WasmTuple for () {
     fn from_vals(_: &[Val]) -> Option<()> {
         Some(())
     }
+    type Bits = [u128; 0];
+    fn into_bits(self) -> [u128; 0] {
+        []
+    }
+    fn zero_bits() -> [u128; 0] {
+        []
+    }
+    fn from_bits(_: &[u128]) {}
 }
 
 impl<T: WasmTy> WasmTuple for T {
@@ -87,6 +123,19 @@ impl<T: WasmTy> WasmTuple for T {
     }
     fn from_vals(vals: &[Val]) -> Option<T> {
         T::from_val(vals.first()?)
+    }
+    type Bits = [u128; 1];
+    #[inline(always)]
+    fn into_bits(self) -> [u128; 1] {
+        [self.to_bits()]
+    }
+    #[inline(always)]
+    fn zero_bits() -> [u128; 1] {
+        [0]
+    }
+    #[inline(always)]
+    fn from_bits(bits: &[u128]) -> T {
+        T::from_bits(bits[0])
     }
 }
 
@@ -103,6 +152,19 @@ macro_rules! wasm_tuple {
             }
             fn from_vals(vals: &[Val]) -> Option<Self> {
                 Some(($($t::from_val(vals.get($i)?)?,)+))
+            }
+            type Bits = [u128; $n];
+            #[inline(always)]
+            fn into_bits(self) -> [u128; $n] {
+                [$(self.$i.to_bits()),+]
+            }
+            #[inline(always)]
+            fn zero_bits() -> [u128; $n] {
+                [0; $n]
+            }
+            #[inline(always)]
+            fn from_bits(bits: &[u128]) -> Self {
+                ($($t::from_bits(bits[$i]),)+)
             }
         }
     };
@@ -124,8 +186,12 @@ pub struct TypedFunc<I: Instance, P, R> {
 }
 
 impl<I: Instance, P: WasmTuple, R: WasmTuple> TypedFunc<I, P, R> {
-    /// Checks that `func`, of type `ty`, takes `P` and returns `R`.
-    pub fn new(name: &str, func: I::Func, ty: &FuncType) -> Result<Self> {
+    /// Checks that `func`, the export `name` of `instance`, takes `P` and returns `R`.
+    ///
+    /// The type is asked of the instance, never taken on trust:
+    /// [`Instance::call_typed`] relies on it to pass raw values unchecked.
+    pub fn new(name: &str, func: I::Func, instance: &I) -> Result<Self> {
+        let ty = instance.func_type(&func);
         if ty.params() != P::TYPES || ty.results() != R::TYPES {
             let wanted = FuncType::new(P::TYPES.iter().copied(), R::TYPES.iter().copied());
             return Err(Error::Export {
@@ -137,7 +203,18 @@ impl<I: Instance, P: WasmTuple, R: WasmTuple> TypedFunc<I, P, R> {
     }
 
     /// Calls the function on `instance`, which must be the instance it came from.
+    #[inline]
     pub fn call(&self, instance: &mut I, params: P) -> Result<R> {
+        instance.call_typed(self, params)
+    }
+
+    /// The function, as its instance's untyped handle.
+    pub fn func(&self) -> &I::Func {
+        &self.func
+    }
+
+    /// The call through [`Val`]s: [`Instance::call_typed`] unless an engine does better.
+    pub fn call_with_vals(&self, instance: &mut I, params: P) -> Result<R> {
         let mut results = R::empty_vals();
         instance.call_func(&self.func, params.into_vals().as_ref(), results.as_mut())?;
         R::from_vals(results.as_ref())
@@ -174,11 +251,9 @@ impl crate::host::HostFunc {
         + 'static,
     ) -> Self {
         let ty = FuncType::new(P::TYPES.iter().copied(), R::TYPES.iter().copied());
-        crate::host::HostFunc::new(module, name, ty, move |caller, params, results| {
-            let params = P::from_vals(params)
-                .ok_or_else(|| crate::host::HostError::trap("parameters of the wrong type"))?;
-            let values = func(caller, params)?.into_vals();
-            results.clone_from_slice(values.as_ref());
+        crate::host::HostFunc::from_bits(module, name, ty, move |caller, bits| {
+            let results = func(caller, P::from_bits(bits))?.into_bits();
+            bits[..R::TYPES.len()].copy_from_slice(results.as_ref());
             Ok(())
         })
     }

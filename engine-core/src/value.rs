@@ -160,6 +160,32 @@ impl Val {
         }
     }
 
+    /// The bits of a number or vector, zero-extended to 128 (see
+    /// [`WasmTy::to_bits`](crate::WasmTy::to_bits)); `None` for a reference.
+    pub fn to_bits(&self) -> Option<u128> {
+        match *self {
+            Val::I32(v) => Some(u128::from(v as u32)),
+            Val::I64(v) => Some(u128::from(v as u64)),
+            Val::F32(v) => Some(u128::from(v)),
+            Val::F64(v) => Some(u128::from(v)),
+            Val::V128(v) => Some(v),
+            Val::FuncRef(_) | Val::ExternRef(_) => None,
+        }
+    }
+
+    /// The number or vector of type `ty` whose bits are the low bits of `bits`; a null
+    /// reference for a reference type.
+    pub fn from_bits(ty: ValType, bits: u128) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(bits as u32 as i32),
+            ValType::I64 => Val::I64(bits as u64 as i64),
+            ValType::F32 => Val::F32(bits as u32),
+            ValType::F64 => Val::F64(bits as u64),
+            ValType::V128 => Val::V128(bits),
+            ValType::FuncRef | ValType::ExternRef => Val::default_for(ty),
+        }
+    }
+
     /// The value as an `i32`, if it is one.
     pub fn i32(&self) -> Option<i32> {
         if let Val::I32(v) = self { Some(*v) } else { None }
@@ -241,6 +267,15 @@ impl FuncType {
     /// Result types, in order.
     pub fn results(&self) -> &[ValType] {
         &self.results
+    }
+
+    /// Whether every parameter and result is a number or a vector (no reference): such a
+    /// function's values can travel as bits.
+    pub fn is_numeric(&self) -> bool {
+        self.params
+            .iter()
+            .chain(self.results.iter())
+            .all(|t| !matches!(t, ValType::FuncRef | ValType::ExternRef))
     }
 }
 

@@ -102,6 +102,34 @@ pub(crate) fn from_wasmer_extern_type(ty: &wasmer::ExternType) -> ExternType {
 #[derive(Clone, Debug)]
 pub(crate) struct WasmerFuncRef(pub(crate) wasmer::Function);
 
+/// The wasmer number or vector of type `ty` with bits `bits` (see
+/// `wasmux_core::WasmTy::to_bits`); a null reference for a reference type.
+#[inline(always)]
+pub(crate) fn bits_to_wasmer(ty: ValType, bits: u128) -> Value {
+    match ty {
+        ValType::I32 => Value::I32(bits as u32 as i32),
+        ValType::I64 => Value::I64(bits as u64 as i64),
+        ValType::F32 => Value::F32(f32::from_bits(bits as u32)),
+        ValType::F64 => Value::F64(f64::from_bits(bits as u64)),
+        ValType::V128 => Value::V128(bits),
+        ValType::FuncRef => Value::FuncRef(None),
+        ValType::ExternRef => Value::ExternRef(None),
+    }
+}
+
+/// The bits of a wasmer number or vector; 0 for a reference.
+#[inline(always)]
+pub(crate) fn wasmer_to_bits(value: &Value) -> u128 {
+    match value {
+        Value::I32(v) => u128::from(*v as u32),
+        Value::I64(v) => u128::from(*v as u64),
+        Value::F32(v) => u128::from(v.to_bits()),
+        Value::F64(v) => u128::from(v.to_bits()),
+        Value::V128(v) => *v,
+        _ => 0,
+    }
+}
+
 /// A wasmux value as wasmer's, in `store`. References must come from this backend and store.
 pub(crate) fn to_wasmer(val: &Val, store: &mut impl AsStoreMut) -> Result<Value> {
     Ok(match val {

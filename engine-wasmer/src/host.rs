@@ -2,11 +2,13 @@
 //! place where guest memory is lent to the host as a slice.
 
 use wasmer::{
-    AsStoreMut, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store, Value,
+    AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store, Value,
 };
 use wasmux_core::{Caller, HostError, HostFunc, HostState, Val};
 
-use crate::convert::{from_wasmer, to_wasmer, to_wasmer_func_type};
+use crate::convert::{
+    bits_to_wasmer, from_wasmer, to_wasmer, to_wasmer_func_type, wasmer_to_bits,
+};
 
 /// What the host functions of one instance share, kept in the store.
 pub(crate) struct Env {
@@ -40,9 +42,34 @@ pub(crate) fn guest_memory<'a>(memory: &Memory, store: &'a mut impl AsStoreMut) 
     unsafe { std::slice::from_raw_parts_mut(ptr, len) }
 }
 
+/// Most slots a numeric host call keeps on the stack.
+const INLINE_SLOTS: usize = 8;
+
 /// `func` as a wasmer function of the instance whose environment is `env`.
+///
+/// A signature of numbers and vectors only passes its arguments as bits on the stack
+/// ([`HostFunc::call_bits`]); wasmer's dynamic functions still return a `Vec` of results.
 pub(crate) fn bind(store: &mut Store, env: &FunctionEnv<Env>, func: HostFunc) -> Function {
     let ty = to_wasmer_func_type(func.ty());
+    if func.ty().is_numeric() {
+        return Function::new_with_env(store, env, ty, move |mut env: FunctionEnvMut<'_, Env>, args| {
+            let results = func.ty().results();
+            let slots = args.len().max(results.len());
+            let mut inline = [0u128; INLINE_SLOTS];
+            let mut heap = Vec::new();
+            let bits = if slots <= INLINE_SLOTS {
+                &mut inline[..slots]
+            } else {
+                heap.resize(slots, 0);
+                &mut heap[..]
+            };
+            for (slot, arg) in bits.iter_mut().zip(args) {
+                *slot = wasmer_to_bits(arg);
+            }
+            run(&mut env, |caller| func.call_bits(caller, bits)).map_err(host_trap)?;
+            Ok(results.iter().zip(bits.iter()).map(|(ty, bits)| bits_to_wasmer(*ty, *bits)).collect())
+        });
+    }
     let empty_results: Vec<Val> = func
         .ty()
         .results()
@@ -54,16 +81,10 @@ pub(crate) fn bind(store: &mut Store, env: &FunctionEnv<Env>, func: HostFunc) ->
         env,
         ty,
         move |mut env: FunctionEnvMut<'_, Env>, args| {
-            let (data, mut store) = env.data_and_store_mut();
-            let params: Vec<Val> = args.iter().map(|v| from_wasmer(v, &store)).collect();
+            let params: Vec<Val> = args.iter().map(|v| from_wasmer(v, &env.as_store_ref())).collect();
             let mut results = empty_results.clone();
-            let memory = data.memory.clone();
-            {
-                let bytes = memory.as_ref().map(|m| guest_memory(m, &mut store));
-                let mut caller = Caller::new(bytes, &mut data.state);
-                func.call(&mut caller, &params, &mut results)
-                    .map_err(host_trap)?;
-            }
+            run(&mut env, |caller| func.call(caller, &params, &mut results)).map_err(host_trap)?;
+            let mut store = env.as_store_mut();
             results
                 .iter()
                 .map(|v| to_wasmer(v, &mut store))
@@ -71,6 +92,17 @@ pub(crate) fn bind(store: &mut Store, env: &FunctionEnv<Env>, func: HostFunc) ->
                 .map_err(|error| host_trap(HostError::trap(error.to_string())))
         },
     )
+}
+
+/// Runs a host function's body with the instance's memory and host state.
+#[inline]
+fn run(
+    env: &mut FunctionEnvMut<'_, Env>,
+    body: impl FnOnce(&mut Caller<'_>) -> Result<(), HostError>,
+) -> Result<(), HostError> {
+    let (data, mut store) = env.data_and_store_mut();
+    let bytes = data.memory.as_ref().map(|m| guest_memory(m, &mut store));
+    body(&mut Caller::new(bytes, &mut data.state))
 }
 
 /// A host function's failure as the trap wasmer unwinds the guest with; recovered by

@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 use wasmer::{Function, FunctionEnv, Store, Value};
 use wasmux_core::{
     Error, FuncType, HostState, Instance, InstanceSlot, InterruptHandle, Result, StopCondition,
-    Val, check_call,
+    TypedFunc, Val, WasmTuple, check_call,
 };
 
 use crate::ENGINE;
-use crate::convert::{from_wasmer, from_wasmer_func_type, to_wasmer};
+use crate::convert::{
+    bits_to_wasmer, from_wasmer, from_wasmer_func_type, to_wasmer, wasmer_to_bits,
+};
 use crate::fuel::Fuel;
 use crate::host::{Env, guest_memory};
 use crate::interrupt::{Target, Watchdog};
@@ -126,13 +128,13 @@ impl WasmerInstance {
                     engine: ENGINE,
                     message: e.to_string(),
                 })?;
-            this.invoke(&start, &[], &mut [])?;
+            this.invoke(&start, &[])?;
         }
         Ok(this)
     }
 
     /// Calls `func` with wasmer values, under the instance's deadline and interrupt handle.
-    fn invoke(&mut self, func: &Function, params: &[Value], results: &mut [Val]) -> Result<()> {
+    fn invoke(&mut self, func: &Function, params: &[Value]) -> Result<Box<[Value]>> {
         self.stop.start_call();
         if let Some(trap) = self.stop.check() {
             return Err(Error::Trap(trap));
@@ -150,23 +152,21 @@ impl WasmerInstance {
             }
             None => func.call(&mut self.store, params),
         };
-        match outcome {
-            Ok(values) => {
-                for (slot, value) in results.iter_mut().zip(values.iter()) {
-                    *slot = from_wasmer(value, &self.store);
-                }
-                Ok(())
-            }
-            Err(error) => {
-                let ctx = TrapContext {
-                    out_of_fuel: self
-                        .fuel
-                        .as_ref()
-                        .is_some_and(|f| f.is_exhausted(&mut self.store)),
-                    stop: self.stop.check(),
-                };
-                Err(from_runtime_error(error, ctx))
-            }
+        outcome.map_err(|error| {
+            let ctx = TrapContext {
+                out_of_fuel: self.fuel.as_ref().is_some_and(|f| f.is_exhausted(&mut self.store)),
+                stop: self.stop.check(),
+            };
+            from_runtime_error(error, ctx)
+        })
+    }
+
+    /// Refuses a function of another store, which wasmer would not accept either.
+    fn check_store(&self, func: &WasmerFunc) -> Result<()> {
+        if func.func.is_from_store(&self.store) {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument("function of another instance".to_string()))
         }
     }
 
@@ -221,21 +221,47 @@ impl Instance for WasmerInstance {
         FuncType::clone(&func.ty)
     }
 
+    fn call_typed<P: WasmTuple, R: WasmTuple>(
+        &mut self,
+        typed: &TypedFunc<Self, P, R>,
+        params: P,
+    ) -> Result<R> {
+        let _span = tracing::trace_span!("call", engine = ENGINE).entered();
+        let func = typed.func();
+        self.check_store(func)?;
+        // Reuse one buffer for the arguments: no allocation per call on this side.
+        let mut args = std::mem::take(&mut self.args);
+        args.clear();
+        args.extend(
+            P::TYPES.iter().zip(params.into_bits().as_ref()).map(|(ty, bits)| bits_to_wasmer(*ty, *bits)),
+        );
+        let outcome = self.invoke(&func.func, &args).map(|values| {
+            let mut bits = R::zero_bits();
+            for (bits, value) in bits.as_mut().iter_mut().zip(values.iter()) {
+                *bits = wasmer_to_bits(value);
+            }
+            R::from_bits(bits.as_ref())
+        });
+        args.clear();
+        self.args = args;
+        outcome
+    }
+
     fn call_func(&mut self, func: &WasmerFunc, params: &[Val], results: &mut [Val]) -> Result<()> {
         let _span = tracing::trace_span!("call", engine = ENGINE).entered();
         check_call(&func.ty, params, results)?;
-        if !func.func.is_from_store(&self.store) {
-            return Err(Error::InvalidArgument(
-                "function of another instance".to_string(),
-            ));
-        }
-        // Reuse one buffer for the converted arguments: no allocation per call.
+        self.check_store(func)?;
         let mut args = std::mem::take(&mut self.args);
         args.clear();
-        for value in params {
+        let converted = params.iter().try_for_each(|value| {
             args.push(to_wasmer(value, &mut self.store)?);
-        }
-        let outcome = self.invoke(&func.func, &args, results);
+            Ok(())
+        });
+        let outcome = converted.and_then(|()| self.invoke(&func.func, &args)).map(|values| {
+            for (slot, value) in results.iter_mut().zip(values.iter()) {
+                *slot = from_wasmer(value, &self.store);
+            }
+        });
         args.clear();
         self.args = args;
         outcome

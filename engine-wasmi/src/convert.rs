@@ -117,6 +117,33 @@ fn export_names_in_order(wasm: &[u8]) -> Vec<&str> {
 }
 
 /// A wasmi value for `val`, allocating host references in `store`.
+/// The bits of a number or vector (see `wasmux_core::WasmTy::to_bits`); 0 for a reference,
+/// which numeric signatures never carry.
+#[inline(always)]
+pub(crate) fn wasmi_to_bits(val: &wasmi::Val) -> u128 {
+    match val {
+        wasmi::Val::I32(v) => u128::from(*v as u32),
+        wasmi::Val::I64(v) => u128::from(*v as u64),
+        wasmi::Val::F32(v) => u128::from(v.to_bits()),
+        wasmi::Val::F64(v) => u128::from(v.to_bits()),
+        wasmi::Val::V128(v) => v.as_u128(),
+        _ => 0,
+    }
+}
+
+/// The wasmi number or vector of type `ty` with bits `bits`.
+#[inline(always)]
+pub(crate) fn bits_to_wasmi(ty: ValType, bits: u128) -> wasmi::Val {
+    match ty {
+        ValType::I32 => wasmi::Val::I32(bits as u32 as i32),
+        ValType::I64 => wasmi::Val::I64(bits as u64 as i64),
+        ValType::F32 => wasmi::Val::F32(wasmi::F32::from_bits(bits as u32)),
+        ValType::F64 => wasmi::Val::F64(wasmi::F64::from_bits(bits as u64)),
+        ValType::V128 => wasmi::Val::V128(wasmi::V128::from(bits)),
+        ValType::FuncRef | ValType::ExternRef => wasmi::Val::default_for_ty(wasmi_val_type(ty)),
+    }
+}
+
 pub(crate) fn to_wasmi(
     mut store: impl AsContextMut,
     store_id: u64,

@@ -1,19 +1,44 @@
 //! Binding a wasmux host function into a wasmi store.
+//!
+//! A signature of numbers and vectors only passes its values as bits on the stack
+//! ([`HostFunc::call_bits`]): no allocation and, for a function made by `HostFunc::wrap`, no
+//! `Val`. Signatures with references convert to `Val`s in buffers kept in the store.
 
 use wasmi::{AsContextMut, Store};
 use wasmux_core::{Caller, HostError, HostFunc, Val};
 
-use crate::convert::{from_wasmi, to_wasmi, wasmi_func_type};
+use crate::convert::{bits_to_wasmi, from_wasmi, to_wasmi, wasmi_func_type, wasmi_to_bits};
 use crate::errors::HostFailure;
 use crate::store::StoreData;
+
+/// Most slots a numeric host call keeps on the stack.
+const INLINE_SLOTS: usize = 8;
 
 /// A wasmi function that runs `func` with the caller's memory and the store's host state.
 pub(crate) fn define(store: &mut Store<StoreData>, func: HostFunc) -> wasmi::Func {
     let ty = wasmi_func_type(func.ty());
-    wasmi::Func::new(
-        store.as_context_mut(),
-        ty,
-        move |mut caller: wasmi::Caller<'_, StoreData>, params, results| {
+    if func.ty().is_numeric() {
+        wasmi::Func::new(store.as_context_mut(), ty, move |mut caller, params, results| {
+            let slots = params.len().max(results.len());
+            let mut inline = [0u128; INLINE_SLOTS];
+            let mut heap = Vec::new();
+            let bits = if slots <= INLINE_SLOTS {
+                &mut inline[..slots]
+            } else {
+                heap.resize(slots, 0);
+                &mut heap[..]
+            };
+            for (slot, param) in bits.iter_mut().zip(params) {
+                *slot = wasmi_to_bits(param);
+            }
+            run(&mut caller, |host| func.call_bits(host, bits))?;
+            for ((slot, ty), bits) in results.iter_mut().zip(func.ty().results()).zip(bits.iter()) {
+                *slot = bits_to_wasmi(*ty, *bits);
+            }
+            Ok(())
+        })
+    } else {
+        wasmi::Func::new(store.as_context_mut(), ty, move |mut caller, params, results| {
             let store_id = caller.data().store_id;
             let mut args = std::mem::take(&mut caller.data_mut().host_params);
             let mut outs = std::mem::take(&mut caller.data_mut().host_results);
@@ -21,31 +46,39 @@ pub(crate) fn define(store: &mut Store<StoreData>, func: HostFunc) -> wasmi::Fun
             args.extend(params.iter().map(|v| from_wasmi(&caller, store_id, v)));
             outs.clear();
             outs.extend(func.ty().results().iter().map(|t| Val::default_for(*t)));
-            let memory = caller
-                .data()
-                .memory
-                .or_else(|| caller.get_export("memory").and_then(wasmi::Extern::into_memory));
-            let outcome = match memory {
-                Some(memory) => {
-                    let (bytes, data) = memory.data_and_store_mut(&mut caller);
-                    func.call(&mut Caller::new(Some(bytes), &mut data.host), &args, &mut outs)
-                }
-                None => {
-                    let data = caller.data_mut();
-                    func.call(&mut Caller::new(None, &mut data.host), &args, &mut outs)
-                }
-            };
+            let outcome = run(&mut caller, |host| func.call(host, &args, &mut outs));
             let written = outcome.and_then(|()| {
                 results.iter_mut().zip(&outs).try_for_each(|(slot, value)| {
-                    *slot = to_wasmi(&mut caller, store_id, value)
-                        .map_err(|e| HostError::trap(e.to_string()))?;
+                    *slot = to_wasmi(&mut caller, store_id, value).map_err(|e| {
+                        wasmi::Error::host(HostFailure(HostError::trap(e.to_string())))
+                    })?;
                     Ok(())
                 })
             });
             let data = caller.data_mut();
             data.host_params = args;
             data.host_results = outs;
-            written.map_err(|e| wasmi::Error::host(HostFailure(e)))
-        },
-    )
+            written
+        })
+    }
+}
+
+/// Runs a host function's body with the caller's memory and the host state.
+#[inline]
+fn run(
+    caller: &mut wasmi::Caller<'_, StoreData>,
+    body: impl FnOnce(&mut Caller<'_>) -> Result<(), HostError>,
+) -> Result<(), wasmi::Error> {
+    let memory = caller
+        .data()
+        .memory
+        .or_else(|| caller.get_export("memory").and_then(wasmi::Extern::into_memory));
+    let outcome = match memory {
+        Some(memory) => {
+            let (bytes, data) = memory.data_and_store_mut(&mut *caller);
+            body(&mut Caller::new(Some(bytes), &mut data.host))
+        }
+        None => body(&mut Caller::new(None, &mut caller.data_mut().host)),
+    };
+    outcome.map_err(|e| wasmi::Error::host(HostFailure(e)))
 }

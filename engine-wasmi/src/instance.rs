@@ -7,12 +7,12 @@ use tracing::trace_span;
 use wasmi::{AsContext, ResumableCall, Store};
 use wasmux_core::{
     Capability, Error, FuncType, HostState, Instance, InstanceSlot, InterruptHandle, Result,
-    StopCondition, Trap, TrapCode, Val, check_call,
+    StopCondition, Trap, TrapCode, TypedFunc, Val, WasmTuple, check_call,
 };
 
 use crate::ENGINE_NAME;
 use crate::contain::contained;
-use crate::convert::{from_wasmi, func_type, to_wasmi, wasmi_val_type};
+use crate::convert::{bits_to_wasmi, from_wasmi, func_type, to_wasmi, wasmi_to_bits, wasmi_val_type};
 use crate::errors::execution_error;
 use crate::store::StoreData;
 
@@ -64,6 +64,8 @@ impl Metering {
 pub struct WasmiFunc {
     func: wasmi::Func,
     ty: Arc<FuncType>,
+    /// The store it belongs to: wasmi panics on a function of another store.
+    store_id: u64,
 }
 
 impl std::fmt::Debug for WasmiFunc {
@@ -109,6 +111,15 @@ impl WasmiInstance {
         self.store.data().store_id
     }
 
+    /// Refuses a function of another instance, before wasmi would panic on it.
+    fn check_store(&self, func: &WasmiFunc) -> Result<()> {
+        if func.store_id == self.store_id() {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument("function belongs to another instance".into()))
+        }
+    }
+
     fn export_error(name: &str, what: &str) -> Error {
         Error::Export { name: name.to_string(), message: format!("no exported {what} of that name") }
     }
@@ -144,6 +155,32 @@ impl WasmiInstance {
             call = pending.resume(&mut self.store, results);
         }
     }
+
+    /// Runs a call with wasmi values, contained: a panic in wasmi poisons the instance.
+    fn run_call(
+        &mut self,
+        func: wasmi::Func,
+        params: &[wasmi::Val],
+        results: &mut [wasmi::Val],
+    ) -> Result<()> {
+        self.stop.start_call();
+        let outcome = if self.poisoned {
+            Err(Error::Engine {
+                engine: ENGINE_NAME,
+                message: "the instance is unusable after an earlier engine failure".into(),
+            })
+        } else {
+            contained(|| {
+                if self.metering.metered {
+                    self.call_metered(func, params, results)
+                } else {
+                    func.call(&mut self.store, params, results).map_err(execution_error)
+                }
+            })
+        };
+        self.poisoned |= matches!(outcome, Err(Error::Engine { .. }));
+        outcome
+    }
 }
 
 impl Instance for WasmiInstance {
@@ -155,16 +192,44 @@ impl Instance for WasmiInstance {
             .get_func(&self.store, name)
             .ok_or_else(|| Self::export_error(name, "function"))?;
         let ty = Arc::new(func_type(&func.ty(&self.store)));
-        Ok(WasmiFunc { func, ty })
+        Ok(WasmiFunc { func, ty, store_id: self.store_id() })
     }
 
     fn func_type(&self, func: &WasmiFunc) -> FuncType {
         FuncType::clone(&func.ty)
     }
 
+    fn call_typed<P: WasmTuple, R: WasmTuple>(
+        &mut self,
+        typed: &TypedFunc<Self, P, R>,
+        params: P,
+    ) -> Result<R> {
+        let _span = trace_span!("call", engine = ENGINE_NAME).entered();
+        self.check_store(typed.func())?;
+        let mut wasm_params = std::mem::take(&mut self.params);
+        let mut wasm_results = std::mem::take(&mut self.results);
+        wasm_params.clear();
+        wasm_params.extend(
+            P::TYPES.iter().zip(params.into_bits().as_ref()).map(|(ty, bits)| bits_to_wasmi(*ty, *bits)),
+        );
+        wasm_results.clear();
+        wasm_results.extend(R::TYPES.iter().map(|ty| bits_to_wasmi(*ty, 0)));
+        let outcome = self.run_call(typed.func().func, &wasm_params, &mut wasm_results).map(|()| {
+            let mut bits = R::zero_bits();
+            for (bits, value) in bits.as_mut().iter_mut().zip(&wasm_results) {
+                *bits = wasmi_to_bits(value);
+            }
+            R::from_bits(bits.as_ref())
+        });
+        self.params = wasm_params;
+        self.results = wasm_results;
+        outcome
+    }
+
     fn call_func(&mut self, func: &WasmiFunc, params: &[Val], results: &mut [Val]) -> Result<()> {
         let _span = trace_span!("call", engine = ENGINE_NAME).entered();
         check_call(&func.ty, params, results)?;
+        self.check_store(func)?;
         let store_id = self.store_id();
         let mut wasm_params = std::mem::take(&mut self.params);
         let mut wasm_results = std::mem::take(&mut self.results);
@@ -175,19 +240,7 @@ impl Instance for WasmiInstance {
         wasm_results.clear();
         wasm_results
             .extend(func.ty.results().iter().map(|t| wasmi::Val::default_for_ty(wasmi_val_type(*t))));
-        self.stop.start_call();
-        let outcome = if self.poisoned {
-            Err(Error::Engine { engine: ENGINE_NAME, message: "the instance is unusable after an earlier engine failure".into() })
-        } else {
-            contained(|| {
-                if self.metering.metered {
-                    self.call_metered(func.func, &wasm_params, &mut wasm_results)
-                } else {
-                    func.func.call(&mut self.store, &wasm_params, &mut wasm_results).map_err(execution_error)
-                }
-            })
-        };
-        self.poisoned |= matches!(outcome, Err(Error::Engine { .. }));
+        let outcome = self.run_call(func.func, &wasm_params, &mut wasm_results);
         if outcome.is_ok() {
             for (slot, value) in results.iter_mut().zip(&wasm_results) {
                 *slot = from_wasmi(&self.store, store_id, value);

@@ -185,7 +185,7 @@ impl Engine for WasmtimeEngine {
                 "module was compiled by another wasmtime engine".into(),
             ));
         }
-        let funcs = imports.resolve(&module.info)?;
+        let pre = module.linked.pre(&self.engine, module, imports.resolve(&module.info)?)?;
         let slot = self.instances.acquire(limits.max_instances)?;
         let ticker = match limits.deadline {
             Some(_) => Some(self.ticker()?),
@@ -221,19 +221,10 @@ impl Engine for WasmtimeEngine {
             store.set_epoch_deadline(1);
         }
 
-        let mut externs = Vec::with_capacity(funcs.len());
-        for (func, ty) in funcs.into_iter().zip(module.import_types.iter()) {
-            // `resolve` only succeeds when every import is a function of the host's type.
-            let ty = ty.clone().ok_or_else(|| Error::Instantiate {
-                engine: ENGINE,
-                message: format!("import `{}::{}` is not a function", func.module(), func.name()),
-            })?;
-            externs.push(wasmtime::Extern::Func(crate::host::define(&mut store, ty, func)));
-        }
-
         // The start function is a call like any other: its deadline starts now.
         store.data_mut().stop.start_call();
-        let instance = wasmtime::Instance::new(&mut store, &module.module, &externs)
+        let instance = pre
+            .instantiate(&mut store)
             .map_err(|e| instantiate_error(e, &mut store, self.config.pooling.as_ref()))?;
         let memory = instance.get_memory(&mut store, "memory");
         store.data_mut().memory = memory;

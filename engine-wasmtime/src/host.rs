@@ -1,40 +1,48 @@
 //! wasmux host functions as wasmtime functions.
 //!
 //! A function whose signature has only numbers and vectors is defined with
-//! `Func::new_unchecked`: its arguments are read straight from wasmtime's raw value array into
-//! an inline buffer, so a host call allocates nothing. Signatures with references go through
+//! `Func::new_unchecked`: its arguments go from wasmtime's raw value array to bits on the
+//! stack and to the function ([`HostFunc::call_bits`]), so a host call allocates nothing and,
+//! for a function made by `HostFunc::wrap`, builds no `Val`. Signatures with references go through
 //! `Func::new` and wasmtime's `Val`, which can root and unwrap them.
 
 use std::mem::MaybeUninit;
 
-use wasmtime::{AsContextMut, Caller, Extern, Store, ValRaw};
-use wasmux_core::{Caller as HostCaller, HostFunc, Result, Val};
+use wasmtime::{AsContextMut, Caller, Extern, Linker, ValRaw};
+use wasmux_core::{Caller as HostCaller, HostFunc, Result, Val, ValBuf};
 
 use crate::store::StoreData;
 use crate::traps::carry;
-use crate::values::{self, ValBuf};
+use crate::values;
 
-/// Defines `func` in `store` with wasmtime type `ty`, which must be the wasmtime form of
-/// `func.ty()` (the module's own import type, checked equal by `Imports::resolve`).
+/// Defines `func` in `linker` as `module::name` with wasmtime type `ty`, which must be the
+/// wasmtime form of `func.ty()` (the module's own import type, checked equal by
+/// `Imports::resolve`).
 pub(crate) fn define(
-    store: &mut Store<StoreData>,
+    linker: &mut Linker<StoreData>,
+    module: &str,
+    name: &str,
     ty: wasmtime::FuncType,
     func: HostFunc,
-) -> wasmtime::Func {
-    if values::is_numeric(func.ty()) {
+) -> wasmtime::Result<()> {
+    if func.ty().is_numeric() {
         let callback = move |caller: Caller<'_, StoreData>, raw: &mut [MaybeUninit<ValRaw>]| {
             call_raw(&func, caller, raw)
         };
         // SAFETY: `ty` has the same parameter and result types as `func.ty()` (both describe
         // the import `Imports::resolve` matched), and `call_raw` reads exactly those
         // parameters and writes exactly those results, as raw numbers and vectors.
-        unsafe { wasmtime::Func::new_unchecked(store, ty, callback) }
+        unsafe { linker.func_new_unchecked(module, name, ty, callback) }?;
     } else {
-        wasmtime::Func::new(store, ty, move |caller, params, results| {
+        linker.func_new(module, name, ty, move |caller, params, results| {
             call_vals(&func, caller, params, results)
-        })
+        })?;
     }
+    Ok(())
 }
+
+/// Most slots a host call keeps on the stack.
+const INLINE_SLOTS: usize = 8;
 
 /// The fast path: numbers and vectors only.
 fn call_raw(
@@ -42,16 +50,30 @@ fn call_raw(
     mut caller: Caller<'_, StoreData>,
     raw: &mut [MaybeUninit<ValRaw>],
 ) -> wasmtime::Result<()> {
-    let ty = func.ty();
-    let mut params = ValBuf::zeroed(ty.params());
-    for ((param, ty), raw) in params.as_mut_slice().iter_mut().zip(ty.params()).zip(raw.iter()) {
-        // SAFETY: wasmtime initialises the first `params().len()` slots with the arguments.
-        *param = values::from_raw(*ty, unsafe { raw.assume_init() });
+    if raw.len() <= INLINE_SLOTS {
+        let mut bits = [0u128; INLINE_SLOTS];
+        call_raw_in(func, &mut caller, raw, &mut bits[..raw.len()])
+    } else {
+        call_raw_in(func, &mut caller, raw, &mut vec![0; raw.len()])
     }
-    let mut results = ValBuf::zeroed(ty.results());
-    run(func, &mut caller, params.as_mut_slice(), results.as_mut_slice())?;
-    for (slot, result) in raw.iter_mut().zip(results.as_mut_slice().iter()) {
-        *slot = MaybeUninit::new(values::to_raw(result));
+}
+
+/// Runs `func` with `bits` (one slot per raw slot) between wasmtime's array and the function.
+#[inline]
+fn call_raw_in(
+    func: &HostFunc,
+    caller: &mut Caller<'_, StoreData>,
+    raw: &mut [MaybeUninit<ValRaw>],
+    bits: &mut [u128],
+) -> wasmtime::Result<()> {
+    let ty = func.ty();
+    for ((slot, ty), raw) in bits.iter_mut().zip(ty.params()).zip(raw.iter()) {
+        // SAFETY: wasmtime initialises the first `params().len()` slots with the arguments.
+        *slot = values::raw_to_bits(*ty, unsafe { raw.assume_init() });
+    }
+    run(caller, |host| func.call_bits(host, bits))?;
+    for ((slot, ty), bits) in raw.iter_mut().zip(ty.results()).zip(bits.iter()) {
+        *slot = MaybeUninit::new(values::bits_to_raw(*ty, *bits));
     }
     Ok(())
 }
@@ -70,28 +92,27 @@ fn call_vals(
         .collect::<Result<_>>()
         .map_err(carry)?;
     let mut vals = ValBuf::zeroed(func.ty().results());
-    run(func, &mut caller, &params, vals.as_mut_slice())?;
+    run(&mut caller, |host| func.call(host, &params, vals.as_mut_slice()))?;
     for (slot, val) in results.iter_mut().zip(vals.as_mut_slice().iter()) {
         *slot = values::to_wasmtime(caller.as_context_mut(), val, instance_id).map_err(carry)?;
     }
     Ok(())
 }
 
-/// Runs the host function with the caller's memory and the host state.
+/// Runs a host function's body with the caller's memory and the host state.
+#[inline]
 fn run(
-    func: &HostFunc,
     caller: &mut Caller<'_, StoreData>,
-    params: &[Val],
-    results: &mut [Val],
+    body: impl FnOnce(&mut HostCaller<'_>) -> std::result::Result<(), wasmux_core::HostError>,
 ) -> wasmtime::Result<()> {
     let memory =
         caller.data().memory.or_else(|| caller.get_export("memory").and_then(Extern::into_memory));
     let outcome = match memory {
         Some(memory) => {
             let (bytes, data) = memory.data_and_store_mut(caller);
-            func.call(&mut HostCaller::new(Some(bytes), &mut data.host), params, results)
+            body(&mut HostCaller::new(Some(bytes), &mut data.host))
         }
-        None => func.call(&mut HostCaller::new(None, &mut caller.data_mut().host), params, results),
+        None => body(&mut HostCaller::new(None, &mut caller.data_mut().host)),
     };
     outcome.map_err(|error| carry(error.into_error()))
 }

@@ -8,7 +8,7 @@ use tracing::trace_span;
 use wasmtime::{AsContextMut as _, RootScope, Store, ValRaw};
 use wasmux_core::{
     Config, Error, ExportInfo, ExternType, FuncType, HostState, Instance, InstanceSlot,
-    InterruptHandle, ModuleInfo, Result, Val, check_call,
+    InterruptHandle, ModuleInfo, Result, TypedFunc, Val, WasmTuple, check_call,
 };
 
 use crate::engine::ENGINE;
@@ -19,6 +19,9 @@ use crate::values::{self, from_wasmtime, to_wasmtime};
 
 /// Calls with up to this many parameter-or-result slots pass their values on the stack.
 const INLINE_SLOTS: usize = 16;
+
+/// The most values a [`WasmTuple`] holds.
+const TUPLE_SLOTS: usize = 8;
 
 /// An exported function of a [`WasmtimeInstance`], resolved once for repeated calls.
 #[derive(Clone)]
@@ -188,7 +191,7 @@ impl Instance for WasmtimeInstance {
             .get_func(&mut self.store, name)
             .ok_or_else(|| Self::export_error(name, "is not a function"))?;
         Ok(WasmtimeFunc {
-            numeric: values::is_numeric(&ty),
+            numeric: ty.is_numeric(),
             ty: Arc::new(ty),
             func,
             instance_id: self.id,
@@ -197,6 +200,39 @@ impl Instance for WasmtimeInstance {
 
     fn func_type(&self, func: &WasmtimeFunc) -> FuncType {
         (*func.ty).clone()
+    }
+
+    #[inline]
+    fn call_typed<P: WasmTuple, R: WasmTuple>(
+        &mut self,
+        typed: &TypedFunc<Self, P, R>,
+        params: P,
+    ) -> Result<R> {
+        let _span = trace_span!("call", engine = ENGINE).entered();
+        let func = typed.func();
+        if func.instance_id != self.id {
+            return Err(Error::InvalidArgument("function belongs to another instance".into()));
+        }
+        if self.deadline {
+            self.store.data_mut().stop.start_call();
+        }
+        let mut raw = [MaybeUninit::<ValRaw>::uninit(); TUPLE_SLOTS];
+        for ((slot, ty), bits) in raw.iter_mut().zip(P::TYPES).zip(params.into_bits().as_ref()) {
+            slot.write(values::bits_to_raw(*ty, *bits));
+        }
+        let slots = P::TYPES.len().max(R::TYPES.len());
+        let array = std::ptr::slice_from_raw_parts_mut(raw.as_mut_ptr().cast::<ValRaw>(), slots);
+        // SAFETY: `func` belongs to this store (checked above). `TypedFunc::new` checked with
+        // this instance that the function takes exactly `P` and returns exactly `R`, which
+        // are numbers and vectors only; `array` has a slot for each parameter and result, and
+        // its first slots hold the parameters.
+        unsafe { func.func.call_unchecked(&mut self.store, array) }.map_err(|e| self.fail(e))?;
+        let mut results = R::zero_bits();
+        for ((bits, ty), raw) in results.as_mut().iter_mut().zip(R::TYPES).zip(&raw) {
+            // SAFETY: on success wasmtime has written every result slot.
+            *bits = values::raw_to_bits(*ty, unsafe { raw.assume_init() });
+        }
+        Ok(R::from_bits(results.as_ref()))
     }
 
     fn call_func(

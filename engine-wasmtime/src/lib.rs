@@ -41,6 +41,7 @@ mod artifact;
 mod engine;
 mod host;
 mod instance;
+mod link_cache;
 mod module;
 mod settings;
 mod store;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use wasmux_core::{ExportInfo, ImportInfo, ModuleInfo};
 
+use crate::link_cache::LinkCache;
 use crate::values::extern_type;
 
 /// A module compiled (or loaded from an artifact) by a
@@ -17,6 +18,8 @@ pub struct WasmtimeModule {
     /// which wasmux cannot satisfy): host functions are defined with it, so no function type
     /// is built or registered per instantiation.
     pub(crate) import_types: Arc<[Option<wasmtime::FuncType>]>,
+    /// The last linking of this module, shared by its clones.
+    pub(crate) linked: Arc<LinkCache>,
 }
 
 impl WasmtimeModule {
@@ -43,6 +46,7 @@ impl WasmtimeModule {
             module,
             info: Arc::new(ModuleInfo { imports, exports }),
             import_types: import_types.into(),
+            linked: Arc::default(),
         }
     }
 

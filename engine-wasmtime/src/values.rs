@@ -82,16 +82,7 @@ pub(crate) fn extern_type(ty: &wasmtime::ExternType) -> ExternType {
     }
 }
 
-/// Whether every value of a signature is a number or a vector, so that calls can use the
-/// raw representation without touching the store.
-pub(crate) fn is_numeric(ty: &FuncType) -> bool {
-    ty.params()
-        .iter()
-        .chain(ty.results())
-        .all(|t| !matches!(t, ValType::FuncRef | ValType::ExternRef))
-}
-
-/// The raw form of a number or vector. References are never passed here (see [`is_numeric`]);
+/// The raw form of a number or vector. References are never passed here (see [`FuncType::is_numeric`]);
 /// they become a null reference should that invariant ever break.
 #[inline]
 pub(crate) fn to_raw(val: &Val) -> ValRaw {
@@ -116,6 +107,32 @@ pub(crate) fn from_raw(ty: ValType, raw: ValRaw) -> Val {
         ValType::V128 => Val::V128(raw.get_v128()),
         ValType::FuncRef => Val::FuncRef(None),
         ValType::ExternRef => Val::ExternRef(None),
+    }
+}
+
+/// The raw form of a typed call's value of type `ty` (a number or vector), given as bits.
+#[inline(always)]
+pub(crate) fn bits_to_raw(ty: ValType, bits: u128) -> ValRaw {
+    match ty {
+        ValType::I32 => ValRaw::u32(bits as u32),
+        ValType::I64 => ValRaw::u64(bits as u64),
+        ValType::F32 => ValRaw::f32(bits as u32),
+        ValType::F64 => ValRaw::f64(bits as u64),
+        ValType::V128 => ValRaw::v128(bits),
+        ValType::FuncRef | ValType::ExternRef => ValRaw::null(),
+    }
+}
+
+/// The bits of a typed call's result of type `ty` (a number or vector).
+#[inline(always)]
+pub(crate) fn raw_to_bits(ty: ValType, raw: ValRaw) -> u128 {
+    match ty {
+        ValType::I32 => u128::from(raw.get_u32()),
+        ValType::I64 => u128::from(raw.get_u64()),
+        ValType::F32 => u128::from(raw.get_f32()),
+        ValType::F64 => u128::from(raw.get_f64()),
+        ValType::V128 => raw.get_v128(),
+        ValType::FuncRef | ValType::ExternRef => 0,
     }
 }
 
@@ -187,36 +204,4 @@ pub(crate) fn from_wasmtime(
             )));
         }
     })
-}
-
-/// A small buffer of values, inline up to eight so that host calls do not allocate.
-#[allow(clippy::large_enum_variant, reason = "the inline variant lives on the stack on purpose")]
-pub(crate) enum ValBuf {
-    Inline([Val; ValBuf::INLINE], usize),
-    Heap(Vec<Val>),
-}
-
-impl ValBuf {
-    const INLINE: usize = 8;
-
-    /// A buffer holding the zero value of each type in `types`.
-    pub(crate) fn zeroed(types: &[ValType]) -> Self {
-        if types.len() <= Self::INLINE {
-            let mut vals = [const { Val::I32(0) }; Self::INLINE];
-            for (slot, ty) in vals.iter_mut().zip(types) {
-                *slot = Val::default_for(*ty);
-            }
-            ValBuf::Inline(vals, types.len())
-        } else {
-            ValBuf::Heap(types.iter().map(|t| Val::default_for(*t)).collect())
-        }
-    }
-
-    /// The values.
-    pub(crate) fn as_mut_slice(&mut self) -> &mut [Val] {
-        match self {
-            ValBuf::Inline(vals, len) => &mut vals[..*len],
-            ValBuf::Heap(vals) => vals,
-        }
-    }
 }

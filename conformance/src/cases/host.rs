@@ -12,8 +12,13 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         Case::new("host", "numbers_through_host", numbers_through_host::<E>)
             .requires(&[Capability::MultiValue]),
         Case::new("host", "v128_through_host", v128_through_host::<E>).requires(&[Capability::Simd]),
+        Case::new("host", "wrapped_numbers_through_host", wrapped_numbers_through_host::<E>)
+            .requires(&[Capability::MultiValue]),
+        Case::new("host", "wrapped_v128_through_host", wrapped_v128_through_host::<E>)
+            .requires(&[Capability::Simd]),
         Case::new("host", "externref_through_host", externref_through_host::<E>)
             .requires(&[Capability::ReferenceTypes]),
+        Case::new("host", "each_instance_gets_its_own_functions", each_instance_gets_its_own_functions::<E>),
         Case::new("host", "reads_and_writes_guest_memory", reads_and_writes_guest_memory::<E>),
         Case::new("host", "shares_host_state", shares_host_state::<E>),
         Case::new("host", "error_is_a_host_trap", error_is_a_host_trap::<E>),
@@ -49,6 +54,42 @@ fn numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     let args = [Val::I32(-7), Val::I64(1 << 40), Val::F32(0x7fc0_0001), Val::from(-0.0f64)];
     let results = ok(instance.call("go", &args), "go")?;
     ensure_eq(results, args.iter().rev().cloned().collect(), "values reversed by the host")
+}
+
+/// A function made by `HostFunc::wrap` (which engines call with raw bits) gets and returns
+/// every number type unchanged, NaN payloads included, called by the guest and by the host.
+fn wrapped_numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.func(HostFunc::wrap(
+        "host",
+        "reverse",
+        |_caller, (a, b, c, d): (i32, i64, f32, f64)| Ok::<_, HostError>((d, c, b, a)),
+    ));
+    let mut instance = ctx.instantiate(
+        r#"(module
+          (import "host" "reverse" (func $rev (param i32 i64 f32 f64) (result f64 f32 i64 i32)))
+          (func (export "go") (param i32 i64 f32 f64) (result f64 f32 i64 i32)
+            local.get 0 local.get 1 local.get 2 local.get 3 call $rev))"#,
+        env,
+    )?;
+    let args = [Val::I32(i32::MIN), Val::I64(-1), Val::F32(0xffc0_0001), Val::F64(0x7ff8_0000_0000_0002)];
+    let results = ok(instance.call("go", &args), "go")?;
+    ensure_eq(results, args.iter().rev().cloned().collect(), "values reversed by the host")?;
+    let go = ok(instance.typed::<(i32, i64, f32, f64), (f64, f32, i64, i32)>("go"), "typed go")?;
+    let (d, c, b, a) = ok(go.call(&mut instance, (7, 1 << 40, -2.5, f64::INFINITY)), "typed go")?;
+    ensure_eq((a, b, c, d), (7, 1 << 40, -2.5, f64::INFINITY), "typed, reversed by the host")
+}
+
+fn wrapped_v128_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.func(HostFunc::wrap("host", "not", |_caller, v: u128| Ok::<_, HostError>(!v)));
+    let mut instance = ctx.instantiate(
+        r#"(module (import "host" "not" (func $not (param v128) (result v128)))
+             (func (export "go") (param v128) (result v128) local.get 0 call $not))"#,
+        env,
+    )?;
+    let value = 0x00ff_00ff_1234_5678_0000_0000_ffff_ffffu128;
+    ensure_eq(ok(instance.call("go", &[Val::V128(value)]), "go")?, vec![Val::V128(!value)], "bitwise not")
 }
 
 fn v128_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
@@ -197,4 +238,22 @@ fn wrong_result_type_traps<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         Err(Error::Trap(trap)) if trap.code == TrapCode::HostError => Ok(()),
         other => Err(format!("a host result of the wrong type must trap, got {other:?}")),
     }
+}
+
+/// One module instantiated with different host functions for the same import calls each
+/// instance's own, also when an earlier set comes back (engines may reuse an earlier linking).
+fn each_instance_gets_its_own_functions<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let module = ctx.compile(
+        r#"(module (import "host" "answer" (func $answer (result i32)))
+             (func (export "go") (result i32) call $answer))"#,
+    )?;
+    let answer = |n: i32| HostFunc::wrap("host", "answer", move |_caller, (): ()| Ok::<_, HostError>(n));
+    let (one, two) = (answer(1), answer(2));
+    for (func, want) in [(&one, 1), (&one, 1), (&two, 2), (&one, 1), (&two, 2)] {
+        let mut env = HostEnv::new();
+        env.func(func.clone());
+        let mut instance = ok(ctx.engine.instantiate(&module, env), "instantiate")?;
+        ensure_eq(ok(instance.call("go", &[]), "go")?, vec![Val::I32(want)], "the instance's own function")?;
+    }
+    Ok(())
 }

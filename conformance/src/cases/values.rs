@@ -1,6 +1,6 @@
 //! Every value type through calls into the guest.
 
-use wasmux_core::{Capability, Engine, ExternRef, HostEnv, Instance, Val};
+use wasmux_core::{Capability, Engine, Error, ExternRef, HostEnv, Instance, Val};
 
 use crate::case::{Case, Ctx, Outcome, ensure, ensure_eq, ok};
 
@@ -16,6 +16,10 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         Case::new("values", "externref_round_trip", externref_round_trip::<E>)
             .requires(&[Capability::ReferenceTypes]),
         Case::new("values", "typed_call", typed_call::<E>),
+        Case::new("values", "typed_every_number_type", typed_every_number_type::<E>)
+            .requires(&[Capability::MultiValue]),
+        Case::new("values", "typed_v128", typed_v128::<E>).requires(&[Capability::Simd]),
+        Case::new("values", "func_of_another_instance_refused", func_of_another_instance_refused::<E>),
     ]
 }
 
@@ -185,4 +189,73 @@ fn typed_call<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     ensure(instance.typed::<i32, i32>("add").is_err(), || {
         "a typed handle of the wrong signature was accepted".into()
     })
+}
+
+/// Typed calls pass values as raw bits on some engines: every number type, its extremes and
+/// NaN payloads come back unchanged, in and out of order.
+fn typed_every_number_type<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(
+        &IDENTITIES.replace(
+            "local.get 0))",
+            r#"local.get 0)
+          (func (export "swap") (param i32 i64 f32 f64) (result f64 f32 i64 i32)
+            local.get 3 local.get 2 local.get 1 local.get 0)
+          (func (export "nothing")))"#,
+        ),
+        HostEnv::new(),
+    )?;
+    let i32_id = ok(instance.typed::<i32, i32>("i32"), "typed i32")?;
+    for v in [0, 1, -1, i32::MIN, i32::MAX] {
+        ensure_eq(ok(i32_id.call(&mut instance, v), "i32")?, v, "i32 identity")?;
+    }
+    let i64_id = ok(instance.typed::<i64, i64>("i64"), "typed i64")?;
+    for v in [0, -1, i64::MIN, i64::MAX, 1 << 40] {
+        ensure_eq(ok(i64_id.call(&mut instance, v), "i64")?, v, "i64 identity")?;
+    }
+    let f32_id = ok(instance.typed::<f32, f32>("f32"), "typed f32")?;
+    for bits in [0, 0x8000_0000, 0x3fc0_0000, 0x7f80_0000, 0x7fc0_0001, 0xffc1_2345] {
+        let got = ok(f32_id.call(&mut instance, f32::from_bits(bits)), "f32")?;
+        ensure_eq(got.to_bits(), bits, "f32 bits")?;
+    }
+    let f64_id = ok(instance.typed::<f64, f64>("f64"), "typed f64")?;
+    for bits in [0, 1 << 63, 0x7ff0_0000_0000_0000, 0xfff8_0000_0000_0001] {
+        let got = ok(f64_id.call(&mut instance, f64::from_bits(bits)), "f64")?;
+        ensure_eq(got.to_bits(), bits, "f64 bits")?;
+    }
+    let swap = ok(instance.typed::<(i32, i64, f32, f64), (f64, f32, i64, i32)>("swap"), "swap")?;
+    let (d, c, b, a) = ok(swap.call(&mut instance, (-7, i64::MIN, 1.5, -0.0)), "swap")?;
+    ensure_eq((a, b, c.to_bits(), d.to_bits()), (-7, i64::MIN, 1.5f32.to_bits(), (-0.0f64).to_bits()), "swapped")?;
+    let nothing = ok(instance.typed::<(), ()>("nothing"), "typed nothing")?;
+    ok(nothing.call(&mut instance, ()), "nothing")
+}
+
+fn typed_v128<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(
+        r#"(module (func (export "not") (param v128) (result v128) local.get 0 v128.not))"#,
+        HostEnv::new(),
+    )?;
+    let not = ok(instance.typed::<u128, u128>("not"), "typed not")?;
+    for v in [0, u128::MAX, 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210] {
+        ensure_eq(ok(not.call(&mut instance, v), "not")?, !v, "v128.not")?;
+    }
+    Ok(())
+}
+
+/// A function handle used on another instance of the same module is refused, typed or not,
+/// and the instance stays usable.
+fn func_of_another_instance_refused<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut first = ctx.instantiate(IDENTITIES, HostEnv::new())?;
+    let mut second = ctx.instantiate(IDENTITIES, HostEnv::new())?;
+    let typed = ok(first.typed::<i32, i32>("i32"), "typed i32")?;
+    ensure(matches!(typed.call(&mut second, 1), Err(Error::InvalidArgument(_))), || {
+        "a typed function of another instance was not refused".into()
+    })?;
+    let untyped = ok(first.get_func("i32"), "get_func")?;
+    let mut results = [Val::I32(0)];
+    let refused = second.call_func(&untyped, &[Val::I32(1)], &mut results);
+    ensure(matches!(refused, Err(Error::InvalidArgument(_))), || {
+        format!("a function of another instance was not refused: {refused:?}")
+    })?;
+    ensure_eq(ok(typed.call(&mut first, 5), "own instance")?, 5, "first still works")?;
+    ensure_eq(ok(second.call("i32", &[Val::I32(6)]), "second")?, vec![Val::I32(6)], "second still works")
 }
