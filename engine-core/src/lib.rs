@@ -17,6 +17,7 @@ pub mod engine;
 pub mod error;
 pub mod host;
 pub mod limits;
+pub mod link_cache;
 pub mod typed;
 pub mod val_buf;
 pub mod value;
@@ -31,6 +32,7 @@ pub use engine::{
 };
 pub use error::{ArtifactProblem, Error, LinkError, LinkProblem, panic_message, Resource, Result, Trap, TrapCode};
 pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports};
+pub use link_cache::LinkCache;
 pub use limits::{InstanceCounter, InstanceSlot, InterruptHandle, Limits, ResourceGuard, StopCondition};
 pub use typed::{TypedFunc, WasmTuple, WasmTy};
 pub use val_buf::ValBuf;

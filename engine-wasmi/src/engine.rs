@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use tracing::debug_span;
-use wasmi::{AsContextMut, Store};
+use wasmi::{AsContextMut, Linker, Store};
 use wasmux_core::{
     Capabilities, Capability, Compiler, Config, Engine, EngineInfo, EngineKind, Error, HostEnv,
-    InstanceCounter, ModuleInfo, ResourceGuard, Result,
+    InstanceCounter, LinkCache, ModuleInfo, ResourceGuard, Result,
 };
 
 use crate::contain::contained;
@@ -14,7 +14,7 @@ use crate::convert::module_info;
 use crate::errors::{compile_error, execution_error};
 use crate::instance::{Metering, WasmiInstance};
 use crate::store::StoreData;
-use crate::{ENGINE_NAME, ENGINE_VERSION, host_func};
+use crate::{ENGINE_NAME, ENGINE_VERSION};
 
 /// The wasmi interpreter behind the wasmux contract.
 #[derive(Clone)]
@@ -32,6 +32,8 @@ pub struct WasmiEngine {
 pub struct WasmiModule {
     module: wasmi::Module,
     info: Arc<ModuleInfo>,
+    /// The last linking of this module, shared by its clones.
+    linked: Arc<LinkCache<Arc<Linker<StoreData>>>>,
 }
 
 impl WasmiEngine {
@@ -130,7 +132,7 @@ impl Engine for WasmiEngine {
         let _span = debug_span!("compile", engine = ENGINE_NAME, bytes = wasm.len()).entered();
         let module = contained(|| wasmi::Module::new(&self.engine, wasm).map_err(compile_error))?;
         let info = Arc::new(module_info(&module, wasm));
-        Ok(WasmiModule { module, info })
+        Ok(WasmiModule { module, info, linked: Arc::default() })
     }
 
     fn precompile(&self, _wasm: &[u8]) -> Result<Vec<u8>> {
@@ -155,17 +157,15 @@ impl Engine for WasmiEngine {
             self.info.require(Capability::Deadline)?;
         }
         let slot = self.instances.acquire(limits.max_instances)?;
-        let funcs = imports.resolve(&module.info)?;
+        let linker = module.linked.get_or_link(imports.resolve(&module.info)?, |funcs| {
+            crate::link::link(&self.engine, &module.info, funcs)
+        })?;
         let mut store = Store::new(&self.engine, StoreData::new(state, ResourceGuard::new(&limits)));
         store.limiter(|data| &mut data.limiter);
-        let externs: Vec<wasmi::Extern> = funcs
-            .into_iter()
-            .map(|func| wasmi::Extern::Func(host_func::define(&mut store, func)))
-            .collect();
         let mut metering = Metering::new(self.metered, self.info.capabilities.has(Capability::Fuel), limits.fuel);
         metering.fill_for_start(&mut store)?;
         let instantiated = contained(|| {
-            wasmi::Instance::new(store.as_context_mut(), &module.module, &externs).map_err(execution_error)
+            linker.instantiate_and_start(store.as_context_mut(), &module.module).map_err(execution_error)
         });
         metering.settle(&store);
         let instance = instantiated.map_err(|error| store.data_mut().limiter.0.instantiation_error(error))?;

@@ -4,7 +4,7 @@
 //! ([`HostFunc::call_bits`]): no allocation and, for a function made by `HostFunc::wrap`, no
 //! `Val`. Signatures with references convert to `Val`s in buffers kept in the store.
 
-use wasmi::{AsContextMut, Store};
+use wasmi::Linker;
 use wasmux_core::{Caller, HostError, HostFunc, Val};
 
 use crate::convert::{bits_to_wasmi, from_wasmi, to_wasmi, wasmi_func_type, wasmi_to_bits};
@@ -14,11 +14,17 @@ use crate::store::StoreData;
 /// Most slots a numeric host call keeps on the stack.
 const INLINE_SLOTS: usize = 8;
 
-/// A wasmi function that runs `func` with the caller's memory and the store's host state.
-pub(crate) fn define(store: &mut Store<StoreData>, func: HostFunc) -> wasmi::Func {
+/// Defines `module::name` in `linker` as a function that runs `func` with the caller's memory
+/// and the store's host state.
+pub(crate) fn define(
+    linker: &mut Linker<StoreData>,
+    module: &str,
+    name: &str,
+    func: HostFunc,
+) -> Result<(), wasmi::errors::LinkerError> {
     let ty = wasmi_func_type(func.ty());
     if func.ty().is_numeric() {
-        wasmi::Func::new(store.as_context_mut(), ty, move |mut caller, params, results| {
+        linker.func_new(module, name, ty, move |mut caller, params, results| {
             let slots = params.len().max(results.len());
             let mut inline = [0u128; INLINE_SLOTS];
             let mut heap = Vec::new();
@@ -36,9 +42,9 @@ pub(crate) fn define(store: &mut Store<StoreData>, func: HostFunc) -> wasmi::Fun
                 *slot = bits_to_wasmi(*ty, *bits);
             }
             Ok(())
-        })
+        })?;
     } else {
-        wasmi::Func::new(store.as_context_mut(), ty, move |mut caller, params, results| {
+        linker.func_new(module, name, ty, move |mut caller, params, results| {
             let store_id = caller.data().store_id;
             let mut args = std::mem::take(&mut caller.data_mut().host_params);
             let mut outs = std::mem::take(&mut caller.data_mut().host_results);
@@ -59,8 +65,9 @@ pub(crate) fn define(store: &mut Store<StoreData>, func: HostFunc) -> wasmi::Fun
             data.host_params = args;
             data.host_results = outs;
             written
-        })
+        })?;
     }
+    Ok(())
 }
 
 /// Runs a host function's body with the caller's memory and the host state.

@@ -26,6 +26,7 @@ mod engine;
 mod errors;
 mod host_func;
 mod instance;
+mod link;
 mod store;
 
 pub use engine::{WasmiEngine, WasmiModule};

@@ -185,7 +185,9 @@ impl Engine for WasmtimeEngine {
                 "module was compiled by another wasmtime engine".into(),
             ));
         }
-        let pre = module.linked.pre(&self.engine, module, imports.resolve(&module.info)?)?;
+        let pre = module.linked.get_or_link(imports.resolve(&module.info)?, |funcs| {
+            crate::link::link(&self.engine, module, funcs)
+        })?;
         let slot = self.instances.acquire(limits.max_instances)?;
         let ticker = match limits.deadline {
             Some(_) => Some(self.ticker()?),

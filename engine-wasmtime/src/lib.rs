@@ -41,7 +41,7 @@ mod artifact;
 mod engine;
 mod host;
 mod instance;
-mod link_cache;
+mod link;
 mod module;
 mod settings;
 mod store;

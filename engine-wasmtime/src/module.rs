@@ -3,9 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use wasmux_core::{ExportInfo, ImportInfo, ModuleInfo};
+use wasmtime::InstancePre;
+use wasmux_core::{ExportInfo, ImportInfo, LinkCache, ModuleInfo};
 
-use crate::link_cache::LinkCache;
+use crate::store::StoreData;
 use crate::values::extern_type;
 
 /// A module compiled (or loaded from an artifact) by a
@@ -19,7 +20,7 @@ pub struct WasmtimeModule {
     /// is built or registered per instantiation.
     pub(crate) import_types: Arc<[Option<wasmtime::FuncType>]>,
     /// The last linking of this module, shared by its clones.
-    pub(crate) linked: Arc<LinkCache>,
+    pub(crate) linked: Arc<LinkCache<InstancePre<StoreData>>>,
 }
 
 impl WasmtimeModule {
