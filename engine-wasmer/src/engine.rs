@@ -42,8 +42,6 @@ pub struct WasmerEngine {
     settings: Settings,
     /// Stamps of the artifacts `load_precompiled` accepts; the first seals `precompile`'s.
     stamps: Vec<ArtifactStamp>,
-    /// Loads artifacts: no compiler needed.
-    headless: wasmer::Engine,
     /// Validates modules (never compiles: each compilation gets its own engine).
     #[cfg(any(feature = "cranelift", feature = "singlepass"))]
     validator: Option<wasmer::Engine>,
@@ -142,7 +140,6 @@ impl Engine for WasmerEngine {
         Ok(WasmerEngine {
             info,
             stamps,
-            headless: wasmer::Engine::headless(),
             #[cfg(any(feature = "cranelift", feature = "singlepass"))]
             validator,
             instances: InstanceCounter::new(),
@@ -191,13 +188,12 @@ impl Engine for WasmerEngine {
         // SAFETY: the caller vouches that the artifact comes from a trusted `precompile`; the
         // envelope has established that it is intact and was made by wasmer 7.4.2 with this
         // engine's code-generation settings for this CPU.
-        let module = unsafe { wasmer::Module::deserialize(&self.headless, payload) }
+        // A headless engine of its own: wasmer keeps every module's code until its engine is
+        // dropped, so one shared engine would grow by each load, forever.
+        let engine = wasmer::Engine::headless();
+        let module = unsafe { wasmer::Module::deserialize(&engine, payload) }
             .map_err(from_deserialize_error)?;
-        Ok(WasmerModule::new(
-            module,
-            self.headless.clone(),
-            self.settings.fuel,
-        ))
+        Ok(WasmerModule::new(module, engine, self.settings.fuel))
     }
 
     fn module_info<'m>(&self, module: &'m WasmerModule) -> &'m ModuleInfo {
