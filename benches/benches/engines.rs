@@ -39,7 +39,6 @@ struct Engines {
     raw_wasmer: RawWasmer,
     raw_wasmi: RawWasmi,
     host: HostFuncs,
-    lean: Config,
 }
 
 impl Engines {
@@ -60,7 +59,6 @@ impl Engines {
             raw_wasmer: RawWasmer::new(),
             raw_wasmi: RawWasmi::new(),
             host: HostFuncs::new(),
-            lean,
         }
     }
 }
@@ -176,32 +174,15 @@ fn load<E: Engine>(
     engine: &E,
     _: &HostFuncs,
     sizes: &Sizes,
-    config: &Config,
 ) {
     if !can_precompile(engine) {
         return;
     }
-    // wasmux's wasmer backend loads every artifact into one headless wasmer engine that keeps
-    // the code until the engine is dropped: tens of thousands of loads exhaust the process's
-    // memory mappings. So wasmer loads into a fresh engine per iteration (made untimed).
-    let fresh = engine.info().name == "wasmer";
     for (size, wasm) in sizes {
         let artifact = engine.precompile(wasm).expect("precompile");
         g.bench_with_input(BenchmarkId::new(label, size), &artifact, |b, artifact| {
-            if fresh {
-                b.iter_batched(
-                    || E::new(config).expect("engine"),
-                    // SAFETY: made above by an engine of the same configuration.
-                    |engine| {
-                        let module = unsafe { engine.load_precompiled(artifact) }.expect("load");
-                        (module, engine)
-                    },
-                    BatchSize::PerIteration,
-                )
-            } else {
-                // SAFETY: made just above by the same engine.
-                b.iter(|| unsafe { engine.load_precompiled(artifact) }.expect("load"))
-            }
+            // SAFETY: made just above by the same engine.
+            b.iter(|| unsafe { engine.load_precompiled(artifact) }.expect("load"))
         });
     }
 }
@@ -370,7 +351,7 @@ fn startup(c: &mut Criterion, e: &Engines, on: &dyn Fn(&str) -> bool) {
         // ~65k mappings (vm.max_map_count) end the process.
         g.warm_up_time(Duration::from_millis(100))
             .measurement_time(Duration::from_millis(300));
-        each_engine!(load, &mut g, e, &sizes, &e.lean);
+        each_engine!(load, &mut g, e, &sizes);
         each_raw!(raw_load, &mut g, e, &sizes);
         g.finish();
     }

@@ -30,14 +30,6 @@ pub trait Raw {
     fn instantiate(&self, pre: &Self::Pre) -> Self::Instance;
     /// The export `name` as a typed function.
     fn func(&self, instance: &mut Self::Instance, name: &str) -> Self::Func;
-    /// A new baseline with fresh engines, for engines that keep every loaded artifact's
-    /// code until the engine is dropped (wasmer's headless engine); `None` otherwise.
-    fn fresh(&self) -> Option<Self>
-    where
-        Self: Sized,
-    {
-        None
-    }
     /// Calls it.
     fn call(&self, instance: &mut Self::Instance, func: &Self::Func, arg: i32) -> i64;
 }
@@ -124,10 +116,9 @@ impl Raw for RawWasmtime {
     }
 }
 
-/// wasmer with Cranelift; artifacts are loaded into a headless engine, as wasmux does.
+/// wasmer with Cranelift; each artifact is loaded into a headless engine, as wasmux does.
 pub struct RawWasmer {
     engine: wasmer::Engine,
-    headless: wasmer::Engine,
 }
 
 impl std::fmt::Debug for RawWasmer {
@@ -148,11 +139,7 @@ impl RawWasmer {
         let engine: wasmer::Engine = wasmer::sys::EngineBuilder::new(wasmer::sys::Cranelift::new())
             .engine()
             .into();
-        use wasmer::sys::NativeEngineExt;
-        RawWasmer {
-            engine,
-            headless: wasmer::Engine::headless(),
-        }
+        RawWasmer { engine }
     }
 }
 
@@ -194,13 +181,13 @@ impl Raw for RawWasmer {
         Some(module.serialize().expect("serializes").to_vec())
     }
     fn load(&self, artifact: &[u8]) -> Self::Module {
+        // A headless engine per artifact, as wasmux loads them: a wasmer engine keeps every
+        // module's code until it is dropped.
+        let headless = <wasmer::Engine as wasmer::sys::NativeEngineExt>::headless();
         // SAFETY: the artifact comes from `precompile` in this process.
-        let module = unsafe { wasmer::Module::deserialize(&self.headless, artifact.to_vec()) }
-            .expect("loads");
-        (module, self.headless.clone())
-    }
-    fn fresh(&self) -> Option<Self> {
-        Some(RawWasmer::new())
+        let module =
+            unsafe { wasmer::Module::deserialize(&headless, artifact.to_vec()) }.expect("loads");
+        (module, headless)
     }
     fn pre(&self, module: &Self::Module) -> Self::Pre {
         module.clone()

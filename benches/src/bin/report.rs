@@ -24,6 +24,10 @@ const COLUMNS: [&str; 10] = [
     "wasmi-default",
 ];
 const ENGINES: [&str; 3] = ["wasmtime", "wasmer", "wasmi"];
+/// The rows of the `cache_run` group (benches/cache.rs).
+const CACHE_FIRST: &str = "first run (compile, store)";
+const CACHE_SECOND: &str = "second run (cached)";
+const CACHE_RAW: &str = "engine API, artifact file";
 const COLORS: [&str; 10] = [
     "#444444", "#1f77b4", "#6baed6", "#08306b", "#d62728", "#fc9272", "#67000d", "#2ca02c",
     "#a1d99b", "#00441b",
@@ -533,6 +537,26 @@ fn main() {
                 out,
                 "| precompiled load ≥ 10× faster than compiling (smallest ratio over sizes) | {e} | {r:.1}× (at `{p}`) | {} |",
                 verdict(r >= 10.0)
+            );
+        }
+    }
+    for e in ["wasmtime", "wasmer"] {
+        let g = "cache_run";
+        let second = results.get(g, e, CACHE_SECOND);
+        if let Some(r) = ratio(results.get(g, e, CACHE_FIRST), second) {
+            let _ = writeln!(
+                out,
+                "| several-MiB module: second `wasmux run` (cached) ≥ 20× faster than the first | {e} | {r:.1}× ({} vs {}) | {} |",
+                second.map(time).unwrap_or_default(),
+                results.get(g, e, CACHE_FIRST).map(time).unwrap_or_default(),
+                verdict(r >= 20.0)
+            );
+        }
+        if let Some(r) = ratio(second, results.get(g, e, CACHE_RAW)) {
+            let _ = writeln!(
+                out,
+                "| several-MiB module: second run ≤ 1.1× loading the artifact through the engine's API | {e} | {r:.2}× | {} |",
+                verdict(r <= 1.1)
             );
         }
     }
