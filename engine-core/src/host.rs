@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, LinkError, LinkProblem, Result};
 use crate::limits::Limits;
-use crate::val_buf::ValBuf;
+use crate::val_buf::{BitsBuf, ValBuf};
 use crate::value::{ExternType, FuncType, ModuleInfo, Val};
 use crate::wasi::WasiCtx;
 
@@ -291,25 +291,6 @@ impl HostFunc {
                 }
                 Ok(())
             }
-        }
-    }
-}
-
-/// Bits for a call through [`Val`]s of a [`Body::Bits`] function: inline up to eight slots.
-enum BitsBuf {
-    Inline([u128; 8], usize),
-    Heap(Vec<u128>),
-}
-
-impl BitsBuf {
-    fn new(len: usize) -> Self {
-        if len <= 8 { BitsBuf::Inline([0; 8], len) } else { BitsBuf::Heap(vec![0; len]) }
-    }
-
-    fn as_mut_slice(&mut self) -> &mut [u128] {
-        match self {
-            BitsBuf::Inline(bits, len) => &mut bits[..*len],
-            BitsBuf::Heap(bits) => bits,
         }
     }
 }

@@ -35,7 +35,7 @@ pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Im
 pub use link_cache::LinkCache;
 pub use limits::{InstanceCounter, InstanceSlot, InterruptHandle, Limits, ResourceGuard, StopCondition};
 pub use typed::{TypedFunc, WasmTuple, WasmTy};
-pub use val_buf::ValBuf;
+pub use val_buf::{BitsBuf, ValBuf};
 pub use value::{
     ExportInfo, ExternRef, ExternType, FuncRef, FuncType, GlobalType, ImportInfo, MemoryType,
     ModuleInfo, TableType, Val, ValType,

@@ -1,5 +1,6 @@
-//! A buffer of values sized to a signature, for backends: host calls of up to eight values
-//! stay on the stack.
+//! Buffers sized to a signature, for backends: calls of up to eight values keep them on the
+//! stack. [`ValBuf`] holds [`Val`]s, [`BitsBuf`] their bits (see
+//! [`HostFunc::call_bits`](crate::HostFunc::call_bits)).
 
 use crate::value::{Val, ValType};
 
@@ -35,6 +36,39 @@ impl ValBuf {
         match self {
             ValBuf::Inline(vals, len) => &mut vals[..*len],
             ValBuf::Heap(vals) => vals,
+        }
+    }
+}
+
+/// A buffer of value bits, zeroed, inline up to eight slots.
+#[derive(Debug)]
+pub enum BitsBuf {
+    /// Up to [`BitsBuf::INLINE`] slots, on the stack.
+    Inline([u128; BitsBuf::INLINE], usize),
+    /// More slots.
+    Heap(Vec<u128>),
+}
+
+impl BitsBuf {
+    /// How many slots fit inline.
+    pub const INLINE: usize = 8;
+
+    /// `len` zeroed slots.
+    #[inline]
+    pub fn new(len: usize) -> Self {
+        if len <= Self::INLINE {
+            BitsBuf::Inline([0; Self::INLINE], len)
+        } else {
+            BitsBuf::Heap(vec![0; len])
+        }
+    }
+
+    /// The slots.
+    #[inline]
+    pub fn as_mut_slice(&mut self) -> &mut [u128] {
+        match self {
+            BitsBuf::Inline(bits, len) => &mut bits[..*len],
+            BitsBuf::Heap(bits) => bits,
         }
     }
 }

@@ -4,7 +4,7 @@
 use wasmer::{
     AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store, Value,
 };
-use wasmux_core::{Caller, HostError, HostFunc, HostState, Val};
+use wasmux_core::{BitsBuf, Caller, HostError, HostFunc, HostState, Val};
 
 use crate::convert::{
     bits_to_wasmer, from_wasmer, to_wasmer, to_wasmer_func_type, wasmer_to_bits,
@@ -42,9 +42,6 @@ pub(crate) fn guest_memory<'a>(memory: &Memory, store: &'a mut impl AsStoreMut) 
     unsafe { std::slice::from_raw_parts_mut(ptr, len) }
 }
 
-/// Most slots a numeric host call keeps on the stack.
-const INLINE_SLOTS: usize = 8;
-
 /// `func` as a wasmer function of the instance whose environment is `env`.
 ///
 /// A signature of numbers and vectors only passes its arguments as bits on the stack
@@ -54,15 +51,8 @@ pub(crate) fn bind(store: &mut Store, env: &FunctionEnv<Env>, func: HostFunc) ->
     if func.ty().is_numeric() {
         return Function::new_with_env(store, env, ty, move |mut env: FunctionEnvMut<'_, Env>, args| {
             let results = func.ty().results();
-            let slots = args.len().max(results.len());
-            let mut inline = [0u128; INLINE_SLOTS];
-            let mut heap = Vec::new();
-            let bits = if slots <= INLINE_SLOTS {
-                &mut inline[..slots]
-            } else {
-                heap.resize(slots, 0);
-                &mut heap[..]
-            };
+            let mut bits = BitsBuf::new(args.len().max(results.len()));
+            let bits = bits.as_mut_slice();
             for (slot, arg) in bits.iter_mut().zip(args) {
                 *slot = wasmer_to_bits(arg);
             }

@@ -5,14 +5,11 @@
 //! `Val`. Signatures with references convert to `Val`s in buffers kept in the store.
 
 use wasmi::Linker;
-use wasmux_core::{Caller, HostError, HostFunc, Val};
+use wasmux_core::{BitsBuf, Caller, HostError, HostFunc, Val};
 
 use crate::convert::{bits_to_wasmi, from_wasmi, to_wasmi, wasmi_func_type, wasmi_to_bits};
 use crate::errors::HostFailure;
 use crate::store::StoreData;
-
-/// Most slots a numeric host call keeps on the stack.
-const INLINE_SLOTS: usize = 8;
 
 /// Defines `module::name` in `linker` as a function that runs `func` with the caller's memory
 /// and the store's host state.
@@ -25,15 +22,8 @@ pub(crate) fn define(
     let ty = wasmi_func_type(func.ty());
     if func.ty().is_numeric() {
         linker.func_new(module, name, ty, move |mut caller, params, results| {
-            let slots = params.len().max(results.len());
-            let mut inline = [0u128; INLINE_SLOTS];
-            let mut heap = Vec::new();
-            let bits = if slots <= INLINE_SLOTS {
-                &mut inline[..slots]
-            } else {
-                heap.resize(slots, 0);
-                &mut heap[..]
-            };
+            let mut bits = BitsBuf::new(params.len().max(results.len()));
+            let bits = bits.as_mut_slice();
             for (slot, param) in bits.iter_mut().zip(params) {
                 *slot = wasmi_to_bits(param);
             }

@@ -9,7 +9,7 @@
 use std::mem::MaybeUninit;
 
 use wasmtime::{AsContextMut, Caller, Extern, Linker, ValRaw};
-use wasmux_core::{Caller as HostCaller, HostFunc, Result, Val, ValBuf};
+use wasmux_core::{BitsBuf, Caller as HostCaller, HostFunc, Result, Val, ValBuf};
 
 use crate::store::StoreData;
 use crate::traps::carry;
@@ -41,21 +41,13 @@ pub(crate) fn define(
     Ok(())
 }
 
-/// Most slots a host call keeps on the stack.
-const INLINE_SLOTS: usize = 8;
-
 /// The fast path: numbers and vectors only.
 fn call_raw(
     func: &HostFunc,
     mut caller: Caller<'_, StoreData>,
     raw: &mut [MaybeUninit<ValRaw>],
 ) -> wasmtime::Result<()> {
-    if raw.len() <= INLINE_SLOTS {
-        let mut bits = [0u128; INLINE_SLOTS];
-        call_raw_in(func, &mut caller, raw, &mut bits[..raw.len()])
-    } else {
-        call_raw_in(func, &mut caller, raw, &mut vec![0; raw.len()])
-    }
+    call_raw_in(func, &mut caller, raw, BitsBuf::new(raw.len()).as_mut_slice())
 }
 
 /// Runs `func` with `bits` (one slot per raw slot) between wasmtime's array and the function.

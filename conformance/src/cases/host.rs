@@ -27,6 +27,12 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
     ]
 }
 
+/// `go` passes its four numbers to the host's `reverse` and returns what it gets back.
+const REVERSE_THROUGH_HOST: &str = r#"(module
+  (import "host" "reverse" (func $rev (param i32 i64 f32 f64) (result f64 f32 i64 i32)))
+  (func (export "go") (param i32 i64 f32 f64) (result f64 f32 i64 i32)
+    local.get 0 local.get 1 local.get 2 local.get 3 call $rev))"#;
+
 fn numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     let reverse = HostFunc::new(
         "host",
@@ -45,10 +51,7 @@ fn numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut env = HostEnv::new();
     env.func(reverse);
     let mut instance = ctx.instantiate(
-        r#"(module
-          (import "host" "reverse" (func $rev (param i32 i64 f32 f64) (result f64 f32 i64 i32)))
-          (func (export "go") (param i32 i64 f32 f64) (result f64 f32 i64 i32)
-            local.get 0 local.get 1 local.get 2 local.get 3 call $rev))"#,
+        REVERSE_THROUGH_HOST,
         env,
     )?;
     let args = [Val::I32(-7), Val::I64(1 << 40), Val::F32(0x7fc0_0001), Val::from(-0.0f64)];
@@ -66,10 +69,7 @@ fn wrapped_numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         |_caller, (a, b, c, d): (i32, i64, f32, f64)| Ok::<_, HostError>((d, c, b, a)),
     ));
     let mut instance = ctx.instantiate(
-        r#"(module
-          (import "host" "reverse" (func $rev (param i32 i64 f32 f64) (result f64 f32 i64 i32)))
-          (func (export "go") (param i32 i64 f32 f64) (result f64 f32 i64 i32)
-            local.get 0 local.get 1 local.get 2 local.get 3 call $rev))"#,
+        REVERSE_THROUGH_HOST,
         env,
     )?;
     let args = [Val::I32(i32::MIN), Val::I64(-1), Val::F32(0xffc0_0001), Val::F64(0x7ff8_0000_0000_0002)];
