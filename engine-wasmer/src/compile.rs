@@ -64,6 +64,17 @@ fn compiler_config(settings: &Settings, kind: CompilerKind) -> Box<dyn CompilerC
             });
             Box::new(cranelift)
         }
+        #[cfg(feature = "llvm")]
+        CompilerKind::Llvm => {
+            use wasmer::sys::{LLVM, LLVMOptLevel};
+            let mut llvm = LLVM::new();
+            llvm.opt_level(match settings.opt_level {
+                OptLevel::None => LLVMOptLevel::None,
+                OptLevel::Speed => LLVMOptLevel::Aggressive,
+                OptLevel::SpeedAndSize => LLVMOptLevel::Default,
+            });
+            Box::new(llvm)
+        }
         #[cfg(feature = "singlepass")]
         CompilerKind::Singlepass => {
             // Singlepass has no optimisation levels.

@@ -43,7 +43,7 @@ pub struct WasmerEngine {
     /// Stamps of the artifacts `load_precompiled` accepts; the first seals `precompile`'s.
     stamps: Vec<ArtifactStamp>,
     /// Validates modules (never compiles: each compilation gets its own engine).
-    #[cfg(any(feature = "cranelift", feature = "singlepass"))]
+    #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
     validator: Option<wasmer::Engine>,
     instances: InstanceCounter,
     watchdog: Arc<Watchdog>,
@@ -51,7 +51,7 @@ pub struct WasmerEngine {
 
 impl WasmerEngine {
     fn compile_module(&self, wasm: &[u8]) -> Result<WasmerModule> {
-        #[cfg(any(feature = "cranelift", feature = "singlepass"))]
+        #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
         if let Some(kind) = self.settings.compiler {
             let engine = crate::compile::engine(&self.settings, kind);
             let module =
@@ -133,14 +133,14 @@ impl Engine for WasmerEngine {
             compiler: settings.compiler.map(|k| k.name()),
             capabilities: settings.capabilities,
         };
-        #[cfg(any(feature = "cranelift", feature = "singlepass"))]
+        #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
         let validator = settings
             .compiler
             .map(|kind| crate::compile::validator(&settings, kind));
         Ok(WasmerEngine {
             info,
             stamps,
-            #[cfg(any(feature = "cranelift", feature = "singlepass"))]
+            #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
             validator,
             instances: InstanceCounter::new(),
             watchdog: Arc::new(Watchdog::default()),
@@ -153,7 +153,7 @@ impl Engine for WasmerEngine {
     }
 
     fn validate(&self, wasm: &[u8]) -> Result<()> {
-        #[cfg(any(feature = "cranelift", feature = "singlepass"))]
+        #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
         if let Some(validator) = &self.validator {
             return wasmer::Module::validate(validator, wasm)
                 .map_err(crate::trap::from_compile_error);

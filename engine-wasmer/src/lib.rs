@@ -13,22 +13,25 @@
 //! |---|---|---|
 //! | `cranelift` (default) | Cranelift, optimising | SIMD, relaxed SIMD, multi-value, bulk memory, reference types, exceptions, threads, multi-memory, extended constants |
 //! | `singlepass` | Singlepass, linear-time, slower code | multi-value, bulk memory, reference types, threads, multi-memory, extended constants |
+//! | `llvm` | LLVM 22.1, slowest to compile, fastest code | as Cranelift, plus tail calls |
 //!
-//! Neither compiler implements tail calls, 64-bit memories, typed function references or GC;
-//! Singlepass has no SIMD and no exceptions. [`Config::compiler`](wasmux_core::Config::compiler)
-//! picks one (`Auto` is Cranelift when built, else Singlepass); LLVM is not built into wasmux.
+//! No compiler implements 64-bit memories, typed function references or GC; only LLVM has tail
+//! calls; Singlepass has no SIMD and no exceptions.
+//! [`Config::compiler`](wasmux_core::Config::compiler) picks one (`Auto` is the first built of
+//! Cranelift, Singlepass, LLVM). The `llvm` feature needs LLVM 22.1 on the build machine
+//! (Debian: `llvm-22-dev`) and `LLVM_SYS_221_PREFIX=/usr/lib/llvm-22`; it is not in the
+//! facade's default features for that reason.
 //! Enabling in [`Config::features`](wasmux_core::Config::features) a proposal the compiler lacks
 //! makes [`Engine::new`](wasmux_core::Engine::new) fail with
 //! [`Error::Unsupported`](wasmux_core::Error::Unsupported); with Singlepass, turn `simd` off.
 //!
 //! # Headless mode
 //!
-//! Built with neither `cranelift` nor `singlepass` (the `headless` feature names that intent),
+//! Built with no compiler feature (the `headless` feature names that intent),
 //! the engine has no compiler: `compile`, `validate` and `precompile` return
 //! [`Error::Unsupported`](wasmux_core::Error::Unsupported), and precompiled artifacts load and
 //! run as usual. Artifacts must have been made with the same settings: compiler
-//! (`Config::compiler` names it; `Auto` accepts artifacts of either), Cranelift optimisation
-//! level, proposals, fuel, and the same target triple and CPU features. Anything else is
+//! (`Config::compiler` names it; `Auto` accepts artifacts of any), optimisation level, proposals, fuel, and the same target triple and CPU features. Anything else is
 //! refused with [`Error::Artifact`](wasmux_core::Error::Artifact).
 //!
 //! # Limits
@@ -73,7 +76,7 @@
 
 #![warn(missing_docs)]
 
-#[cfg(any(feature = "cranelift", feature = "singlepass"))]
+#[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 mod compile;
 mod convert;
 mod engine;

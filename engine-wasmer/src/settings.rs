@@ -21,6 +21,7 @@ const WASMUX_ABI: u32 = 1;
 pub(crate) enum CompilerKind {
     Cranelift,
     Singlepass,
+    Llvm,
 }
 
 impl CompilerKind {
@@ -28,21 +29,27 @@ impl CompilerKind {
         match self {
             CompilerKind::Cranelift => "cranelift",
             CompilerKind::Singlepass => "singlepass",
+            CompilerKind::Llvm => "llvm",
         }
     }
+
+    /// Every compiler, in order of preference when the configuration does not name one.
+    const ALL: [CompilerKind; 3] = [CompilerKind::Cranelift, CompilerKind::Singlepass, CompilerKind::Llvm];
 
     /// Whether this build can compile with it.
     fn is_built(self) -> bool {
         match self {
             CompilerKind::Cranelift => cfg!(feature = "cranelift"),
             CompilerKind::Singlepass => cfg!(feature = "singlepass"),
+            CompilerKind::Llvm => cfg!(feature = "llvm"),
         }
     }
 
     /// The proposals wasmer 7.4.2 implements with this compiler, read from its source:
     /// Cranelift's `supported_features_for_target` (wasmer's defaults plus exceptions and
-    /// relaxed SIMD; its translator rejects `return_call`), and Singlepass's code generator,
-    /// which has no `v128` operators, no exception handling and no tail calls.
+    /// relaxed SIMD; its translator rejects `return_call`), LLVM's (the same plus tail calls),
+    /// and Singlepass's code generator, which has no `v128` operators, no exception handling
+    /// and no tail calls.
     fn supports(self, cap: Capability) -> bool {
         use Capability::*;
         let common = matches!(
@@ -52,6 +59,9 @@ impl CompilerKind {
         match self {
             CompilerKind::Cranelift => common || matches!(cap, Simd | RelaxedSimd | Exceptions),
             CompilerKind::Singlepass => common,
+            CompilerKind::Llvm => {
+                common || matches!(cap, Simd | RelaxedSimd | Exceptions | TailCalls)
+            }
         }
     }
 }
@@ -62,7 +72,7 @@ pub(crate) struct Settings {
     /// The compiler used by `compile`/`precompile`; `None` in a build without one.
     pub compiler: Option<CompilerKind>,
     /// Compilers whose artifacts `load_precompiled` accepts (one, except for a headless build
-    /// configured with [`Compiler::Auto`], which accepts either).
+    /// configured with [`Compiler::Auto`], which accepts any).
     pub accepted: Vec<CompilerKind>,
     pub features: Features,
     pub fuel: bool,
@@ -85,24 +95,14 @@ impl Settings {
                 "interruptible calls on this platform (wasmer interrupts by a unix signal)",
             ));
         }
-        let built = [CompilerKind::Cranelift, CompilerKind::Singlepass]
-            .into_iter()
-            .find(|c| c.is_built());
+        let built = CompilerKind::ALL.into_iter().find(|c| c.is_built());
         let headless = built.is_none();
         let (compiler, accepted) = match config.compiler {
-            Compiler::Llvm => {
-                return Err(Error::unsupported(
-                    ENGINE,
-                    "the LLVM compiler (not built into wasmux)",
-                ));
-            }
             Compiler::Auto => match built {
                 Some(kind) => (Some(kind), vec![kind]),
-                None => (
-                    None,
-                    vec![CompilerKind::Cranelift, CompilerKind::Singlepass],
-                ),
+                None => (None, CompilerKind::ALL.to_vec()),
             },
+            Compiler::Llvm => Self::named(CompilerKind::Llvm, headless)?,
             Compiler::Cranelift => Self::named(CompilerKind::Cranelift, headless)?,
             Compiler::Singlepass => Self::named(CompilerKind::Singlepass, headless)?,
         };
@@ -191,14 +191,14 @@ impl Settings {
     }
 
     /// Every setting that changes the code wasmer generates, in a stable textual form: the
-    /// compiler (and Cranelift's optimisation level), the proposals, metering and its cost,
+    /// compiler (and its optimisation level), the proposals, metering and its cost,
     /// wasmux's own module transformations, and the host triple and CPU features the code was
     /// generated for. Interruption is absent on purpose: wasmer interrupts by signal, without
     /// instrumenting code, so the same artifact serves interruptible and other engines. The
     /// guest stack size and the limits are absent too: they are applied when instantiating.
     pub(crate) fn compat_key(&self, kind: CompilerKind) -> String {
         let mut key = format!("compiler={}", kind.name());
-        if kind == CompilerKind::Cranelift {
+        if kind != CompilerKind::Singlepass {
             let opt = match self.opt_level {
                 OptLevel::None => "none",
                 OptLevel::Speed => "speed",

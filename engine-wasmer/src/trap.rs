@@ -94,7 +94,7 @@ pub(crate) fn from_instantiation_error(
 }
 
 /// A compilation or validation failure.
-#[cfg(any(feature = "cranelift", feature = "singlepass"))]
+#[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 pub(crate) fn from_compile_error(error: wasmer::CompileError) -> Error {
     Error::Compile {
         engine: ENGINE,

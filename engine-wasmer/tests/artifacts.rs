@@ -1,6 +1,6 @@
 //! Precompiled artifacts: round trip through the headless loader, and every way an artifact is
 //! refused.
-#![cfg(any(feature = "cranelift", feature = "singlepass"))]
+#![cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 
 mod common;
 

@@ -7,7 +7,7 @@ use wasmux_core::{Capability, Compiler, Engine, Error};
 use wasmux_wasmer::WasmerEngine;
 
 /// A module exercising each proposal, calling export `run`.
-#[cfg(any(feature = "cranelift", feature = "singlepass"))]
+#[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 const PROPOSALS: &[(Capability, &str)] = &[
     (
         Capability::Simd,
@@ -55,7 +55,7 @@ const PROPOSALS: &[(Capability, &str)] = &[
     ),
 ];
 
-#[cfg(any(feature = "cranelift", feature = "singlepass"))]
+#[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 fn set(features: &mut wasmux_core::Features, cap: Capability, on: bool) {
     match cap {
         Capability::Simd => features.simd = on,
@@ -76,7 +76,7 @@ fn set(features: &mut wasmux_core::Features, cap: Capability, on: bool) {
 }
 
 /// Every proposal the compiler claims runs, and every other is refused up front.
-#[cfg(any(feature = "cranelift", feature = "singlepass"))]
+#[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 fn check_claims(compiler: Compiler, name: &str, claimed: &[Capability]) {
     use wasmux_core::{Config, Features, HostEnv, Instance};
     let mut all = Config {
@@ -161,6 +161,28 @@ fn cranelift_claims_exactly_what_it_runs() {
     );
 }
 
+#[cfg(feature = "llvm")]
+#[test]
+fn llvm_claims_exactly_what_it_runs() {
+    use Capability::*;
+    check_claims(
+        Compiler::Llvm,
+        "llvm",
+        &[
+            Simd,
+            RelaxedSimd,
+            MultiValue,
+            BulkMemory,
+            ReferenceTypes,
+            TailCalls,
+            Exceptions,
+            Threads,
+            MultiMemory,
+            ExtendedConst,
+        ],
+    );
+}
+
 #[cfg(feature = "singlepass")]
 #[test]
 fn singlepass_claims_exactly_what_it_runs() {
@@ -179,7 +201,7 @@ fn singlepass_claims_exactly_what_it_runs() {
     );
 }
 
-#[cfg(any(feature = "cranelift", feature = "singlepass"))]
+#[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 #[test]
 fn info_of_a_compiling_engine() {
     use wasmux_core::EngineKind;
@@ -192,8 +214,10 @@ fn info_of_a_compiling_engine() {
     );
     let expected = if cfg!(feature = "cranelift") {
         "cranelift"
-    } else {
+    } else if cfg!(feature = "singlepass") {
         "singlepass"
+    } else {
+        "llvm"
     };
     assert_eq!(info.compiler, Some(expected));
     for cap in [
@@ -227,6 +251,12 @@ fn info_of_a_compiling_engine() {
     ));
 }
 
+/// Only LLVM compiles tail calls; a headless build accepts artifacts of any compiler, so it
+/// accepts the proposal too.
+#[cfg(all(
+    any(feature = "cranelift", feature = "singlepass"),
+    not(feature = "llvm")
+))]
 #[test]
 fn tail_calls_are_refused() {
     let mut config = common::config();
@@ -244,12 +274,18 @@ fn tail_calls_are_refused() {
 
 #[test]
 fn what_is_not_built_is_refused() {
-    let mut config = common::config();
-    config.compiler = Compiler::Llvm;
-    assert!(matches!(
-        WasmerEngine::new(&config),
-        Err(Error::Unsupported { .. })
-    ));
+    #[cfg(all(
+        any(feature = "cranelift", feature = "singlepass"),
+        not(feature = "llvm")
+    ))]
+    {
+        let mut config = common::config();
+        config.compiler = Compiler::Llvm;
+        assert!(matches!(
+            WasmerEngine::new(&config),
+            Err(Error::Unsupported { .. })
+        ));
+    }
     let mut config = common::config();
     config.pooling = Some(Default::default());
     assert!(matches!(
@@ -266,7 +302,7 @@ fn what_is_not_built_is_refused() {
     }
 }
 
-#[cfg(not(any(feature = "cranelift", feature = "singlepass")))]
+#[cfg(not(any(feature = "cranelift", feature = "singlepass", feature = "llvm")))]
 #[test]
 fn a_headless_build_loads_but_does_not_compile() {
     let engine = WasmerEngine::new(&common::config()).expect("headless engine");

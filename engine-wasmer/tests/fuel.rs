@@ -1,5 +1,5 @@
 //! Fuel through wasmer's metering middleware.
-#![cfg(any(feature = "cranelift", feature = "singlepass"))]
+#![cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 
 mod common;
 

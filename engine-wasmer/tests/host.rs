@@ -1,5 +1,5 @@
 //! Host functions: memory access, state, errors, exit, linking.
-#![cfg(any(feature = "cranelift", feature = "singlepass"))]
+#![cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Exports of an instance: functions, values of every type, globals, memories, errors.
-#![cfg(any(feature = "cranelift", feature = "singlepass"))]
+#![cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 
 mod common;
 

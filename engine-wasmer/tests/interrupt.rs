@@ -1,5 +1,5 @@
 //! Deadlines and interrupt handles stop a running guest.
-#![cfg(all(unix, any(feature = "cranelift", feature = "singlepass")))]
+#![cfg(all(unix, any(feature = "cranelift", feature = "singlepass", feature = "llvm")))]
 
 mod common;
 

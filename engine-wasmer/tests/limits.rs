@@ -1,5 +1,5 @@
 //! Memory, table and instance limits.
-#![cfg(any(feature = "cranelift", feature = "singlepass"))]
+#![cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! Every guest fault becomes the same `TrapCode` as on the other engines, and the process
 //! survives, stack overflow included.
-#![cfg(any(feature = "cranelift", feature = "singlepass"))]
+#![cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 
 mod common;
 

@@ -14,8 +14,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Features: `wasmtime`, `wasmer` (Cranelift), `wasmer-singlepass`, `wasmer-headless` (loads
-//! artifacts only), `wasmi`, and `all-engines` (the default). Any subset builds, including none.
+//! Features: `wasmtime`, `wasmer` (Cranelift), `wasmer-singlepass`, `wasmer-llvm` (needs LLVM
+//! 22.1 installed), `wasmer-headless` (loads artifacts only), `wasmi`, and `all-engines` (the
+//! default: all but LLVM). Any subset builds, including none.
 
 mod command;
 
@@ -28,7 +29,12 @@ pub mod cache;
 
 /// The engine types themselves, for static dispatch.
 pub mod backends {
-    #[cfg(any(feature = "wasmer", feature = "wasmer-singlepass", feature = "wasmer-headless"))]
+    #[cfg(any(
+        feature = "wasmer",
+        feature = "wasmer-singlepass",
+        feature = "wasmer-llvm",
+        feature = "wasmer-headless"
+    ))]
     pub use wasmux_wasmer::WasmerEngine;
     #[cfg(feature = "wasmi")]
     pub use wasmux_wasmi::WasmiEngine;
@@ -48,6 +54,7 @@ pub fn is_compiled_in(backend: Backend) -> bool {
         Backend::Wasmer => cfg!(any(
             feature = "wasmer",
             feature = "wasmer-singlepass",
+            feature = "wasmer-llvm",
             feature = "wasmer-headless"
         )),
         Backend::Wasmi => cfg!(feature = "wasmi"),
@@ -74,7 +81,12 @@ pub fn engine(backend: Backend, config: &Config) -> Result<Box<dyn DynEngine>> {
     match backend {
         #[cfg(feature = "wasmtime")]
         Backend::Wasmtime => Ok(Box::new(backends::WasmtimeEngine::new(config)?)),
-        #[cfg(any(feature = "wasmer", feature = "wasmer-singlepass", feature = "wasmer-headless"))]
+        #[cfg(any(
+        feature = "wasmer",
+        feature = "wasmer-singlepass",
+        feature = "wasmer-llvm",
+        feature = "wasmer-headless"
+    ))]
         Backend::Wasmer => Ok(Box::new(backends::WasmerEngine::new(config)?)),
         #[cfg(feature = "wasmi")]
         Backend::Wasmi => Ok(Box::new(backends::WasmiEngine::new(config)?)),
