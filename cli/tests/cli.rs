@@ -1,10 +1,12 @@
 //! The `wasmux` binary, driven as a user would, on every engine compiled in.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn wasmux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmux"))
+    common::wasmux_command()
         .args(args)
         .current_dir(repo_root())
         .output()

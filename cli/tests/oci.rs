@@ -2,6 +2,8 @@
 //! every engine compiled in; registry tests use a real registry on loopback and fail (never
 //! skip) when it is not installed.
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -30,7 +32,7 @@ impl Scratch {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_wasmux"));
+        let mut command = common::wasmux_command();
         command
             .args(args)
             .current_dir(self.dir.path())

@@ -3,8 +3,10 @@
 //! (`--env`) and arguments, on every engine compiled in; and the mistakes a user makes, each
 //! refused with one clear line before the guest starts.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ has a parent").to_path_buf()
@@ -16,7 +18,7 @@ fn guest(name: &str) -> String {
 }
 
 fn wasmux_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmux"))
+    common::wasmux_command()
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -199,7 +201,7 @@ fn stdout_and_stderr_reach_the_host_in_the_order_the_guest_flushed_them() {
     for_each_engine(|engine| {
         let root = tempfile::tempdir().expect("tempdir");
         let log = std::fs::File::create(root.path().join("both.txt")).expect("create");
-        let status = Command::new(env!("CARGO_BIN_EXE_wasmux"))
+        let status = common::wasmux_command()
             .args(["run", "--engine", engine, &stdio, "default"])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone"))
@@ -293,7 +295,7 @@ fn bad_wasi_input_is_refused_before_the_guest_starts() {
         );
         assert_refused(&output, "data/hello.txt", &format!("{engine}: --dir of a file"));
         // NAME alone passes the host's value on.
-        let output = Command::new(env!("CARGO_BIN_EXE_wasmux"))
+        let output = common::wasmux_command()
             .args(["run", "--engine", engine, "--env", "WASMUX_TEST_SET", &guest("sys"), "env"])
             .env("WASMUX_TEST_SET", "from the host")
             .current_dir(root.path())
@@ -310,7 +312,7 @@ fn bad_wasi_input_is_refused_before_the_guest_starts() {
     {
         use std::ffi::OsStr;
         use std::os::unix::ffi::OsStrExt;
-        let output = Command::new(env!("CARGO_BIN_EXE_wasmux"))
+        let output = common::wasmux_command()
             .args([
                 OsStr::new("run"),
                 OsStr::new(&filetool),
@@ -322,7 +324,7 @@ fn bad_wasi_input_is_refused_before_the_guest_starts() {
             .expect("the wasmux binary runs");
         assert_refused(&output, "not valid UTF-8", "a non-UTF-8 argument");
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_wasmux"))
+    let output = common::wasmux_command()
         .args(["run", "--env", "WASMUX_TEST_SURELY_UNSET", &filetool, "ls", "/"])
         .env_remove("WASMUX_TEST_SURELY_UNSET")
         .current_dir(root.path())

@@ -115,9 +115,10 @@ pub fn trials<E: Engine>() -> Vec<Trial> {
         }));
     }
     for cap in Capability::ALL {
-        if !probe::supports(&cache, cap) {
+        if !probe::supports(&cache, &base, cap) {
             let name = format!("{engine_name}/unsupported/{cap}");
-            trials.push(Trial::test(name, move || Ok(probe::check_refused::<E>(cap)?)));
+            let base = base.clone();
+            trials.push(Trial::test(name, move || Ok(probe::check_refused::<E>(&base, cap)?)));
         }
     }
     trials

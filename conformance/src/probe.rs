@@ -1,18 +1,20 @@
 //! For each capability an engine lacks, a check that asking for it is refused with
 //! `Error::Unsupported` rather than silently ignored.
 
-use wasmux_core::{Capability, Config, Engine, Error, HostEnv, Limits};
+use wasmux_core::{Capability, Config, Engine, Error, HostEnv, HostError, HostFunc, Limits};
 
 use crate::case::{Outcome, enable};
 use crate::harness::EngineCache;
 
-/// Whether the engine, configured to provide `cap`, says it has it.
-pub(crate) fn supports<E: Engine>(cache: &EngineCache<E>, cap: Capability) -> bool {
-    cache.get(&config_for(cap)).is_ok_and(|engine| engine.info().capabilities.has(cap))
+/// Whether the engine, configured as `base` plus what `cap` needs, says it has `cap`.
+pub(crate) fn supports<E: Engine>(cache: &EngineCache<E>, base: &Config, cap: Capability) -> bool {
+    cache.get(&config_for(base, cap)).is_ok_and(|engine| engine.info().capabilities.has(cap))
 }
 
-fn config_for(cap: Capability) -> Config {
-    let mut config = Config::default();
+/// `base` (the suite's configuration for the engine, without the proposals it refuses) plus
+/// what `cap` needs: so a refusal is about `cap`, not about a proposal the engine lacks.
+fn config_for(base: &Config, cap: Capability) -> Config {
+    let mut config = base.clone();
     enable(&mut config, cap);
     config
 }
@@ -29,8 +31,8 @@ const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 
 /// Checks that the engine refuses `cap` with `Error::Unsupported`: when built with it turned on,
 /// or when it is used.
-pub(crate) fn check_refused<E: Engine>(cap: Capability) -> Outcome {
-    let engine = match E::new(&config_for(cap)) {
+pub(crate) fn check_refused<E: Engine>(base: &Config, cap: Capability) -> Outcome {
+    let engine = match E::new(&config_for(base, cap)) {
         Err(Error::Unsupported { .. }) => return Ok(()),
         Err(other) => return Err(format!("configuring {cap}: expected Unsupported, got: {other}")),
         Ok(engine) => engine,
@@ -57,6 +59,18 @@ pub(crate) fn check_refused<E: Engine>(cap: Capability) -> Outcome {
         }
         Capability::TableLimit => {
             ensure_unsupported(instantiate_with(Limits::new().max_table_elements(10)), "table limit")
+        }
+        Capability::MultiResultHostFunctions => {
+            let wasm = wasmux::parse(br#"(module (import "host" "pair" (func (result i32 i32))))"#)
+                .map_err(|e| e.to_string())?;
+            let mut env = HostEnv::new();
+            env.func(HostFunc::wrap("host", "pair", |_caller, (): ()| {
+                Ok::<_, HostError>((1i32, 2i32))
+            }));
+            ensure_unsupported(
+                engine.compile(&wasm).and_then(|module| engine.instantiate(&module, env)),
+                "a host function of two results",
+            )
         }
         Capability::StackOverflowTrap => Err(
             "the engine cannot turn unbounded recursion into a trap: running such a guest would \

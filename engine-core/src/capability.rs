@@ -49,11 +49,13 @@ pub enum Capability {
     ExtendedConst,
     /// Typed function references.
     FunctionReferences,
+    /// Host functions returning more than one value (wasmer's Singlepass cannot call them).
+    MultiResultHostFunctions,
 }
 
 impl Capability {
     /// Every capability, in declaration order.
-    pub const ALL: [Capability; 20] = [
+    pub const ALL: [Capability; 21] = [
         Capability::Precompile,
         Capability::Fuel,
         Capability::Deadline,
@@ -74,6 +76,7 @@ impl Capability {
         Capability::MultiMemory,
         Capability::ExtendedConst,
         Capability::FunctionReferences,
+        Capability::MultiResultHostFunctions,
     ];
 
     /// A short stable name.
@@ -99,6 +102,7 @@ impl Capability {
             Capability::MultiMemory => "multi-memory",
             Capability::ExtendedConst => "extended-const",
             Capability::FunctionReferences => "function-references",
+            Capability::MultiResultHostFunctions => "multi-result-host-functions",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! module only (it panics on the second); a private engine per module fixes both: the module
 //! owns its engine, and the code is freed with the last module and instance using it.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use wasmer::sys::wasmparser::Operator;
@@ -13,9 +14,10 @@ use wasmer::sys::{
     CompilerConfig, EngineBuilder, FunctionMiddleware, MiddlewareError, ModuleMiddleware,
 };
 use wasmer::{ExportIndex, LocalFunctionIndex, ModuleInfo};
-use wasmux_core::OptLevel;
+use wasmux_core::{Error, OptLevel, Result, panic_message};
 
 use crate::module::START_EXPORT;
+use crate::{ENGINE, WASMER_VERSION};
 use crate::settings::{CompilerKind, Settings};
 
 /// A new wasmer engine compiling with `kind` as `settings` say.
@@ -35,6 +37,62 @@ pub(crate) fn engine(settings: &Settings, kind: CompilerKind) -> wasmer::Engine 
         .set_target(Some(settings.target.clone()))
         .engine()
         .into()
+}
+
+/// Compiles `wasm` with `engine`, a [`engine`] for `kind`. A compiler that panics (wasmer
+/// 7.4.2's Singlepass asserts on some inputs) yields an error instead of unwinding into the
+/// embedder.
+pub(crate) fn compile(
+    engine: &wasmer::Engine,
+    kind: CompilerKind,
+    wasm: &[u8],
+) -> Result<wasmer::Module> {
+    if kind == CompilerKind::Singlepass {
+        refuse_multi_result_imports(wasm)?;
+    }
+    match catch_unwind(AssertUnwindSafe(|| wasmer::Module::new(engine, wasm))) {
+        Ok(compiled) => compiled.map_err(crate::trap::from_compile_error),
+        Err(panic) => Err(Error::Compile {
+            engine: ENGINE,
+            message: format!("the {} compiler failed: {}", kind.name(), panic_message(&*panic)),
+        }),
+    }
+}
+
+/// Singlepass builds the trampoline into a host function for one result at most (it asserts
+/// so), and every wasmux host function is a dynamic wasmer function: a module importing a
+/// function of several results cannot be compiled by it.
+fn refuse_multi_result_imports(wasm: &[u8]) -> Result<()> {
+    use wasmer::sys::wasmparser::{Parser, Payload, TypeRef};
+    let mut result_counts = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload {
+            Ok(Payload::TypeSection(types)) => {
+                for ty in types.into_iter_err_on_gc_types() {
+                    result_counts.push(ty.map_or(0, |ty| ty.results().len()));
+                }
+            }
+            Ok(Payload::ImportSection(imports)) => {
+                for import in imports.into_imports().flatten() {
+                    let TypeRef::Func(index) = import.ty else { continue };
+                    if result_counts.get(index as usize).is_some_and(|n| *n > 1) {
+                        return Err(Error::unsupported(
+                            ENGINE,
+                            format!(
+                                "importing `{}::{}`, a function of several results, with the \
+                                 singlepass compiler of wasmer {WASMER_VERSION}",
+                                import.module, import.name
+                            ),
+                        ));
+                    }
+                }
+            }
+            // Imports precede code; a malformed module is left to the compiler to report.
+            Ok(Payload::CodeSectionStart { .. }) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// A wasmer engine for validation only: same proposals, no middleware, never compiles.

@@ -54,8 +54,7 @@ impl WasmerEngine {
         #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
         if let Some(kind) = self.settings.compiler {
             let engine = crate::compile::engine(&self.settings, kind);
-            let module =
-                wasmer::Module::new(&engine, wasm).map_err(crate::trap::from_compile_error)?;
+            let module = crate::compile::compile(&engine, kind, wasm)?;
             return Ok(WasmerModule::new(module, engine, self.settings.fuel));
         }
         let _ = wasm;

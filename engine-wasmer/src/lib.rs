@@ -16,7 +16,9 @@
 //! | `llvm` | LLVM 22.1, slowest to compile, fastest code | as Cranelift, plus tail calls |
 //!
 //! No compiler implements 64-bit memories, typed function references or GC; only LLVM has tail
-//! calls; Singlepass has no SIMD and no exceptions.
+//! calls; Singlepass has no SIMD, no exceptions, and cannot call a host function that returns
+//! several values (a module importing one is refused with `Unsupported` when compiled; the
+//! capability is `MultiResultHostFunctions`).
 //! [`Config::compiler`](wasmux_core::Config::compiler) picks one (`Auto` is the first built of
 //! Cranelift, Singlepass, LLVM). The `llvm` feature needs LLVM 22.1 on the build machine
 //! (Debian: `llvm-22-dev`) and `LLVM_SYS_221_PREFIX=/usr/lib/llvm-22`; it is not in the

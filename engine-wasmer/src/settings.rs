@@ -144,7 +144,11 @@ impl Settings {
             .set(Capability::Interrupt, config.interruptible)
             .set(Capability::MemoryLimit, true)
             .set(Capability::TableLimit, true)
-            .set(Capability::StackOverflowTrap, true);
+            .set(Capability::StackOverflowTrap, true)
+            .set(
+                Capability::MultiResultHostFunctions,
+                compiler != Some(CompilerKind::Singlepass),
+            );
 
         Ok(Settings {
             compiler,

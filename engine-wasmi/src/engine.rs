@@ -94,7 +94,8 @@ impl WasmiEngine {
             .set(Capability::Interrupt, config.interruptible)
             .set(Capability::MemoryLimit, true)
             .set(Capability::TableLimit, true)
-            .set(Capability::StackOverflowTrap, true);
+            .set(Capability::StackOverflowTrap, true)
+            .set(Capability::MultiResultHostFunctions, true);
         caps
     }
 }

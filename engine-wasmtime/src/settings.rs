@@ -102,6 +102,7 @@ pub(crate) fn capabilities(config: &Config) -> Capabilities {
         Capability::MemoryLimit,
         Capability::TableLimit,
         Capability::StackOverflowTrap,
+        Capability::MultiResultHostFunctions,
     ]
     .into_iter()
     .chain(config.features.enabled())

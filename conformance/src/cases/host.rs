@@ -10,10 +10,10 @@ use crate::case::{Case, Ctx, Outcome, ensure, ensure_eq, ok};
 pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
     vec![
         Case::new("host", "numbers_through_host", numbers_through_host::<E>)
-            .requires(&[Capability::MultiValue]),
+            .requires(&[Capability::MultiValue, Capability::MultiResultHostFunctions]),
         Case::new("host", "v128_through_host", v128_through_host::<E>).requires(&[Capability::Simd]),
         Case::new("host", "wrapped_numbers_through_host", wrapped_numbers_through_host::<E>)
-            .requires(&[Capability::MultiValue]),
+            .requires(&[Capability::MultiValue, Capability::MultiResultHostFunctions]),
         Case::new("host", "wrapped_v128_through_host", wrapped_v128_through_host::<E>)
             .requires(&[Capability::Simd]),
         Case::new("host", "externref_through_host", externref_through_host::<E>)
