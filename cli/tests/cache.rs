@@ -3,12 +3,11 @@
 //! one entry; `--no-cache`, `--cache-dir`, `WASMUX_CACHE_DIR`, `--cache-max-size` and
 //! `wasmux cache stats|clear|dir` behave.
 
+mod common;
+
+use common::{repo_root, stderr, stdout};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ has a parent").to_path_buf()
-}
 
 /// `wasmux ARGS` with the cache in `cache` (none of the user's cache settings leak in).
 fn command(cache: &Path, args: &[&str]) -> Command {
@@ -26,14 +25,6 @@ fn command(cache: &Path, args: &[&str]) -> Command {
 
 fn wasmux(cache: &Path, args: &[&str]) -> Output {
     command(cache, args).output().expect("the wasmux binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// The engines compiled in that can precompile: those `wasmux compile` works with.

@@ -2,8 +2,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
+
+use common::{engines, repo_root, stderr, stdout};
 
 fn wasmux(args: &[&str]) -> Output {
     common::wasmux_command()
@@ -11,18 +12,6 @@ fn wasmux(args: &[&str]) -> Output {
         .current_dir(repo_root())
         .output()
         .expect("the wasmux binary runs")
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ has a parent").to_path_buf()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// An error is one line starting `wasmux: error:`, with no panic or backtrace.
@@ -33,18 +22,6 @@ fn assert_one_line_error(output: &Output, status: i32, needle: &str) {
     assert!(err.starts_with("wasmux: error: "), "{err}");
     assert!(err.contains(needle), "`{needle}` missing from: {err}");
     assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
-}
-
-fn engines() -> Vec<String> {
-    let output = wasmux(&["engines", "--json"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let infos: serde_json::Value = serde_json::from_slice(&output.stdout).expect("engines JSON");
-    infos
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|info| info["name"].as_str().expect("a name").to_string())
-        .collect()
 }
 
 fn temp_file(dir: &tempfile::TempDir, name: &str, contents: &[u8]) -> String {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{stderr, stdout};
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -72,14 +74,6 @@ impl Scratch {
         assert!(output.status.success(), "pack: {}", stderr(&output));
         assert!(stdout(&output).starts_with("sha256:"), "{}", stdout(&output));
     }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn expected(args: &[&str], env: &[&str], write: &str) -> String {

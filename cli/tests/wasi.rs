@@ -5,12 +5,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use common::{engines, repo_root, stderr, stdout};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ has a parent").to_path_buf()
-}
+use std::path::Path;
+use std::process::{Output, Stdio};
 
 fn guest(name: &str) -> String {
     let path = repo_root().join("conformance/guests").join(format!("{name}.wasm"));
@@ -24,26 +22,6 @@ fn wasmux_in(dir: &Path, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("the wasmux binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn engines() -> Vec<String> {
-    let output = wasmux_in(&repo_root(), &["engines", "--json"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let infos: serde_json::Value = serde_json::from_slice(&output.stdout).expect("engines JSON");
-    infos
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|info| info["name"].as_str().expect("a name").to_string())
-        .collect()
 }
 
 /// Runs `check` for every engine, each to its end, and fails naming the engines that failed

@@ -1,6 +1,8 @@
-//! What every CLI test shares.
+//! What the CLI tests share. Each test binary uses a part of it.
+#![allow(dead_code)]
 
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The `wasmux` binary, with its compiled-module cache under the build's temporary directory
 /// so that tests never read or write the user's cache.
@@ -8,4 +10,34 @@ pub fn wasmux_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wasmux"));
     command.env("WASMUX_CACHE_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/wasmux-cache"));
     command
+}
+
+/// The repository's root, where `examples/` is.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ has a parent").to_path_buf()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The engines compiled into the binary, as `wasmux engines --json` lists them.
+pub fn engines() -> Vec<String> {
+    let output = wasmux_command()
+        .args(["engines", "--json"])
+        .current_dir(repo_root())
+        .output()
+        .expect("the wasmux binary runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let infos: serde_json::Value = serde_json::from_slice(&output.stdout).expect("engines JSON");
+    infos
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|info| info["name"].as_str().expect("a name").to_string())
+        .collect()
 }
