@@ -402,21 +402,9 @@ impl Image {
                 )));
             }
         }
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent)
-            .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-        let temp = tempfile::Builder::new()
-            .prefix(".wasmux-rootfs-")
-            .tempdir_in(&parent)
-            .map_err(|e| Error::io(format!("creating a directory in {}", parent.display()), e))?;
-        build_rootfs(&self.resolved, temp.path())?;
-        fs::rename(temp.path(), dir)
-            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-        let _ = temp.keep();
-        Ok(())
+        crate::whole_dir::create_whole(dir, ".wasmux-rootfs-", |temp| {
+            build_rootfs(&self.resolved, temp)
+        })
     }
 
     fn read_program(&self, program: &str) -> Result<Vec<u8>> {

@@ -39,6 +39,7 @@ mod registry;
 mod resolve;
 mod source;
 mod store;
+mod whole_dir;
 #[cfg(feature = "testing")]
 pub mod testing;
 

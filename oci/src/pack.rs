@@ -1,7 +1,7 @@
 //! Packing a module into an OCI image layout: one layer, platform `wasi/wasm`, entrypoint set.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use oci_spec::image::{
     Arch, ConfigBuilder, Descriptor, Digest, ImageConfigurationBuilder, ImageManifestBuilder,
@@ -98,21 +98,7 @@ pub fn pack(module: &[u8], dir: &Path, options: &PackOptions) -> Result<Digest> 
         })?;
         return write_image(module, dir, options);
     }
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent)
-        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    let temp = tempfile::Builder::new()
-        .prefix(".wasmux-pack-")
-        .tempdir_in(&parent)
-        .map_err(|e| Error::io(format!("creating a directory in {}", parent.display()), e))?;
-    let digest = write_image(module, temp.path(), options)?;
-    fs::rename(temp.path(), dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    let _ = temp.keep();
-    Ok(digest)
+    crate::whole_dir::create_whole(dir, ".wasmux-pack-", |temp| write_image(module, temp, options))
 }
 
 fn write_image(module: &[u8], dir: &Path, options: &PackOptions) -> Result<Digest> {
