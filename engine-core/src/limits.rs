@@ -110,6 +110,7 @@ impl InterruptHandle {
     }
 
     /// Whether an interrupt is pending.
+    #[inline]
     pub fn is_interrupted(&self) -> bool {
         self.0.requested.load(Ordering::Relaxed)
     }
@@ -142,11 +143,13 @@ impl StopCondition {
     }
 
     /// Starts the clock of a new call.
+    #[inline]
     pub fn start_call(&mut self) {
         self.stop_at = self.deadline.map(|d| Instant::now() + d);
     }
 
-    /// The trap the call must stop with now, if any.
+    /// The trap the call must stop with now, if any. Inlined: every call checks it twice.
+    #[inline]
     pub fn check(&self) -> Option<Trap> {
         if self.interrupt.is_interrupted() {
             return Some(Trap::new(TrapCode::Interrupt, "interrupted by the host"));

@@ -11,20 +11,32 @@ use wasmux_core::{
 };
 
 use crate::ENGINE;
-use crate::convert::{
-    bits_to_wasmer, from_wasmer, from_wasmer_func_type, to_wasmer, wasmer_to_bits,
-};
+use crate::convert::{from_wasmer, from_wasmer_func_type, to_wasmer};
 use crate::fuel::Fuel;
 use crate::host::{Env, guest_memory};
 use crate::interrupt::{Target, Watchdog};
 use crate::module::{START_EXPORT, WasmerModule};
 use crate::trap::{TrapContext, from_runtime_error};
+use crate::typed_call::{self, NativeCache};
 
 /// An exported function of a [`WasmerInstance`], resolved once for repeated calls.
-#[derive(Clone)]
 pub struct WasmerFunc {
     func: Function,
     ty: Arc<FuncType>,
+    /// wasmer's typed handle, for typed calls (see [`typed_call`](crate::typed_call)).
+    native: NativeCache,
+}
+
+impl Clone for WasmerFunc {
+    /// A clone starts with an empty native cache: the typed call that uses it may have another
+    /// Rust signature for the same WebAssembly type (`i32` or `(i32,)`).
+    fn clone(&self) -> Self {
+        WasmerFunc {
+            func: self.func.clone(),
+            ty: Arc::clone(&self.ty),
+            native: NativeCache::new(),
+        }
+    }
 }
 
 impl fmt::Debug for WasmerFunc {
@@ -135,6 +147,16 @@ impl WasmerInstance {
 
     /// Calls `func` with wasmer values, under the instance's deadline and interrupt handle.
     fn invoke(&mut self, func: &Function, params: &[Value]) -> Result<Box<[Value]>> {
+        self.guarded(|store| func.call(store, params))
+    }
+
+    /// Runs `call` into the store under the instance's deadline and interrupt handle, and maps
+    /// its error to a trap.
+    #[inline]
+    fn guarded<T>(
+        &mut self,
+        call: impl FnOnce(&mut Store) -> std::result::Result<T, wasmer::RuntimeError>,
+    ) -> Result<T> {
         self.stop.start_call();
         if let Some(trap) = self.stop.check() {
             return Err(Error::Trap(trap));
@@ -148,9 +170,9 @@ impl WasmerInstance {
                 if let Some(trap) = self.stop.check() {
                     return Err(Error::Trap(trap));
                 }
-                func.call(&mut self.store, params)
+                call(&mut self.store)
             }
-            None => func.call(&mut self.store, params),
+            None => call(&mut self.store),
         };
         outcome.map_err(|error| {
             let ctx = TrapContext {
@@ -214,6 +236,7 @@ impl Instance for WasmerInstance {
         Ok(WasmerFunc {
             func,
             ty: Arc::new(ty),
+            native: NativeCache::new(),
         })
     }
 
@@ -229,22 +252,8 @@ impl Instance for WasmerInstance {
         let _span = tracing::trace_span!("call", engine = ENGINE).entered();
         let func = typed.func();
         self.check_store(func)?;
-        // Reuse one buffer for the arguments: no allocation per call on this side.
-        let mut args = std::mem::take(&mut self.args);
-        args.clear();
-        args.extend(
-            P::TYPES.iter().zip(params.into_bits().as_ref()).map(|(ty, bits)| bits_to_wasmer(*ty, *bits)),
-        );
-        let outcome = self.invoke(&func.func, &args).map(|values| {
-            let mut bits = R::zero_bits();
-            for (bits, value) in bits.as_mut().iter_mut().zip(values.iter()) {
-                *bits = wasmer_to_bits(value);
-            }
-            R::from_bits(bits.as_ref())
-        });
-        args.clear();
-        self.args = args;
-        outcome
+        let params = params.into_bits();
+        self.guarded(|store| typed_call::call::<P, R>(&func.native, &func.func, store, params.as_ref()))
     }
 
     fn call_func(&mut self, func: &WasmerFunc, params: &[Val], results: &mut [Val]) -> Result<()> {

@@ -90,6 +90,7 @@ mod module;
 mod settings;
 mod trap;
 mod tunables;
+mod typed_call;
 
 pub use engine::WasmerEngine;
 pub use instance::{WasmerFunc, WasmerInstance};

@@ -1,6 +1,8 @@
 //! Every value type through calls into the guest.
 
-use wasmux_core::{Capability, Engine, Error, ExternRef, HostEnv, Instance, Val};
+use wasmux_core::{
+    Capability, Engine, Error, ExternRef, HostEnv, Instance, TrapCode, TypedFunc, Val,
+};
 
 use crate::case::{Case, Ctx, Outcome, ensure, ensure_eq, ok};
 
@@ -19,6 +21,10 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         Case::new("values", "typed_every_number_type", typed_every_number_type::<E>)
             .requires(&[Capability::MultiValue]),
         Case::new("values", "typed_v128", typed_v128::<E>).requires(&[Capability::Simd]),
+        Case::new("values", "typed_widest_signature", typed_widest_signature::<E>)
+            .requires(&[Capability::MultiValue]),
+        Case::new("values", "typed_handles_of_one_func", typed_handles_of_one_func::<E>),
+        Case::new("values", "typed_call_traps", typed_call_traps::<E>),
         Case::new("values", "func_of_another_instance_refused", func_of_another_instance_refused::<E>),
     ]
 }
@@ -239,6 +245,65 @@ fn typed_v128<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         ensure_eq(ok(not.call(&mut instance, v), "not")?, !v, "v128.not")?;
     }
     Ok(())
+}
+
+/// Eight values each way, the most a `WasmTuple` holds, reversed by the guest.
+fn typed_widest_signature<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(
+        r#"(module (func (export "reverse")
+             (param i32 i64 f32 f64 i32 i64 f32 f64) (result f64 f32 i64 i32 f64 f32 i64 i32)
+             local.get 7 local.get 6 local.get 5 local.get 4
+             local.get 3 local.get 2 local.get 1 local.get 0))"#,
+        HostEnv::new(),
+    )?;
+    type Params = (i32, i64, f32, f64, i32, i64, f32, f64);
+    type Results = (f64, f32, i64, i32, f64, f32, i64, i32);
+    let reverse = ok(instance.typed::<Params, Results>("reverse"), "typed reverse")?;
+    let (h, g, f, e, d, c, b, a) =
+        ok(reverse.call(&mut instance, (1, -2, 3.5, -4.25, i32::MIN, i64::MAX, f32::MAX, f64::MIN)), "reverse")?;
+    ensure_eq(
+        (a, b, c.to_bits(), d.to_bits(), e, f, g.to_bits(), h.to_bits()),
+        (1, -2, 3.5f32.to_bits(), (-4.25f64).to_bits(), i32::MIN, i64::MAX, f32::MAX.to_bits(), f64::MIN.to_bits()),
+        "reversed",
+    )
+}
+
+/// One function handle behind two typed handles whose Rust signatures differ but mean the
+/// same WebAssembly type (`i32` and `(i32,)`), called in turns: engines may keep a native
+/// handle per typed handle, and must not mix them up.
+fn typed_handles_of_one_func<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(IDENTITIES, HostEnv::new())?;
+    let func = ok(instance.get_func("i32"), "get_func")?;
+    let bare = ok(TypedFunc::<_, i32, i32>::new("i32", func.clone(), &instance), "bare")?;
+    let tuple = ok(TypedFunc::<_, (i32,), (i32,)>::new("i32", func, &instance), "tuple")?;
+    for v in [3, -9, i32::MAX] {
+        ensure_eq(ok(bare.call(&mut instance, v), "bare call")?, v, "bare identity")?;
+        ensure_eq(ok(tuple.call(&mut instance, (v,)), "tuple call")?, (v,), "tuple identity")?;
+        ensure_eq(ok(bare.clone().call(&mut instance, v), "clone call")?, v, "clone identity")?;
+    }
+    Ok(())
+}
+
+/// A trap in a typed call is the same error as in an untyped one, and the instance goes on.
+fn typed_call_traps<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(
+        r#"(module
+             (func (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+             (func (export "boom") unreachable))"#,
+        HostEnv::new(),
+    )?;
+    let div = ok(instance.typed::<(i32, i32), i32>("div"), "typed div")?;
+    let boom = ok(instance.typed::<(), ()>("boom"), "typed boom")?;
+    for (outcome, code) in [
+        (div.call(&mut instance, (1, 0)).map(|_| ()), TrapCode::IntegerDivisionByZero),
+        (div.call(&mut instance, (i32::MIN, -1)).map(|_| ()), TrapCode::IntegerOverflow),
+        (boom.call(&mut instance, ()), TrapCode::Unreachable),
+    ] {
+        ensure(matches!(&outcome, Err(Error::Trap(trap)) if trap.code == code), || {
+            format!("expected a {code:?} trap, got {outcome:?}")
+        })?;
+    }
+    ensure_eq(ok(div.call(&mut instance, (7, 2)), "div after traps")?, 3, "quotient")
 }
 
 /// A function handle used on another instance of the same module is refused, typed or not,
