@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode};
-use wasmux::cache::Cache;
+use wasmux::cache::{Cache, ModuleFile};
 use wasmux::backends::{WasmerEngine, WasmtimeEngine};
 use wasmux::{Config, DynEngine, Engine, HostEnv, Val};
 use wasmux_benches::raw::{Raw, RawWasmer, RawWasmtime};
@@ -33,10 +33,12 @@ fn run_module(engine: &dyn DynEngine, module: &wasmux::DynModule) -> i64 {
     }
 }
 
-/// A `wasmux run` up to the first call's result, with the cache in `cache`.
+/// A `wasmux run` up to the first call's result, with the cache in `cache`: open the module
+/// file, read its head to tell an artifact, get the module through the cache.
 fn wasmux_run(engine: &dyn DynEngine, config: &Config, cache: &Cache, path: &Path) -> i64 {
-    let wasm = std::fs::read(path).expect("read module");
-    let module = cache.load_or_compile(engine, config, &wasm).expect("load or compile");
+    let file = ModuleFile::open(path).expect("open module");
+    assert!(wasmux::artifact_engine(&file.head().expect("head")).is_none());
+    let module = cache.load_or_compile_file(engine, config, &file).expect("load or compile");
     run_module(engine, &module)
 }
 

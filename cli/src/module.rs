@@ -2,14 +2,33 @@
 
 use std::path::Path;
 
-use wasmux::cache::CacheEvent;
+use wasmux::cache::{Cache, CacheEvent, ModuleFile};
 use wasmux::{Backend, Config, DynEngine, DynModule, Error, Result};
 
 use crate::cache::{self, Spinner};
 
 /// The bytes of a module file.
 pub fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
+    std::fs::read(path).map_err(|e| read_error(path, e))
+}
+
+/// A module file, opened to be read only as far as needed.
+pub fn open(path: &Path) -> Result<ModuleFile> {
+    ModuleFile::open(path).map_err(|e| read_error(path, e))
+}
+
+/// The whole of an opened module file.
+pub fn bytes(file: &ModuleFile) -> Result<&[u8]> {
+    file.bytes().map_err(|e| read_error(file.path(), e))
+}
+
+/// Enough of an opened module file to tell an artifact: for [`choose_backend`].
+pub fn head(file: &ModuleFile) -> Result<Vec<u8>> {
+    file.head().map_err(|e| read_error(file.path(), e))
+}
+
+fn read_error(path: &Path, error: std::io::Error) -> Error {
+    Error::io(format!("cannot read {}", path.display()), error)
 }
 
 /// The engine asked for; else the one that made an artifact; else the preferred one.
@@ -45,6 +64,30 @@ pub fn load_cached(engine: &dyn DynEngine, config: &Config, bytes: &[u8], path: 
     if wasmux::artifact_engine(bytes).is_some() {
         return load(engine, bytes);
     }
+    through_cache(engine, path, || Ok(bytes), |cache, on_event| {
+        cache.load_or_compile_with(engine, config, bytes, on_event)
+    })
+}
+
+/// As [`load_cached`], for a module file: a cached start of an unchanged file reads only its
+/// first bytes.
+pub fn load_cached_file(engine: &dyn DynEngine, config: &Config, file: &ModuleFile) -> Result<DynModule> {
+    if wasmux::artifact_engine(&head(file)?).is_some() {
+        return load(engine, bytes(file)?);
+    }
+    through_cache(engine, file.path(), || bytes(file), |cache, on_event| {
+        cache.load_or_compile_file_with(engine, config, file, on_event)
+    })
+}
+
+/// Loads by `cached` with a spinner and warnings; without a cache (`--no-cache`), compiles
+/// the module `wasm` reads, under the spinner.
+fn through_cache<'a>(
+    engine: &dyn DynEngine,
+    path: &Path,
+    wasm: impl FnOnce() -> Result<&'a [u8]>,
+    cached: impl FnOnce(&Cache, &mut dyn FnMut(&CacheEvent<'_>)) -> Result<DynModule>,
+) -> Result<DynModule> {
     let what = || {
         let name =
             path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
@@ -52,7 +95,7 @@ pub fn load_cached(engine: &dyn DynEngine, config: &Config, bytes: &[u8], path: 
     };
     let Some(cache) = cache::for_loading() else {
         let _spinner = Spinner::start(what());
-        return engine.compile(&wasmux::parse(bytes)?);
+        return engine.compile(&wasmux::parse(wasm()?)?);
     };
     let mut spinner = None;
     let mut on_event = |event: &CacheEvent<'_>| match event {
@@ -64,5 +107,5 @@ pub fn load_cached(engine: &dyn DynEngine, config: &Config, bytes: &[u8], path: 
         }
         _ => {}
     };
-    cache.load_or_compile_with(engine, config, bytes, &mut on_event)
+    cached(&cache, &mut on_event)
 }

@@ -55,7 +55,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
     if let Some(source) = crate::oci::detect(&module_path)? {
         return oci_run::run(&args, &source, &guest_args);
     }
-    let bytes = module::read(&module_path)?;
+    let file = module::open(&module_path)?;
     let mut config = Config::default();
     config.fuel(args.fuel.is_some());
     let wasi_args = match &args.invoke {
@@ -63,11 +63,11 @@ pub fn run(args: RunArgs) -> Result<u8> {
         None => std::iter::once(program_name(&module_path)).chain(guest_args.iter().cloned()).collect(),
     };
     if args.engine.as_deref() == Some("all") {
-        return run_on_all_engines(&args, &bytes, &config, wasi_args, &guest_args);
+        return run_on_all_engines(&args, module::bytes(&file)?, &config, wasi_args, &guest_args);
     }
-    let backend = module::choose_backend(args.engine.as_deref(), &bytes)?;
+    let backend = module::choose_backend(args.engine.as_deref(), &module::head(&file)?)?;
     let engine = module::engine(backend, &config)?;
-    let compiled = module::load_cached(engine.as_ref(), &config, &bytes, &module_path)?;
+    let compiled = module::load_cached_file(engine.as_ref(), &config, &file)?;
 
     let mut env = HostEnv::new();
     env.limits(limits(&args));

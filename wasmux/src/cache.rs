@@ -4,6 +4,8 @@
 //! engine's name and exact version, the [`Config`] and the host's CPU — and loads the artifact
 //! stored under it; if there is none, it precompiles the module, stores the artifact and loads
 //! that. The second start of the same module skips compilation entirely.
+//! [`Cache::load_or_compile_file`] does the same for a [`ModuleFile`], and a start of a file
+//! unchanged since an earlier run skips reading and hashing it too.
 //!
 //! ```
 //! # fn main() -> wasmux::Result<()> {
@@ -49,7 +51,9 @@
 //! forgery: the cache directory must be writable only by its user. The cache creates its
 //! directories private to the user (mode 0700 on Unix).
 
+mod digests;
 mod key;
+mod module_file;
 mod store;
 
 use std::fmt;
@@ -58,6 +62,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub use key::CacheKey;
+pub use module_file::ModuleFile;
 
 use crate::{Capability, Config, DynEngine, DynModule, Engine, EngineInfo, Error, Result};
 
@@ -273,6 +278,27 @@ impl Cache {
         self.get(&Static(engine), config, wasm, on_event)
     }
 
+    /// As [`load_or_compile_with`](Self::load_or_compile_with), for a module file: a cached
+    /// start of a file unchanged since an earlier run neither reads nor hashes it.
+    ///
+    /// The module's SHA-256 is remembered by the file's identity: device, inode, size, and
+    /// modification and change times to the nanosecond (on Unix; elsewhere the file is always
+    /// hashed). Any write to the file changes its change time, so the module is hashed again.
+    pub fn load_or_compile_file_with(
+        &self,
+        engine: &dyn DynEngine,
+        config: &Config,
+        file: &ModuleFile,
+        on_event: &mut dyn FnMut(&CacheEvent<'_>),
+    ) -> Result<DynModule> {
+        self.get_file(engine, config, file, on_event)
+    }
+
+    /// As [`load_or_compile_file_with`](Self::load_or_compile_file_with), without events.
+    pub fn load_or_compile_file(&self, engine: &dyn DynEngine, config: &Config, file: &ModuleFile) -> Result<DynModule> {
+        self.get_file(engine, config, file, &mut |_| {})
+    }
+
     /// Counts the entries and their size, and the hits and misses since the last clear.
     pub fn stats(&self) -> Result<CacheStats> {
         let scan = store::scan(&self.root).map_err(|e| self.io_error("cannot read", e))?;
@@ -290,6 +316,7 @@ impl Cache {
     /// anything else in the directory.
     pub fn clear(&self) -> Result<Removed> {
         let removed = store::clear(&self.root).map_err(|e| self.io_error("cannot clear", e))?;
+        digests::clear(&self.root);
         Ok(Removed { entries: removed.entries, bytes: removed.bytes })
     }
 
@@ -318,9 +345,56 @@ impl Cache {
             return compile(target, &wasm, on_event);
         }
         let key = CacheKey::new(info, config, &wasm);
-        let path = self.entry_path(info, &key);
-        let _span = tracing::debug_span!("cache", engine = info.name, %key).entered();
+        if let Some(module) = self.lookup(target, &key, on_event) {
+            return Ok(module);
+        }
+        self.compile_and_store(target, &key, &wasm, on_event)
+    }
 
+    fn get_file<T: Target + ?Sized>(
+        &self,
+        target: &T,
+        config: &Config,
+        file: &ModuleFile,
+        on_event: &mut dyn FnMut(&CacheEvent<'_>),
+    ) -> Result<T::Module> {
+        let read = || file.bytes().map_err(|e| Error::io(format!("cannot read {}", file.path().display()), e));
+        let info = target.info();
+        if !info.capabilities.has(Capability::Precompile) {
+            return compile(target, &crate::parse(read()?)?, on_event);
+        }
+        let remembered = file.stamp().and_then(|stamp| digests::recall(&self.root, stamp));
+        if let Some(digest) = &remembered {
+            let key = CacheKey::for_digest(info, config, digest);
+            if let Some(module) = self.lookup(target, &key, on_event) {
+                return Ok(module);
+            }
+        }
+        let wasm = crate::parse(read()?)?;
+        let digest = key::module_digest(&wasm);
+        if let Some(stamp) = file.stamp().filter(|_| file.unchanged()) {
+            digests::remember(&self.dir, &self.root, stamp, &digest, std::time::SystemTime::now());
+        }
+        let key = CacheKey::for_digest(info, config, &digest);
+        // Not looked up yet (no digest remembered, or a stale one): another process or an
+        // earlier run of this content under another path may have stored it.
+        if remembered != Some(digest)
+            && let Some(module) = self.lookup(target, &key, on_event)
+        {
+            return Ok(module);
+        }
+        self.compile_and_store(target, &key, &wasm, on_event)
+    }
+
+    /// The module stored under `key`, if there is a usable entry; a damaged one is deleted.
+    fn lookup<T: Target + ?Sized>(
+        &self,
+        target: &T,
+        key: &CacheKey,
+        on_event: &mut dyn FnMut(&CacheEvent<'_>),
+    ) -> Option<T::Module> {
+        let path = self.entry_path(target.info(), key);
+        let _span = tracing::debug_span!("cache", engine = target.info().name, %key).entered();
         match store::read_entry(&path) {
             Ok(Some(artifact)) => {
                 // SAFETY: entries are written only by `store` below, from this engine's
@@ -332,7 +406,7 @@ impl Cache {
                         store::Counter::Hits.bump(&self.root);
                         tracing::debug!(path = %path.display(), "cache hit");
                         on_event(&CacheEvent::Hit { path: &path });
-                        return Ok(module);
+                        return Some(module);
                     }
                     Err(error) => {
                         // Another process may have just replaced it with a good entry: then
@@ -345,16 +419,28 @@ impl Cache {
             Ok(None) => {}
             Err(error) => warn(&CacheWarning::Unreadable { path: path.clone(), error }, on_event),
         }
+        None
+    }
 
+    /// Compiles the binary module `wasm`, stores its artifact under `key` and loads it.
+    fn compile_and_store<T: Target + ?Sized>(
+        &self,
+        target: &T,
+        key: &CacheKey,
+        wasm: &[u8],
+        on_event: &mut dyn FnMut(&CacheEvent<'_>),
+    ) -> Result<T::Module> {
+        let path = self.entry_path(target.info(), key);
+        let _span = tracing::debug_span!("cache", engine = target.info().name, %key).entered();
         store::Counter::Misses.bump(&self.root);
         tracing::debug!(path = %path.display(), "cache miss");
         on_event(&CacheEvent::Compiling);
         let start = Instant::now();
-        let artifact = match target.precompile(&wasm) {
+        let artifact = match target.precompile(wasm) {
             Ok(artifact) => artifact,
             // This configuration cannot be precompiled after all: run uncached.
             Err(Error::Unsupported { .. }) => {
-                let module = target.compile(&wasm)?;
+                let module = target.compile(wasm)?;
                 on_event(&CacheEvent::Compiled { elapsed: start.elapsed() });
                 return Ok(module);
             }
@@ -369,7 +455,7 @@ impl Cache {
                 // An engine that cannot load its own artifact: keep it out of the cache.
                 tracing::warn!(%error, "cannot load a freshly compiled artifact; compiling directly");
                 let _ = std::fs::remove_file(&path);
-                target.compile(&wasm)
+                target.compile(wasm)
             }
         }
     }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, SystemTime};
 
-use wasmux::cache::{Cache, CacheEvent, CacheKey, CacheWarning};
+use wasmux::cache::{Cache, CacheEvent, CacheKey, CacheWarning, ModuleFile};
 use wasmux::{
     ArtifactProblem, ArtifactStamp, Capabilities, Capability, Config, DynEngine, Engine, EngineInfo,
     EngineKind, Error, FuncType, HostEnv, HostState, Instance, InterruptHandle, ModuleInfo, Result, Val,
@@ -287,6 +287,67 @@ fn the_dynamic_flavour_shares_entries_with_the_static_one() {
     cache.load_or_compile(dyn_engine, &Config::default(), &wasm).expect("hit");
     assert_eq!(engine.precompiles(), 1);
     assert_eq!(cache.stats().expect("stats").hits, 2);
+}
+
+/// Loads the module file at `path` through the cache, returning the events.
+fn load_file(cache: &Cache, engine: &FakeEngine, file: &ModuleFile) -> Log {
+    let mut log = Log::default();
+    cache
+        .load_or_compile_file_with(engine, &Config::default(), file, &mut log.record())
+        .expect("load_or_compile_file");
+    log
+}
+
+/// The remembered digests: how the cache recognises a module file without reading it.
+fn digests(dir: &Path) -> Vec<String> {
+    files(dir).into_iter().filter(|f| f.starts_with("v1/digests/")).collect()
+}
+
+#[test]
+fn a_fresh_module_file_is_hashed_on_every_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path().join("cache"), Cache::DEFAULT_MAX_BYTES);
+    let engine = FakeEngine::new();
+    let path = dir.path().join("fresh.wasm");
+    std::fs::write(&path, module("fresh")).expect("write");
+    let open = || ModuleFile::open(&path).expect("open");
+    assert_eq!(load_file(&cache, &engine, &open()).events, ["compiling", "compiled", "stored"]);
+    assert_eq!(load_file(&cache, &engine, &open()).events, ["hit"]);
+    // Written a moment ago: a write within the same timestamp tick would go unseen.
+    assert_eq!(digests(cache.dir()), Vec::<String>::new());
+    // The file and the bytes flavours share entries.
+    assert_eq!(load(&cache, &engine, &module("fresh")).1.events, ["hit"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_settled_module_file_is_recognised_without_reading_it_and_any_write_is_seen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path().join("cache"), Cache::DEFAULT_MAX_BYTES);
+    let engine = FakeEngine::new();
+    let path = dir.path().join("settled.wasm");
+    std::fs::write(&path, module("first")).expect("write");
+    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).expect("mtime");
+    // Older than the cache's settling time (2 s) for its digest to be remembered.
+    std::thread::sleep(Duration::from_millis(2100));
+    let open = || ModuleFile::open(&path).expect("open");
+    assert_eq!(load_file(&cache, &engine, &open()).events, ["compiling", "compiled", "stored"]);
+    assert_eq!(digests(cache.dir()).len(), 1, "{:?}", files(cache.dir()));
+
+    // Emptied after being opened: the cache never reads it, the digest names the entry.
+    let file = open();
+    std::fs::write(&path, b"").expect("truncate");
+    assert_eq!(load_file(&cache, &engine, &file).events, ["hit"]);
+
+    // Same size, modification time set back: the change time still tells.
+    std::fs::write(&path, module("other")).expect("rewrite");
+    std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(modified)).expect("set mtime");
+    assert_eq!(load_file(&cache, &engine, &open()).events, ["compiling", "compiled", "stored"]);
+    assert_eq!(engine.precompiles(), 2);
+    assert_eq!(load(&cache, &engine, &module("other")).1.events, ["hit"]);
+
+    cache.clear().expect("clear");
+    assert_eq!(digests(cache.dir()), Vec::<String>::new());
 }
 
 #[test]

@@ -24,7 +24,11 @@ impl CacheKey {
     /// The key of compiling the binary module `wasm` on an engine described by `engine`, built
     /// with `config`, on this host.
     pub fn new(engine: &EngineInfo, config: &Config, wasm: &[u8]) -> CacheKey {
-        let module = Sha256::digest(wasm);
+        CacheKey::for_digest(engine, config, &module_digest(wasm))
+    }
+
+    /// The key of a module whose SHA-256 is `module`.
+    pub(crate) fn for_digest(engine: &EngineInfo, config: &Config, module: &[u8; 32]) -> CacheKey {
         let mut hasher = Sha256::new();
         hasher.update(context(engine, config).as_bytes());
         hasher.update(module);
@@ -58,6 +62,11 @@ impl fmt::Display for CacheKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_hex())
     }
+}
+
+/// The SHA-256 of the binary module `wasm`.
+pub(crate) fn module_digest(wasm: &[u8]) -> [u8; 32] {
+    Sha256::digest(wasm).into()
 }
 
 /// Everything but the module that goes into the key, one item a line.

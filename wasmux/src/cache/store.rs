@@ -6,6 +6,7 @@
 //! DIR/v1/ENGINE/KEY.cwasm             an artifact, exactly as `precompile` made it
 //! DIR/v1/ENGINE/.tmp-XXXXXX.partial   an entry being written (or left by a crash)
 //! DIR/v1/hits, DIR/v1/misses          counters: one byte appended per event
+//! DIR/v1/digests/DEVICE-INODE         a module file's remembered SHA-256 (`digests.rs`)
 //! ```
 //!
 //! Recency for least-recently-used eviction is the entry's modification time, set when the
