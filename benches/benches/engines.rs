@@ -574,11 +574,24 @@ fn native_io(g: &mut Group<'_>, dir: &std::path::Path) {
     g.bench_function(BenchmarkId::new("native", "read_64MiB"), |b| b.iter(read));
 }
 
+/// wasmtime-wasi's own preview 1 on the engine wasmux's wasmtime backend uses.
+fn raw_wasi_io(g: &mut Group<'_>, engine: &wasmtime::Engine, dir: &std::path::Path) {
+    let wasm = wasmux_benches::wasm(wasmux_benches::WASI_IO_WAT);
+    let mut io = wasmux_benches::raw_wasi::RawWasiIo::new(engine, &wasm, dir);
+    let bytes = i64::from(IO_CHUNKS) * IO_CHUNK as i64;
+    assert_eq!(io.write(IO_CHUNKS), bytes, "wasmtime-wasi write");
+    assert_eq!(std::fs::metadata(dir.join("bench.dat")).expect("file").len(), bytes as u64);
+    assert_eq!(io.read(), bytes + i64::from(IO_CHUNKS), "wasmtime-wasi read");
+    g.bench_function(BenchmarkId::new("wasmtime-raw", "write_64MiB"), |b| b.iter(|| io.write(IO_CHUNKS)));
+    g.bench_function(BenchmarkId::new("wasmtime-raw", "read_64MiB"), |b| b.iter(|| io.read()));
+}
+
 fn io(c: &mut Criterion, e: &Engines) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut g = group(c, "wasi_io");
     native_io(&mut g, dir.path());
     each_engine!(wasi_io, &mut g, e, dir.path());
+    raw_wasi_io(&mut g, e.wasmtime.wasmtime_engine(), dir.path());
     g.finish();
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use wasmux::{HostEnv, HostError, HostFunc};
 
 pub mod raw;
+pub mod raw_wasi;
 
 /// `examples/hello.wat`: a WASI command that prints a line and exits with its argument count.
 pub const HELLO_WAT: &str = include_str!("../../examples/hello.wat");
