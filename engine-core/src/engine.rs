@@ -130,6 +130,13 @@ pub trait Engine: Send + Sync + fmt::Debug + 'static {
     /// Engines without [`Capability::Precompile`] return [`Error::Unsupported`].
     fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>>;
 
+    /// The compatibility key this engine's artifacts carry: everything beyond
+    /// [`info`](Self::info) and the [`Config`] that decides their code, such as the engine's
+    /// own build options. Caches key artifacts by it. `None` for engines that cannot precompile.
+    fn artifact_compat(&self) -> Option<&str> {
+        None
+    }
+
     /// Loads an artifact made by [`precompile`](Self::precompile), without compiling.
     ///
     /// Artifacts made by another engine, version or configuration, and damaged ones, are
@@ -315,6 +322,8 @@ pub trait DynEngine: Send + Sync {
     fn compile(&self, wasm: &[u8]) -> Result<DynModule>;
     /// See [`Engine::precompile`].
     fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>>;
+    /// See [`Engine::artifact_compat`].
+    fn artifact_compat(&self) -> Option<&str>;
     /// See [`Engine::load_precompiled`].
     ///
     /// # Safety
@@ -342,6 +351,10 @@ impl<E: Engine> DynEngine for E {
 
     fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>> {
         Engine::precompile(self, wasm)
+    }
+
+    fn artifact_compat(&self) -> Option<&str> {
+        Engine::artifact_compat(self)
     }
 
     unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<DynModule> {

@@ -181,6 +181,11 @@ impl Engine for WasmerEngine {
         }
     }
 
+    /// The key of the stamp `precompile` seals with: the configured compiler's.
+    fn artifact_compat(&self) -> Option<&str> {
+        self.stamps.first().map(|stamp| stamp.compat_key.as_str())
+    }
+
     unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<WasmerModule> {
         let _span = tracing::debug_span!("load", engine = ENGINE, bytes = artifact.len()).entered();
         let payload = self.open(artifact)?;

@@ -158,6 +158,10 @@ impl Engine for WasmtimeEngine {
         Ok(self.stamp.seal(&payload))
     }
 
+    fn artifact_compat(&self) -> Option<&str> {
+        Some(&self.stamp.compat_key)
+    }
+
     unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<WasmtimeModule> {
         let _span = debug_span!("load", engine = ENGINE, bytes = artifact.len()).entered();
         let payload = self.stamp.open(artifact)?;

@@ -344,7 +344,7 @@ impl Cache {
         if !info.capabilities.has(Capability::Precompile) {
             return compile(target, &wasm, on_event);
         }
-        let key = CacheKey::new(info, config, &wasm);
+        let key = CacheKey::for_digest(info, target.artifact_compat(), config, &key::module_digest(&wasm));
         if let Some(module) = self.lookup(target, &key, on_event) {
             return Ok(module);
         }
@@ -365,7 +365,7 @@ impl Cache {
         }
         let remembered = file.stamp().and_then(|stamp| digests::recall(&self.root, stamp));
         if let Some(digest) = &remembered {
-            let key = CacheKey::for_digest(info, config, digest);
+            let key = CacheKey::for_digest(info, target.artifact_compat(), config, digest);
             if let Some(module) = self.lookup(target, &key, on_event) {
                 return Ok(module);
             }
@@ -375,7 +375,7 @@ impl Cache {
         if let Some(stamp) = file.stamp().filter(|_| file.unchanged()) {
             digests::remember(&self.dir, &self.root, stamp, &digest, std::time::SystemTime::now());
         }
-        let key = CacheKey::for_digest(info, config, &digest);
+        let key = CacheKey::for_digest(info, target.artifact_compat(), config, &digest);
         // Not looked up yet (no digest remembered, or a stale one): another process or an
         // earlier run of this content under another path may have stored it.
         if remembered != Some(digest)
@@ -505,6 +505,7 @@ trait Target {
     fn info(&self) -> &EngineInfo;
     fn compile(&self, wasm: &[u8]) -> Result<Self::Module>;
     fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>>;
+    fn artifact_compat(&self) -> Option<&str>;
     /// # Safety
     /// As for [`Engine::load_precompiled`].
     unsafe fn load(&self, artifact: &[u8]) -> Result<Self::Module>;
@@ -523,6 +524,10 @@ impl Target for dyn DynEngine + '_ {
 
     fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>> {
         DynEngine::precompile(self, wasm)
+    }
+
+    fn artifact_compat(&self) -> Option<&str> {
+        DynEngine::artifact_compat(self)
     }
 
     unsafe fn load(&self, artifact: &[u8]) -> Result<DynModule> {
@@ -546,6 +551,10 @@ impl<E: Engine> Target for Static<'_, E> {
 
     fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>> {
         Engine::precompile(self.0, wasm)
+    }
+
+    fn artifact_compat(&self) -> Option<&str> {
+        Engine::artifact_compat(self.0)
     }
 
     unsafe fn load(&self, artifact: &[u8]) -> Result<E::Module> {

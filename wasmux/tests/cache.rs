@@ -51,6 +51,13 @@ impl FakeEngine {
         FakeEngine::named("fake", "1.0.0")
     }
 
+    /// The same engine and version, built with other options: its artifacts are incompatible.
+    fn built(compat: &str) -> Self {
+        let mut engine = FakeEngine::new();
+        engine.stamp.compat_key = compat.into();
+        engine
+    }
+
     fn slow(delay: Duration) -> Self {
         FakeEngine { delay, ..FakeEngine::new() }
     }
@@ -95,6 +102,10 @@ impl Engine for FakeEngine {
         self.precompiles.fetch_add(1, Ordering::SeqCst);
         std::thread::sleep(self.delay);
         Ok(self.stamp.seal(wasm))
+    }
+
+    fn artifact_compat(&self) -> Option<&str> {
+        Some(&self.stamp.compat_key)
     }
 
     unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<FakeModule> {
@@ -201,7 +212,7 @@ fn load(cache: &Cache, engine: &FakeEngine, wasm: &[u8]) -> (Vec<u8>, Log) {
 }
 
 fn entry_path(cache: &Cache, engine: &FakeEngine, config: &Config, wasm: &[u8]) -> PathBuf {
-    cache.entry_path(&engine.info, &CacheKey::new(&engine.info, config, wasm))
+    cache.entry_path(&engine.info, &CacheKey::new(engine, config, wasm))
 }
 
 /// Every file under `dir`, relative, sorted; the counters and the tag left out.
@@ -403,6 +414,24 @@ fn the_key_separates_modules_engines_versions_and_settings() {
 type Damage = (&'static str, Box<dyn Fn(Vec<u8>) -> Vec<u8>>, ArtifactProblem);
 
 /// Each way an entry can go bad: it is refused, deleted, rebuilt, warned about — never loaded.
+/// Two programs whose engines were built with different options (say, wasmtime with and
+/// without its component model) share a cache: each keeps its own entry instead of discarding
+/// the other's on every start.
+#[test]
+fn engines_built_differently_keep_separate_entries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path(), Cache::DEFAULT_MAX_BYTES);
+    let (one, other) = (FakeEngine::built("one"), FakeEngine::built("other"));
+    let wasm = module("shared");
+    assert_eq!(load(&cache, &one, &wasm).1.events, ["compiling", "compiled", "stored"]);
+    assert_eq!(load(&cache, &other, &wasm).1.events, ["compiling", "compiled", "stored"]);
+    for _ in 0..2 {
+        assert_eq!(load(&cache, &one, &wasm).1.events, ["hit"]);
+        assert_eq!(load(&cache, &other, &wasm).1.events, ["hit"]);
+    }
+    assert_eq!(cache.stats().expect("stats").entries, 2);
+}
+
 #[test]
 fn damaged_and_foreign_entries_are_discarded_and_rebuilt() {
     let wasm = module("precious");
@@ -750,7 +779,7 @@ fn real_engines_hit_refuse_damage_and_rebuild() {
 
         // Damage every entry: each is refused by the engine, deleted and rebuilt.
         let binary = wasmux::parse(FIB.as_bytes()).expect("parse");
-        let path = cache.entry_path(engine.info(), &CacheKey::new(engine.info(), &config, &binary));
+        let path = cache.entry_path(engine.info(), &CacheKey::new(engine.as_ref(), &config, &binary));
         let mut bytes = std::fs::read(&path).expect("entry");
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0x20;

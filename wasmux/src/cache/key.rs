@@ -5,15 +5,17 @@ use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
-use crate::{Config, EngineInfo};
+use crate::{Config, DynEngine, EngineInfo};
 
-/// Version of the key's recipe and of the directory layout. Bump it when either changes: old
-/// entries are then never looked up again and age out through eviction.
+/// Version of the directory layout, and part of every key. Bump it when the layout changes.
+/// A changed key recipe needs no bump: entries under old keys are never hit again and, being
+/// in the same directory, age out through eviction.
 pub(crate) const LAYOUT: &str = "v1";
 
 /// Identifies one cache entry: a SHA-256 over the module's own SHA-256, the engine's name and
-/// exact version, the engine's code generator and capabilities, the [`Config`], wasmux's version
-/// and the host (target triple and the CPU features code generators use).
+/// exact version, the engine's code generator and capabilities, the compatibility key its
+/// artifacts carry (which covers the engine's own build options), the [`Config`], wasmux's
+/// version and the host (target triple and the CPU features code generators use).
 ///
 /// Two compilations with the same key produce interchangeable artifacts; anything that could
 /// make an artifact invalid on this host, or different, changes the key.
@@ -21,16 +23,22 @@ pub(crate) const LAYOUT: &str = "v1";
 pub struct CacheKey([u8; 32]);
 
 impl CacheKey {
-    /// The key of compiling the binary module `wasm` on an engine described by `engine`, built
-    /// with `config`, on this host.
-    pub fn new(engine: &EngineInfo, config: &Config, wasm: &[u8]) -> CacheKey {
-        CacheKey::for_digest(engine, config, &module_digest(wasm))
+    /// The key of compiling the binary module `wasm` on `engine`, built with `config`, on this
+    /// host.
+    pub fn new(engine: &dyn DynEngine, config: &Config, wasm: &[u8]) -> CacheKey {
+        CacheKey::for_digest(engine.info(), engine.artifact_compat(), config, &module_digest(wasm))
     }
 
-    /// The key of a module whose SHA-256 is `module`.
-    pub(crate) fn for_digest(engine: &EngineInfo, config: &Config, module: &[u8; 32]) -> CacheKey {
+    /// The key of a module whose SHA-256 is `module`, on an engine described by `engine` whose
+    /// artifacts carry the compatibility key `compat`.
+    pub(crate) fn for_digest(
+        engine: &EngineInfo,
+        compat: Option<&str>,
+        config: &Config,
+        module: &[u8; 32],
+    ) -> CacheKey {
         let mut hasher = Sha256::new();
-        hasher.update(context(engine, config).as_bytes());
+        hasher.update(context(engine, compat, config).as_bytes());
         hasher.update(module);
         CacheKey(hasher.finalize().into())
     }
@@ -75,15 +83,16 @@ pub(crate) fn module_digest(wasm: &[u8]) -> [u8; 32] {
 /// generated code only costs a cache miss, whereas a forgotten field that does would load an
 /// artifact compiled for other settings (which the envelope's compatibility key would then
 /// refuse, but only after a wasted read).
-fn context(engine: &EngineInfo, config: &Config) -> String {
+fn context(engine: &EngineInfo, compat: Option<&str>, config: &Config) -> String {
     let config = serde_json::to_string(config).unwrap_or_else(|_| format!("{config:?}"));
     format!(
-        "wasmux-cache {LAYOUT}\nwasmux {}\nengine {} {}\ncompiler {}\ncapabilities {}\nconfig {config}\nhost {}\n",
+        "wasmux-cache {LAYOUT}\nwasmux {}\nengine {} {}\ncompiler {}\ncapabilities {}\nartifacts {}\nconfig {config}\nhost {}\n",
         env!("CARGO_PKG_VERSION"),
         engine.name,
         engine.version,
         engine.compiler.unwrap_or("-"),
         engine.capabilities,
+        compat.unwrap_or("-"),
         host(),
     )
 }
@@ -164,19 +173,25 @@ mod tests {
         }
     }
 
+    fn key(engine: &EngineInfo, compat: &str, config: &Config, wasm: &[u8]) -> CacheKey {
+        CacheKey::for_digest(engine, Some(compat), config, &module_digest(wasm))
+    }
+
     #[test]
-    fn the_key_covers_module_engine_version_and_config() {
+    fn the_key_covers_module_engine_version_build_and_config() {
         let config = Config::default();
-        let base = CacheKey::new(&info("1.0.0"), &config, b"module");
-        assert_eq!(base, CacheKey::new(&info("1.0.0"), &config, b"module"));
-        assert_ne!(base, CacheKey::new(&info("1.0.0"), &config, b"module2"));
-        assert_ne!(base, CacheKey::new(&info("1.0.1"), &config, b"module"));
+        let base = key(&info("1.0.0"), "build", &config, b"module");
+        assert_eq!(base, key(&info("1.0.0"), "build", &config, b"module"));
+        assert_ne!(base, key(&info("1.0.0"), "build", &config, b"module2"));
+        assert_ne!(base, key(&info("1.0.1"), "build", &config, b"module"));
+        assert_ne!(base, key(&info("1.0.0"), "other build", &config, b"module"));
+        assert_ne!(base, CacheKey::for_digest(&info("1.0.0"), None, &config, &module_digest(b"module")));
         let mut other = info("1.0.0");
         other.name = "other";
-        assert_ne!(base, CacheKey::new(&other, &config, b"module"));
+        assert_ne!(base, key(&other, "build", &config, b"module"));
         let mut other = info("1.0.0");
         other.compiler = Some("singlepass");
-        assert_ne!(base, CacheKey::new(&other, &config, b"module"));
+        assert_ne!(base, key(&other, "build", &config, b"module"));
         for change in [
             |c: &mut Config| c.fuel = true,
             |c: &mut Config| c.interruptible = false,
@@ -188,7 +203,7 @@ mod tests {
         ] {
             let mut config = Config::default();
             change(&mut config);
-            assert_ne!(base, CacheKey::new(&info("1.0.0"), &config, b"module"), "{config:?}");
+            assert_ne!(base, key(&info("1.0.0"), "build", &config, b"module"), "{config:?}");
         }
     }
 
