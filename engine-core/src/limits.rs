@@ -148,9 +148,18 @@ impl StopCondition {
         self.stop_at = self.deadline.map(|d| Instant::now() + d);
     }
 
-    /// The trap the call must stop with now, if any. Inlined: every call checks it twice.
+    /// The trap the call must stop with now, if any. Every call checks it twice: the common
+    /// case (no interrupt, no deadline) is inlined, the rest is not.
     #[inline]
     pub fn check(&self) -> Option<Trap> {
+        if !self.interrupt.is_interrupted() && self.stop_at.is_none() {
+            return None;
+        }
+        self.check_slow()
+    }
+
+    #[cold]
+    fn check_slow(&self) -> Option<Trap> {
         if self.interrupt.is_interrupted() {
             return Some(Trap::new(TrapCode::Interrupt, "interrupted by the host"));
         }

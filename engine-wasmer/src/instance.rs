@@ -152,7 +152,7 @@ impl WasmerInstance {
 
     /// Runs `call` into the store under the instance's deadline and interrupt handle, and maps
     /// its error to a trap.
-    #[inline]
+    #[inline(always)]
     fn guarded<T>(
         &mut self,
         call: impl FnOnce(&mut Store) -> std::result::Result<T, wasmer::RuntimeError>,

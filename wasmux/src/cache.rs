@@ -344,7 +344,7 @@ impl Cache {
         if !info.capabilities.has(Capability::Precompile) {
             return compile(target, &wasm, on_event);
         }
-        let key = CacheKey::for_digest(info, target.artifact_compat(), config, &key::module_digest(&wasm));
+        let key = target.key(config, &key::module_digest(&wasm));
         if let Some(module) = self.lookup(target, &key, on_event) {
             return Ok(module);
         }
@@ -365,7 +365,7 @@ impl Cache {
         }
         let remembered = file.stamp().and_then(|stamp| digests::recall(&self.root, stamp));
         if let Some(digest) = &remembered {
-            let key = CacheKey::for_digest(info, target.artifact_compat(), config, digest);
+            let key = target.key(config, digest);
             if let Some(module) = self.lookup(target, &key, on_event) {
                 return Ok(module);
             }
@@ -375,7 +375,7 @@ impl Cache {
         if let Some(stamp) = file.stamp().filter(|_| file.unchanged()) {
             digests::remember(&self.dir, &self.root, stamp, &digest, std::time::SystemTime::now());
         }
-        let key = CacheKey::for_digest(info, target.artifact_compat(), config, &digest);
+        let key = target.key(config, &digest);
         // Not looked up yet (no digest remembered, or a stale one): another process or an
         // earlier run of this content under another path may have stored it.
         if remembered != Some(digest)
@@ -506,6 +506,10 @@ trait Target {
     fn compile(&self, wasm: &[u8]) -> Result<Self::Module>;
     fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>>;
     fn artifact_compat(&self) -> Option<&str>;
+    /// The cache key of the module with SHA-256 `digest`, on this engine built with `config`.
+    fn key(&self, config: &Config, digest: &[u8; 32]) -> CacheKey {
+        CacheKey::for_digest(self.info(), self.artifact_compat(), config, digest)
+    }
     /// # Safety
     /// As for [`Engine::load_precompiled`].
     unsafe fn load(&self, artifact: &[u8]) -> Result<Self::Module>;
