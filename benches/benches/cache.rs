@@ -76,6 +76,8 @@ fn bench_engine<R: Raw>(
         )
     });
     assert_eq!(wasmux_run(engine, config, &cache, &module_path), want);
+    // The two compared with each other: more samples, back to back.
+    g.sample_size(30);
     g.bench_function(BenchmarkId::new(backend, "second run (cached)"), |b| {
         b.iter(|| assert_eq!(wasmux_run(engine, config, &cache, &module_path), want))
     });

@@ -465,7 +465,7 @@ fn calls<E: Engine>(c: &mut Criterion, label: &str, engine: &E, host: &HostFuncs
             want,
             "{label} {export}"
         );
-        let mut g = c.benchmark_group(format!("calls_{export}"));
+        let mut g = call_group(c, export);
         g.bench_function(BenchmarkId::new(label, arg), |b| {
             b.iter(|| f.call(&mut instance, black_box(arg)).expect("call"))
         });
@@ -482,7 +482,7 @@ fn raw_calls<R: Raw>(c: &mut Criterion, label: &str, raw: &R) {
     for (export, arg, want) in call_cases() {
         let f = raw.func(&mut instance, export);
         assert_eq!(raw.call(&mut instance, &f, arg), want, "{label} {export}");
-        let mut g = c.benchmark_group(format!("calls_{export}"));
+        let mut g = call_group(c, export);
         g.bench_function(BenchmarkId::new(label, arg), |b| {
             b.iter(|| raw.call(&mut instance, &f, black_box(arg)))
         });
@@ -490,16 +490,25 @@ fn raw_calls<R: Raw>(c: &mut Criterion, label: &str, raw: &R) {
     }
 }
 
+/// Each engine's wasmux and raw measurements run back to back: the overhead ratio is their
+/// quotient, and this shared machine drifts over minutes.
 fn all_calls(c: &mut Criterion, e: &Engines) {
     calls(c, "wasmtime", &e.wasmtime, &e.host);
-    calls(c, "wasmer", &e.wasmer, &e.host);
-    calls(c, "wasmi", &e.wasmi, &e.host);
-    calls(c, "wasmtime-default", &e.wasmtime_default, &e.host);
-    calls(c, "wasmer-default", &e.wasmer_default, &e.host);
-    calls(c, "wasmi-default", &e.wasmi_default, &e.host);
     raw_calls(c, "wasmtime-raw", &e.raw_wasmtime);
+    calls(c, "wasmtime-default", &e.wasmtime_default, &e.host);
+    calls(c, "wasmer", &e.wasmer, &e.host);
     raw_calls(c, "wasmer-raw", &e.raw_wasmer);
+    calls(c, "wasmer-default", &e.wasmer_default, &e.host);
+    calls(c, "wasmi", &e.wasmi, &e.host);
     raw_calls(c, "wasmi-raw", &e.raw_wasmi);
+    calls(c, "wasmi-default", &e.wasmi_default, &e.host);
+}
+
+/// A call group: calls take nanoseconds, so more and longer samples than elsewhere.
+fn call_group<'a>(c: &'a mut Criterion, export: &str) -> Group<'a> {
+    let mut g = c.benchmark_group(format!("calls_{export}"));
+    g.sample_size(30).measurement_time(Duration::from_secs(3));
+    g
 }
 
 // ---- WASI I/O --------------------------------------------------------------------------

@@ -466,7 +466,7 @@ fn main() {
     );
     let _ = writeln!(
         out,
-        "- **The machine was shared with other builds while measuring** (other agents compiling in the same workspace). Criterion ran with 10 samples, 0.5 s warm-up and 1.5 s measurement per benchmark (flat sampling for the slow groups), so expect noise of several percent; ratios within ±5 % are not significant.\n"
+        "- **The machine is a shared 2-core VM**: repeated runs of identical code differ by up to ±20 % here. Criterion ran with 10 samples, 0.5 s warm-up and 1.5 s measurement per benchmark (flat sampling for the slow groups); the `calls_*` groups with 30 samples of 3 s, each engine's wasmux and raw cases back to back. Ratios within ±10 % are not significant.\n"
     );
     let _ = writeln!(
         out,
