@@ -10,7 +10,8 @@
 //! The delivery is best effort (wasmer's documentation): a signal sent just before the thread
 //! enters guest code is lost. Hence one watchdog thread per engine, started on first use, that
 //! sends the interrupt when a call's deadline passes or when an [`InterruptHandle`] fires, and
-//! sends it again (after 1 ms, doubling up to 64 ms) for as long as the same call still runs.
+//! sends it again (after 50 ms, doubling up to 400 ms; see `FIRST_RETRY`) for as long as the
+//! same call still runs.
 //!
 //! Granularity: a guest executing code stops within microseconds of the signal; a guest inside
 //! a host function stops when that function returns. Deadlines are measured from the start of
@@ -70,8 +71,15 @@ mod imp {
     use wasmer::{Interrupter, Store};
     use wasmux_core::InterruptHandle;
 
-    const FIRST_RETRY: Duration = Duration::from_millis(1);
-    const MAX_RETRY: Duration = Duration::from_millis(64);
+    // A signal that lands while the thread runs host code is ignored, so the watchdog signals
+    // again until the call ends. But a second signal that lands while wasmer is still unwinding
+    // the first trap on the guest stack traps again inside that unwinding: wasmer 7.4.2 then
+    // captures a backtrace in the signal handler, and the thread can deadlock on the backtrace
+    // lock (seen in CI with LLVM debug builds, whose unwinding takes over 1 ms). So retries
+    // start well after any unwinding: a call that returns from a host function into an
+    // endless loop stops up to MAX_RETRY later.
+    const FIRST_RETRY: Duration = Duration::from_millis(50);
+    const MAX_RETRY: Duration = Duration::from_millis(400);
 
     /// One instance's store, as the watchdog sees it.
     pub(crate) struct Target {

@@ -54,8 +54,9 @@
 //! No check is compiled into the code, so interruption costs nothing while not used.
 //! Granularity: guest code stops within microseconds; a running host function is never
 //! interrupted, and the call stops when it returns to the guest. The signal can be missed when
-//! it arrives just as a call enters the guest, so the watchdog repeats it (1 ms, doubling to
-//! 64 ms) until the call ends. `SIGUSR1` belongs to wasmer in processes using this engine, and
+//! it arrives just as a call enters the guest, so the watchdog repeats it (after 50 ms,
+//! doubling to 400 ms) until the call ends; a call that returns from a host function into a
+//! loop therefore stops up to 400 ms after the host function returns. `SIGUSR1` belongs to wasmer in processes using this engine, and
 //! its handler does not restart interrupted system calls.
 //!
 //! [`Config::max_wasm_stack`](wasmux_core::Config::max_wasm_stack) sets the size of the guest
