@@ -37,7 +37,7 @@ fn run_module(engine: &dyn DynEngine, module: &wasmux::DynModule) -> i64 {
 /// file, read its head to tell an artifact, get the module through the cache.
 fn wasmux_run(engine: &dyn DynEngine, config: &Config, cache: &Cache, path: &Path) -> i64 {
     let file = ModuleFile::open(path).expect("open module");
-    assert!(wasmux::artifact_engine(&file.head().expect("head")).is_none());
+    assert!(wasmux::artifact_engine(file.head().expect("head")).is_none());
     let module = cache.load_or_compile_file(engine, config, &file).expect("load or compile");
     run_module(engine, &module)
 }

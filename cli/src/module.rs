@@ -22,8 +22,8 @@ pub fn bytes(file: &ModuleFile) -> Result<&[u8]> {
     file.bytes().map_err(|e| read_error(file.path(), e))
 }
 
-/// Enough of an opened module file to tell an artifact: for [`choose_backend`].
-pub fn head(file: &ModuleFile) -> Result<Vec<u8>> {
+/// Enough of an opened module file to tell an artifact, for [`choose_backend`]; read once.
+pub fn head(file: &ModuleFile) -> Result<&[u8]> {
     file.head().map_err(|e| read_error(file.path(), e))
 }
 
@@ -72,7 +72,7 @@ pub fn load_cached(engine: &dyn DynEngine, config: &Config, bytes: &[u8], path: 
 /// As [`load_cached`], for a module file: a cached start of an unchanged file reads only its
 /// first bytes.
 pub fn load_cached_file(engine: &dyn DynEngine, config: &Config, file: &ModuleFile) -> Result<DynModule> {
-    if wasmux::artifact_engine(&head(file)?).is_some() {
+    if wasmux::artifact_engine(head(file)?).is_some() {
         return load(engine, bytes(file)?);
     }
     through_cache(engine, file.path(), || bytes(file), |cache, on_event| {

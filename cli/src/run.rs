@@ -65,7 +65,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
     if args.engine.as_deref() == Some("all") {
         return run_on_all_engines(&args, module::bytes(&file)?, &config, wasi_args, &guest_args);
     }
-    let backend = module::choose_backend(args.engine.as_deref(), &module::head(&file)?)?;
+    let backend = module::choose_backend(args.engine.as_deref(), module::head(&file)?)?;
     let engine = module::engine(backend, &config)?;
     let compiled = module::load_cached_file(engine.as_ref(), &config, &file)?;
 

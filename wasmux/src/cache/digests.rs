@@ -34,19 +34,23 @@ fn path(root: &Path, stamp: &FileStamp) -> PathBuf {
     root.join(DIR).join(format!("{:x}-{:x}", stamp.device, stamp.inode))
 }
 
-fn record(stamp: &FileStamp, digest: &[u8; 32]) -> String {
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+/// The stamp as the record's first fields: size, mtime, ctime.
+fn fields(stamp: &FileStamp) -> String {
     let (ms, mns) = stamp.modified;
     let (cs, cns) = stamp.changed;
-    format!("{} {ms}.{mns:09} {cs}.{cns:09} {hex}\n", stamp.size)
+    format!("{} {ms}.{mns:09} {cs}.{cns:09}", stamp.size)
+}
+
+fn record(stamp: &FileStamp, digest: &[u8; 32]) -> String {
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{} {hex}\n", fields(stamp))
 }
 
 /// The digest remembered for the file with `stamp`, if its record matches exactly.
 pub(crate) fn recall(root: &Path, stamp: &FileStamp) -> Option<[u8; 32]> {
     let text = fs::read_to_string(path(root, stamp)).ok()?;
-    let (fields, hex) = text.trim_end().rsplit_once(' ')?;
-    let wanted = record(stamp, &[0; 32]);
-    if wanted.rsplit_once(' ')?.0 != fields || hex.len() != 64 {
+    let (found, hex) = text.trim_end().rsplit_once(' ')?;
+    if found != fields(stamp) || hex.len() != 64 {
         return None;
     }
     let mut digest = [0; 32];

@@ -19,6 +19,7 @@ pub struct ModuleFile {
     path: PathBuf,
     file: File,
     stamp: Option<FileStamp>,
+    head: OnceCell<Vec<u8>>,
     bytes: OnceCell<Vec<u8>>,
 }
 
@@ -28,7 +29,7 @@ impl ModuleFile {
         let path = path.into();
         let file = File::open(&path)?;
         let stamp = FileStamp::of(&file.metadata()?);
-        Ok(ModuleFile { path, file, stamp, bytes: OnceCell::new() })
+        Ok(ModuleFile { path, file, stamp, head: OnceCell::new(), bytes: OnceCell::new() })
     }
 
     /// The path it was opened by.
@@ -49,10 +50,16 @@ impl ModuleFile {
     }
 
     /// The first few KiB (all of a smaller file): enough to tell a wasmux artifact and its
-    /// engine (`wasmux::artifact_engine`) without reading a large module.
-    pub fn head(&self) -> io::Result<Vec<u8>> {
+    /// engine (`wasmux::artifact_engine`) without reading a large module. Read once.
+    pub fn head(&self) -> io::Result<&[u8]> {
+        if let Some(bytes) = self.bytes.get() {
+            return Ok(&bytes[..bytes.len().min(HEAD_BYTES)]);
+        }
+        if let Some(head) = self.head.get() {
+            return Ok(head);
+        }
         #[cfg(unix)]
-        if self.bytes.get().is_none() {
+        {
             let mut head = vec![0; HEAD_BYTES];
             let mut filled = 0;
             while filled < head.len() {
@@ -62,10 +69,13 @@ impl ModuleFile {
                 }
             }
             head.truncate(filled);
-            return Ok(head);
+            Ok(self.head.get_or_init(|| head))
         }
-        let bytes = self.bytes()?;
-        Ok(bytes[..bytes.len().min(HEAD_BYTES)].to_vec())
+        #[cfg(not(unix))]
+        {
+            let bytes = self.bytes()?;
+            Ok(&bytes[..bytes.len().min(HEAD_BYTES)])
+        }
     }
 
     /// The metadata noted at [`open`](Self::open), if this platform has file identities.
