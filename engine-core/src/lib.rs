@@ -11,6 +11,7 @@
 //! → [`Engine::instantiate`] → [`Instance`] → calls → values, exit status, or a typed error.
 
 pub mod artifact;
+pub mod call_span;
 pub mod capability;
 pub mod config;
 pub mod engine;
@@ -24,6 +25,7 @@ pub mod value;
 pub mod wasi;
 
 pub use artifact::{ArtifactStamp, artifact_engine};
+pub use call_span::call_span;
 pub use capability::{Capabilities, Capability};
 pub use config::{Compiler, Config, Features, OptLevel, PoolingConfig};
 pub use engine::{

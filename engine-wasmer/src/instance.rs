@@ -34,7 +34,7 @@ impl Clone for WasmerFunc {
         WasmerFunc {
             func: self.func.clone(),
             ty: Arc::clone(&self.ty),
-            native: NativeCache::new(),
+            native: NativeCache::default(),
         }
     }
 }
@@ -174,22 +174,33 @@ impl WasmerInstance {
             }
             None => call(&mut self.store),
         };
-        outcome.map_err(|error| {
-            let ctx = TrapContext {
-                out_of_fuel: self.fuel.as_ref().is_some_and(|f| f.is_exhausted(&mut self.store)),
-                stop: self.stop.check(),
-            };
-            from_runtime_error(error, ctx)
-        })
+        outcome.map_err(|error| self.trap(error))
+    }
+
+    /// The wasmux error for a call's `error`, told apart by the instance's state.
+    #[cold]
+    #[inline(never)]
+    fn trap(&mut self, error: wasmer::RuntimeError) -> Error {
+        let ctx = TrapContext {
+            out_of_fuel: self.fuel.as_ref().is_some_and(|f| f.is_exhausted(&mut self.store)),
+            stop: self.stop.check(),
+        };
+        from_runtime_error(error, ctx)
     }
 
     /// Refuses a function of another store, which wasmer would not accept either.
+    #[inline(always)]
     fn check_store(&self, func: &WasmerFunc) -> Result<()> {
         if func.func.is_from_store(&self.store) {
             Ok(())
         } else {
-            Err(Error::InvalidArgument("function of another instance".to_string()))
+            Err(Self::foreign_func())
         }
+    }
+
+    #[cold]
+    fn foreign_func() -> Error {
+        Error::InvalidArgument("function of another instance".to_string())
     }
 
     fn export_error(name: &str, message: impl Into<String>) -> Error {
@@ -236,7 +247,7 @@ impl Instance for WasmerInstance {
         Ok(WasmerFunc {
             func,
             ty: Arc::new(ty),
-            native: NativeCache::new(),
+            native: NativeCache::default(),
         })
     }
 
@@ -249,7 +260,6 @@ impl Instance for WasmerInstance {
         typed: &TypedFunc<Self, P, R>,
         params: P,
     ) -> Result<R> {
-        let _span = tracing::trace_span!("call", engine = ENGINE).entered();
         let func = typed.func();
         self.check_store(func)?;
         let params = params.into_bits();
@@ -257,7 +267,7 @@ impl Instance for WasmerInstance {
     }
 
     fn call_func(&mut self, func: &WasmerFunc, params: &[Val], results: &mut [Val]) -> Result<()> {
-        let _span = tracing::trace_span!("call", engine = ENGINE).entered();
+        let _span = wasmux_core::call_span(ENGINE);
         check_call(&func.ty, params, results)?;
         self.check_store(func)?;
         let mut args = std::mem::take(&mut self.args);

@@ -8,7 +8,7 @@
 //! constant. The wasmer tuple of slots is picked by the arities of `P` and `R`, also constants:
 //! after monomorphisation one arm of each `match` is left.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::marker::PhantomData;
 use std::sync::OnceLock;
 
@@ -126,7 +126,39 @@ slot_lists! {
 }
 
 /// The wasmer handle of a function, made on its first typed call and kept with it.
-pub(crate) type NativeCache = OnceLock<Box<dyn Any + Send + Sync>>;
+///
+/// It keeps the handle's `TypeId` beside it: `Any::downcast_ref` would ask the box for it
+/// through a virtual call on every call, which cost about 5 % of a wasmer call.
+#[derive(Default)]
+pub(crate) struct NativeCache(OnceLock<CacheEntry>);
+
+struct CacheEntry {
+    type_id: TypeId,
+    handle: Box<dyn Any + Send + Sync>,
+}
+
+impl NativeCache {
+    /// The handle, if the cache holds a `T`.
+    #[inline(always)]
+    fn get<T: Any>(&self) -> Option<&T> {
+        let native = self.0.get()?;
+        if native.type_id != TypeId::of::<T>() {
+            return None;
+        }
+        let handle: *const (dyn Any + Send + Sync) = &*native.handle;
+        // SAFETY: the box holds a `T`: `type_id` was taken from the value put in it.
+        Some(unsafe { &*handle.cast::<T>() })
+    }
+
+    /// The handle, made by `make` if the cache is empty; `None` if it holds another type.
+    fn get_or_init<T: Any + Send + Sync>(&self, make: impl FnOnce() -> T) -> Option<&T> {
+        self.0.get_or_init(|| CacheEntry {
+            type_id: TypeId::of::<T>(),
+            handle: Box::new(make()),
+        });
+        self.get()
+    }
+}
 
 /// Calls `func`, whose type is `P -> R` (checked by `TypedFunc::new`), with `params`.
 #[inline]
@@ -169,12 +201,9 @@ fn with_params<P: WasmTuple, R: WasmTuple, Rets: SlotList>(
     macro_rules! with_params {
         ($($n:literal => ($($i:tt)*),)*) => {
             match const { P::TYPES.len() } {
-                $($n => match cached::<($(Slot<P, $i>),*), Rets>(cache, func, store)? {
-                    Some(typed) => typed.call(store, $(Slot::new(params[$i])),*),
-                    None => func
-                        .typed::<($(Slot<P, $i>),*), Rets>(store)?
-                        .call(store, $(Slot::new(params[$i])),*),
-                })*
+                $($n => call_cached::<($(Slot<P, $i>),*), Rets>(cache, func, store, |typed, store| {
+                    typed.call(store, $(Slot::new(params[$i])),*)
+                }),)*
                 _ => unreachable!("a WasmTuple has at most 8 values"),
             }
         };
@@ -195,27 +224,64 @@ fn with_params<P: WasmTuple, R: WasmTuple, Rets: SlotList>(
     Ok(R::from_bits(bits.as_ref()))
 }
 
-/// The cached `TypedFunction<Args, Rets>` of `func`, made now if this is the first call.
-///
-/// `None` if the cache holds another type. It never does: each `WasmerFunc` clone has a cache
-/// of its own and a `TypedFunc` owns its clone, so one Rust signature uses each cache.
+/// What a cache holds: wasmer's typed handle, or why it could not be made.
+type Handle<Args, Rets> = Result<TypedFunction<Args, Rets>, RuntimeError>;
+
+/// Runs `call` with the cached `TypedFunction<Args, Rets>` of `func`. Only the cached case is
+/// inlined, so that the whole call path fits in its caller.
 #[inline(always)]
-fn cached<'c, Args, Rets>(
-    cache: &'c NativeCache,
+fn call_cached<Args, Rets>(
+    cache: &NativeCache,
     func: &Function,
-    store: &Store,
-) -> Result<Option<&'c TypedFunction<Args, Rets>>, RuntimeError>
+    store: &mut Store,
+    call: impl FnOnce(&TypedFunction<Args, Rets>, &mut Store) -> Result<Rets, RuntimeError>,
+) -> Result<Rets, RuntimeError>
 where
     Args: WasmTypeList + 'static,
     Rets: WasmTypeList + 'static,
 {
-    let stored = match cache.get() {
-        Some(stored) => stored,
-        None => cache.get_or_init(|| Box::new(func.typed::<Args, Rets>(store))),
-    };
-    match stored.downcast_ref::<Result<TypedFunction<Args, Rets>, RuntimeError>>() {
-        Some(Ok(typed)) => Ok(Some(typed)),
+    match cache.get::<Handle<Args, Rets>>() {
+        Some(Ok(typed)) => call(typed, store),
+        _ => call_uncached(cache, func, store, call),
+    }
+}
+
+/// The first call, or a failed one: makes the typed handle and keeps it.
+///
+/// A cache that holds another type is never seen: each `WasmerFunc` clone has a cache of its
+/// own and a `TypedFunc` owns its clone, so one Rust signature uses each cache. Should it
+/// happen, the call is still made, with a handle made for it alone.
+#[cold]
+#[inline(never)]
+fn call_uncached<Args, Rets>(
+    cache: &NativeCache,
+    func: &Function,
+    store: &mut Store,
+    call: impl FnOnce(&TypedFunction<Args, Rets>, &mut Store) -> Result<Rets, RuntimeError>,
+) -> Result<Rets, RuntimeError>
+where
+    Args: WasmTypeList + 'static,
+    Rets: WasmTypeList + 'static,
+{
+    match cache.get_or_init(|| func.typed::<Args, Rets>(store)) {
+        Some(Ok(typed)) => call(typed, store),
         Some(Err(error)) => Err(error.clone()),
-        None => Ok(None),
+        None => call(&func.typed::<Args, Rets>(store)?, store),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NativeCache;
+
+    #[test]
+    fn the_cache_gives_back_only_the_type_it_holds() {
+        let cache = NativeCache::default();
+        assert_eq!(cache.get::<u32>(), None, "empty");
+        assert_eq!(cache.get_or_init(|| 7u32), Some(&7));
+        assert_eq!(cache.get::<u32>(), Some(&7));
+        assert_eq!(cache.get::<i32>(), None, "same size, other type");
+        assert_eq!(cache.get_or_init(|| 9u64), None, "a full cache is not replaced");
+        assert_eq!(cache.get::<u32>(), Some(&7));
     }
 }

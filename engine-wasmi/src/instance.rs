@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tracing::trace_span;
 use wasmi::{AsContext, ResumableCall, Store};
 use wasmux_core::{
     Capability, Error, FuncType, HostState, Instance, InstanceSlot, InterruptHandle, Result,
@@ -204,7 +203,6 @@ impl Instance for WasmiInstance {
         typed: &TypedFunc<Self, P, R>,
         params: P,
     ) -> Result<R> {
-        let _span = trace_span!("call", engine = ENGINE_NAME).entered();
         self.check_store(typed.func())?;
         let mut wasm_params = std::mem::take(&mut self.params);
         let mut wasm_results = std::mem::take(&mut self.results);
@@ -227,7 +225,7 @@ impl Instance for WasmiInstance {
     }
 
     fn call_func(&mut self, func: &WasmiFunc, params: &[Val], results: &mut [Val]) -> Result<()> {
-        let _span = trace_span!("call", engine = ENGINE_NAME).entered();
+        let _span = wasmux_core::call_span(ENGINE_NAME);
         check_call(&func.ty, params, results)?;
         self.check_store(func)?;
         let store_id = self.store_id();

@@ -4,7 +4,6 @@ use std::fmt;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
 
-use tracing::trace_span;
 use wasmtime::{AsContextMut as _, RootScope, Store, ValRaw};
 use wasmux_core::{
     Config, Error, ExportInfo, ExternType, FuncType, HostState, Instance, InstanceSlot,
@@ -208,7 +207,6 @@ impl Instance for WasmtimeInstance {
         typed: &TypedFunc<Self, P, R>,
         params: P,
     ) -> Result<R> {
-        let _span = trace_span!("call", engine = ENGINE).entered();
         let func = typed.func();
         if func.instance_id != self.id {
             return Err(Error::InvalidArgument("function belongs to another instance".into()));
@@ -241,7 +239,7 @@ impl Instance for WasmtimeInstance {
         params: &[Val],
         results: &mut [Val],
     ) -> Result<()> {
-        let _span = trace_span!("call", engine = ENGINE).entered();
+        let _span = wasmux_core::call_span(ENGINE);
         if func.instance_id != self.id {
             return Err(Error::InvalidArgument("function belongs to another instance".into()));
         }
