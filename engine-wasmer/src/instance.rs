@@ -164,13 +164,7 @@ impl WasmerInstance {
         let outcome = match &self.target {
             Some(target) => {
                 let deadline = self.deadline.map(|d| Instant::now() + d);
-                let _call = target.begin(&self.watchdog, deadline);
-                // The handle may have fired between the check above and `begin`, when no call
-                // was running for the watchdog to stop.
-                if let Some(trap) = self.stop.check() {
-                    return Err(Error::Trap(trap));
-                }
-                call(&mut self.store)
+                watched(target, &self.watchdog, deadline, &self.stop, &mut self.store, call)?
             }
             None => call(&mut self.store),
         };
@@ -227,6 +221,26 @@ impl WasmerInstance {
             kind => Self::export_error(name, format!("is {kind}, not {wanted}")),
         }
     }
+}
+
+/// Runs `call` under the watchdog, which stops it at `deadline` or when the interrupt handle
+/// fires. Out of line: it keeps the common, unwatched call path small.
+#[inline(never)]
+fn watched<T>(
+    target: &Arc<Target>,
+    watchdog: &Watchdog,
+    deadline: Option<Instant>,
+    stop: &StopCondition,
+    store: &mut Store,
+    call: impl FnOnce(&mut Store) -> std::result::Result<T, wasmer::RuntimeError>,
+) -> Result<std::result::Result<T, wasmer::RuntimeError>> {
+    let _call = target.begin(watchdog, deadline);
+    // The handle may have fired between the caller's check and `begin`, when no call was
+    // running for the watchdog to stop.
+    if let Some(trap) = stop.check() {
+        return Err(Error::Trap(trap));
+    }
+    Ok(call(store))
 }
 
 impl Instance for WasmerInstance {
