@@ -142,10 +142,13 @@ impl StopCondition {
         StopCondition { interrupt, deadline, stop_at: None }
     }
 
-    /// Starts the clock of a new call.
+    /// Starts the clock of a new call. Without a deadline there is no clock, and `stop_at`
+    /// stays `None` from the start.
     #[inline]
     pub fn start_call(&mut self) {
-        self.stop_at = self.deadline.map(|d| Instant::now() + d);
+        if let Some(deadline) = self.deadline {
+            self.stop_at = Some(Instant::now() + deadline);
+        }
     }
 
     /// The trap the call must stop with now, if any. Every call checks it twice: the common

@@ -269,6 +269,7 @@ impl Instance for WasmerInstance {
         FuncType::clone(&func.ty)
     }
 
+    #[inline(always)]
     fn call_typed<P: WasmTuple, R: WasmTuple>(
         &mut self,
         typed: &TypedFunc<Self, P, R>,
