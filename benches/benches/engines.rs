@@ -12,12 +12,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::measurement::WallTime;
+use criterion::measurement::{Measurement, WallTime};
 use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use wasmux::backends::{WasmerEngine, WasmiEngine, WasmtimeEngine};
 use wasmux::wasi::{WasiConfig, WasiCtx};
 use wasmux::{Capability, Config, DynEngine, Engine, Instance, Limits};
 use wasmux_benches::raw::{Raw, RawWasmer, RawWasmi, RawWasmtime};
+use wasmux_benches::paired::{self, Ratio};
 use wasmux_benches::{HostFuncs, Workload};
 
 /// Calls made per iteration by the host-call benchmarks.
@@ -443,70 +444,88 @@ fn throughput(c: &mut Criterion, e: &Engines) {
 
 // ---- calls -----------------------------------------------------------------------------
 
-/// `(export, argument, expected)`: host -> guest call; guest -> host without and with memory.
-fn call_cases() -> [(&'static str, i32, i64); 3] {
+/// A call case: the export, its argument and answer, and how many calls make a chunk of
+/// [`paired::ratio`] (tens of microseconds).
+struct CallCase {
+    export: &'static str,
+    arg: i32,
+    want: i64,
+    chunk: u64,
+}
+
+/// Host -> guest call; guest -> host without and with memory.
+fn call_cases() -> [CallCase; 3] {
     let n = i64::from(HOST_CALLS);
     [
-        ("id", 7, 7),
-        ("host_nomem", HOST_CALLS, n * (n + 1) / 2),
-        ("host_mem", HOST_CALLS, n),
+        CallCase { export: "id", arg: 7, want: 7, chunk: 256 },
+        CallCase { export: "host_nomem", arg: HOST_CALLS, want: n * (n + 1) / 2, chunk: 1 },
+        CallCase { export: "host_mem", arg: HOST_CALLS, want: n, chunk: 1 },
     ]
 }
 
-fn calls<E: Engine>(c: &mut Criterion, label: &str, engine: &E, host: &HostFuncs) {
-    let module = ready(engine, &wasmux_benches::wasm(wasmux_benches::HOST_WAT));
-    let mut instance = engine
-        .instantiate(&module, host.env())
-        .expect("instantiate");
-    for (export, arg, want) in call_cases() {
-        let f = instance.typed::<i32, i64>(export).expect("export");
-        assert_eq!(
-            f.call(&mut instance, arg).expect("call"),
-            want,
-            "{label} {export}"
-        );
-        let mut g = call_group(c, export);
+/// One engine's call cases, timed in `calls_*` groups: wasmux (`label`, lean configuration),
+/// the engine's own API (`label-raw`) and wasmux with its default configuration
+/// (`label-default`). Then the two wasmux cases' overhead over the raw API, measured in pairs,
+/// in `overhead_*` groups.
+fn engine_calls<E: Engine, R: Raw>(
+    (c, paired): (&mut Criterion, &mut Criterion<Ratio>),
+    label: &str,
+    (lean, default): (&E, &E),
+    raw: &R,
+    host: &HostFuncs,
+) {
+    let wasm = wasmux_benches::wasm(wasmux_benches::HOST_WAT);
+    let mut lean_instance = lean.instantiate(&ready(lean, &wasm), host.env()).expect("instantiate");
+    let mut default_instance =
+        default.instantiate(&ready(default, &wasm), host.env()).expect("instantiate");
+    let mut raw_instance = raw.instantiate(&raw.pre(&raw_ready(raw, &wasm)));
+    for CallCase { export, arg, want, chunk } in call_cases() {
+        let lean_func = lean_instance.typed::<i32, i64>(export).expect("export");
+        let default_func = default_instance.typed::<i32, i64>(export).expect("export");
+        let raw_func = raw.func(&mut raw_instance, export);
+        let mut lean_call = || lean_func.call(&mut lean_instance, black_box(arg)).expect("call");
+        let mut default_call =
+            || default_func.call(&mut default_instance, black_box(arg)).expect("call");
+        let mut raw_call = || raw.call(&mut raw_instance, &raw_func, black_box(arg));
+        assert_eq!(lean_call(), want, "{label} {export}");
+        assert_eq!(default_call(), want, "{label}-default {export}");
+        assert_eq!(raw_call(), want, "{label}-raw {export}");
+
+        let mut g = call_group(c, "calls", export);
+        g.bench_function(BenchmarkId::new(label, arg), |b| b.iter(&mut lean_call));
+        g.bench_function(BenchmarkId::new(format!("{label}-raw"), arg), |b| b.iter(&mut raw_call));
+        g.bench_function(BenchmarkId::new(format!("{label}-default"), arg), |b| {
+            b.iter(&mut default_call)
+        });
+        g.finish();
+
+        let mut g = call_group(paired, "overhead", export);
         g.bench_function(BenchmarkId::new(label, arg), |b| {
-            b.iter(|| f.call(&mut instance, black_box(arg)).expect("call"))
+            b.iter_custom(|iters| paired::ratio(iters, chunk, &mut lean_call, &mut raw_call))
+        });
+        g.bench_function(BenchmarkId::new(format!("{label}-default"), arg), |b| {
+            b.iter_custom(|iters| paired::ratio(iters, chunk, &mut default_call, &mut raw_call))
         });
         g.finish();
     }
 }
 
-fn raw_calls<R: Raw>(c: &mut Criterion, label: &str, raw: &R) {
-    let pre = raw.pre(&raw_ready(
-        raw,
-        &wasmux_benches::wasm(wasmux_benches::HOST_WAT),
-    ));
-    let mut instance = raw.instantiate(&pre);
-    for (export, arg, want) in call_cases() {
-        let f = raw.func(&mut instance, export);
-        assert_eq!(raw.call(&mut instance, &f, arg), want, "{label} {export}");
-        let mut g = call_group(c, export);
-        g.bench_function(BenchmarkId::new(label, arg), |b| {
-            b.iter(|| raw.call(&mut instance, &f, black_box(arg)))
-        });
-        g.finish();
-    }
+/// Every engine's call cases, one engine after the other.
+fn all_calls(c: &mut Criterion, paired: &mut Criterion<Ratio>, e: &Engines) {
+    let host = &e.host;
+    engine_calls((c, paired), "wasmtime", (&e.wasmtime, &e.wasmtime_default), &e.raw_wasmtime, host);
+    engine_calls((c, paired), "wasmer", (&e.wasmer, &e.wasmer_default), &e.raw_wasmer, host);
+    engine_calls((c, paired), "wasmi", (&e.wasmi, &e.wasmi_default), &e.raw_wasmi, host);
 }
 
-/// Each engine's wasmux and raw measurements run back to back: the overhead ratio is their
-/// quotient, and this shared machine drifts over minutes.
-fn all_calls(c: &mut Criterion, e: &Engines) {
-    calls(c, "wasmtime", &e.wasmtime, &e.host);
-    raw_calls(c, "wasmtime-raw", &e.raw_wasmtime);
-    calls(c, "wasmtime-default", &e.wasmtime_default, &e.host);
-    calls(c, "wasmer", &e.wasmer, &e.host);
-    raw_calls(c, "wasmer-raw", &e.raw_wasmer);
-    calls(c, "wasmer-default", &e.wasmer_default, &e.host);
-    calls(c, "wasmi", &e.wasmi, &e.host);
-    raw_calls(c, "wasmi-raw", &e.raw_wasmi);
-    calls(c, "wasmi-default", &e.wasmi_default, &e.host);
-}
-
-/// A call group: calls take nanoseconds, so more and longer samples than elsewhere.
-fn call_group<'a>(c: &'a mut Criterion, export: &str) -> Group<'a> {
-    let mut g = c.benchmark_group(format!("calls_{export}"));
+/// A call group, `{prefix}_{export}`: calls take nanoseconds, so more and longer samples than
+/// elsewhere.
+fn call_group<'a, M: Measurement>(
+    c: &'a mut Criterion<M>,
+    prefix: &str,
+    export: &str,
+) -> BenchmarkGroup<'a, M> {
+    let mut g = c.benchmark_group(format!("{prefix}_{export}"));
     g.sample_size(30).measurement_time(Duration::from_secs(3));
     g
 }
@@ -638,12 +657,17 @@ fn main() {
         .measurement_time(Duration::from_millis(1500))
         .without_plots()
         .configure_from_args();
+    let mut paired = Criterion::default()
+        .with_measurement(Ratio)
+        .warm_up_time(Duration::from_millis(500))
+        .without_plots()
+        .configure_from_args();
     write_meta();
     let engines = Engines::new();
     let only = std::env::var("WASMUX_BENCH_ONLY").unwrap_or_default();
     let on = |part: &str| only.is_empty() || only.split(',').any(|p| p == part);
     if on("calls") {
-        all_calls(&mut c, &engines);
+        all_calls(&mut c, &mut paired, &engines);
     }
     if on("compute") {
         throughput(&mut c, &engines);
@@ -657,4 +681,5 @@ fn main() {
         });
     }
     c.final_summary();
+    paired.final_summary();
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use wasmux::{HostEnv, HostError, HostFunc};
 
+pub mod paired;
 pub mod raw;
 pub mod raw_wasi;
 

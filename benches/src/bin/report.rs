@@ -33,15 +33,36 @@ const COLORS: [&str; 10] = [
     "#a1d99b", "#00441b",
 ];
 
-/// One measurement: group, function (engine), parameter → median in nanoseconds.
+/// The groups of call overhead measured in pairs (`benches/src/paired.rs`), whose values are
+/// ratios, not times.
+const OVERHEAD_PREFIX: &str = "overhead_";
+const OVERHEAD_GROUPS: [(&str, &str); 3] = [
+    ("overhead_id", "7"),
+    ("overhead_host_nomem", "10000"),
+    ("overhead_host_mem", "10000"),
+];
+
+/// One measurement: group, function (engine), parameter → median in nanoseconds (a ratio in
+/// the overhead groups), and the median's 95 % confidence interval.
 #[derive(Default)]
 struct Results {
-    medians: BTreeMap<String, BTreeMap<(String, String), f64>>,
+    medians: ByCase<f64>,
+    intervals: ByCase<(f64, f64)>,
 }
+
+/// group → (function, parameter) → value.
+type ByCase<T> = BTreeMap<String, BTreeMap<(String, String), T>>;
 
 impl Results {
     fn get(&self, group: &str, function: &str, param: &str) -> Option<f64> {
         self.medians
+            .get(group)?
+            .get(&(function.to_string(), param.to_string()))
+            .copied()
+    }
+
+    fn interval(&self, group: &str, function: &str, param: &str) -> Option<(f64, f64)> {
+        self.intervals
             .get(group)?
             .get(&(function.to_string(), param.to_string()))
             .copied()
@@ -115,12 +136,23 @@ fn read_one(dir: &Path, results: &mut Results) {
         .unwrap_or_default()
         .to_string();
     let param = bench["value_str"].as_str().unwrap_or_default().to_string();
-    if let Some(median) = estimates["median"]["point_estimate"].as_f64() {
+    let median = &estimates["median"];
+    if let (Some(lower), Some(upper)) = (
+        median["confidence_interval"]["lower_bound"].as_f64(),
+        median["confidence_interval"]["upper_bound"].as_f64(),
+    ) {
+        results
+            .intervals
+            .entry(group.clone())
+            .or_default()
+            .insert((function.clone(), param.clone()), (lower, upper));
+    }
+    if let Some(point) = median["point_estimate"].as_f64() {
         results
             .medians
             .entry(group)
             .or_default()
-            .insert((function, param), median);
+            .insert((function, param), point);
     }
 }
 
@@ -466,7 +498,7 @@ fn main() {
     );
     let _ = writeln!(
         out,
-        "- **The machine is a shared 2-core VM**: repeated runs of identical code differ by up to ±20 % here. Criterion ran with 10 samples, 0.5 s warm-up and 1.5 s measurement per benchmark (flat sampling for the slow groups); the `calls_*` groups with 30 samples of 3 s, each engine's wasmux and raw cases back to back. Ratios within ±10 % are not significant.\n"
+        "- **The machine is a shared 2-core VM**: repeated runs of identical code differ by up to ±20 % here. Criterion ran with 10 samples, 0.5 s warm-up and 1.5 s measurement per benchmark (flat sampling for the slow groups); the `calls_*` groups with 30 samples of 3 s, each engine's wasmux and raw cases back to back. Quotients of medians measured one after the other, within ±10 %, are not significant; the `overhead_*` groups measure call overhead in pairs, which cancels the drift (see below).\n"
     );
     let _ = writeln!(
         out,
@@ -482,15 +514,9 @@ fn main() {
     for e in ENGINES {
         let raw = format!("{e}-raw");
         let mut worst: Option<(f64, String)> = None;
-        for (group, param) in [
-            ("calls_id", "7"),
-            ("calls_host_nomem", "10000"),
-            ("calls_host_mem", "10000"),
-        ] {
-            if let Some(r) = ratio(
-                results.get(group, e, param),
-                results.get(group, &raw, param),
-            ) && worst.as_ref().is_none_or(|(w, _)| r > *w)
+        for (group, param) in OVERHEAD_GROUPS {
+            if let Some(r) = results.get(group, e, param)
+                && worst.as_ref().is_none_or(|(w, _)| r > *w)
             {
                 worst = Some((r, group.to_string()));
             }
@@ -498,7 +524,7 @@ fn main() {
         if let Some((r, g)) = worst {
             let _ = writeln!(
                 out,
-                "| wasmux overhead on calls ≤ 5 % (worst of host→guest, guest→host, guest→host with memory) | {e} | {:.3}× raw (worst: `{g}`) | {} |",
+                "| wasmux overhead on calls ≤ 5 %, measured in pairs (worst of host→guest, guest→host, guest→host with memory) | {e} | {:.3}× raw (worst: `{g}`) | {} |",
                 r,
                 verdict(r <= 1.05)
             );
@@ -589,6 +615,37 @@ fn main() {
 
     // Overhead vs raw.
     let _ = writeln!(out, "## wasmux overhead over the raw engine API\n");
+    let _ = writeln!(
+        out,
+        "### Calls, measured in pairs\n\nEach sample alternates chunks of a call through wasmux and the same call through the engine's own API, and records the quotient of their times (`benches/src/paired.rs`), so the machine's drift cancels out. Median of 30 samples, with its 95 % confidence interval. `-default` is wasmux with its default, interruptible configuration against the same raw call.\n"
+    );
+    let paired_columns: Vec<String> = ENGINES
+        .iter()
+        .flat_map(|e| [e.to_string(), format!("{e}-default")])
+        .collect();
+    let _ = writeln!(
+        out,
+        "| group | {} |\n|---|{}",
+        paired_columns.join(" | "),
+        "---:|".repeat(paired_columns.len())
+    );
+    for (group, param) in OVERHEAD_GROUPS {
+        let cells: Vec<String> = paired_columns
+            .iter()
+            .map(|f| match results.get(group, f, param) {
+                Some(r) => format!(
+                    "{r:.3}× {}",
+                    results
+                        .interval(group, f, param)
+                        .map(|(lo, hi)| format!("[{lo:.3}, {hi:.3}]"))
+                        .unwrap_or_default()
+                ),
+                None => "—".into(),
+            })
+            .collect();
+        let _ = writeln!(out, "| `{group}` | {} |", cells.join(" | "));
+    }
+    let _ = writeln!(out, "\n### Every benchmark, as quotients of medians measured one after the other\n");
     let _ = writeln!(
         out,
         "Ratio of wasmux's median to the raw API's median for the same engine (1.000 = no overhead; above 1 = wasmux slower). Host-call groups make {host_calls} calls per iteration.\n"
@@ -750,7 +807,7 @@ fn main() {
                 .join(", ")
         );
     }
-    for group in results.medians.keys() {
+    for group in results.medians.keys().filter(|g| !g.starts_with(OVERHEAD_PREFIX)) {
         let _ = writeln!(out, "### `{group}`\n");
         let label = if group.starts_with("startup") {
             "module"
