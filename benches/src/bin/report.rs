@@ -35,7 +35,6 @@ const COLORS: [&str; 10] = [
 
 /// The groups of call overhead measured in pairs (`benches/src/paired.rs`), whose values are
 /// ratios, not times.
-const OVERHEAD_PREFIX: &str = "overhead_";
 const OVERHEAD_GROUPS: [(&str, &str); 3] = [
     ("overhead_id", "7"),
     ("overhead_host_nomem", "10000"),
@@ -53,19 +52,17 @@ struct Results {
 /// group → (function, parameter) → value.
 type ByCase<T> = BTreeMap<String, BTreeMap<(String, String), T>>;
 
+fn at<T: Copy>(values: &ByCase<T>, group: &str, function: &str, param: &str) -> Option<T> {
+    values.get(group)?.get(&(function.to_string(), param.to_string())).copied()
+}
+
 impl Results {
     fn get(&self, group: &str, function: &str, param: &str) -> Option<f64> {
-        self.medians
-            .get(group)?
-            .get(&(function.to_string(), param.to_string()))
-            .copied()
+        at(&self.medians, group, function, param)
     }
 
     fn interval(&self, group: &str, function: &str, param: &str) -> Option<(f64, f64)> {
-        self.intervals
-            .get(group)?
-            .get(&(function.to_string(), param.to_string()))
-            .copied()
+        at(&self.intervals, group, function, param)
     }
 
     fn params(&self, group: &str) -> Vec<String> {
@@ -814,7 +811,8 @@ fn main() {
                 .join(", ")
         );
     }
-    for group in results.medians.keys().filter(|g| !g.starts_with(OVERHEAD_PREFIX)) {
+    let is_ratio = |group: &str| OVERHEAD_GROUPS.iter().any(|(g, _)| *g == group);
+    for group in results.medians.keys().filter(|g| !is_ratio(g)) {
         let _ = writeln!(out, "### `{group}`\n");
         let label = if group.starts_with("startup") {
             "module"
