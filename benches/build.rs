@@ -6,10 +6,6 @@ fn main() {
     for source in sources.iter().chain(&["c/common.h"]) {
         println!("cargo:rerun-if-changed={source}");
     }
-    cc::Build::new()
-        .files(sources)
-        .opt_level(2)
-        .warnings(false)
-        .compile("wasmux_bench_c");
+    cc::Build::new().files(sources).opt_level(2).warnings(false).compile("wasmux_bench_c");
     println!("cargo:rustc-link-lib=m");
 }

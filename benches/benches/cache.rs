@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode};
-use wasmux::cache::{Cache, ModuleFile};
 use wasmux::backends::{WasmerEngine, WasmtimeEngine};
+use wasmux::cache::{Cache, ModuleFile};
 use wasmux::{Config, DynEngine, Engine, HostEnv, Val};
 use wasmux_benches::raw::{Raw, RawWasmer, RawWasmtime};
 

@@ -17,8 +17,8 @@ use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode}
 use wasmux::backends::{WasmerEngine, WasmiEngine, WasmtimeEngine};
 use wasmux::wasi::{WasiConfig, WasiCtx};
 use wasmux::{Capability, Config, DynEngine, Engine, Instance, Limits};
-use wasmux_benches::raw::{Raw, RawWasmer, RawWasmi, RawWasmtime};
 use wasmux_benches::paired::{self, Ratio};
+use wasmux_benches::raw::{Raw, RawWasmer, RawWasmi, RawWasmtime};
 use wasmux_benches::{HostFuncs, Workload};
 
 /// Calls made per iteration by the host-call benchmarks.
@@ -169,13 +169,7 @@ fn precompile<E: Engine>(g: &mut Group<'_>, label: &str, engine: &E, _: &HostFun
     }
 }
 
-fn load<E: Engine>(
-    g: &mut Group<'_>,
-    label: &str,
-    engine: &E,
-    _: &HostFuncs,
-    sizes: &Sizes,
-) {
+fn load<E: Engine>(g: &mut Group<'_>, label: &str, engine: &E, _: &HostFuncs, sizes: &Sizes) {
     if !can_precompile(engine) {
         return;
     }
@@ -208,17 +202,11 @@ fn instantiate<E: Engine>(
 ) {
     for (size, wasm) in sizes {
         let module = ready(engine, wasm);
-        let mut instance = engine
-            .instantiate(&module, host.env())
-            .expect("instantiate");
+        let mut instance = engine.instantiate(&module, host.env()).expect("instantiate");
         let run = instance.typed::<i32, i64>("run").expect("run");
         run.call(&mut instance, 1).expect("runs");
         g.bench_function(BenchmarkId::new(label, size), |b| {
-            b.iter(|| {
-                engine
-                    .instantiate(&module, host.env())
-                    .expect("instantiate")
-            })
+            b.iter(|| engine.instantiate(&module, host.env()).expect("instantiate"))
         });
     }
 }
@@ -229,9 +217,7 @@ fn raw_instantiate<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R, sizes: &Size
         let mut instance = raw.instantiate(&pre);
         let run = raw.func(&mut instance, "run");
         raw.call(&mut instance, &run, 1);
-        g.bench_function(BenchmarkId::new(label, size), |b| {
-            b.iter(|| raw.instantiate(&pre))
-        });
+        g.bench_function(BenchmarkId::new(label, size), |b| b.iter(|| raw.instantiate(&pre)));
     }
 }
 
@@ -245,11 +231,7 @@ fn first_call<E: Engine>(
     let module = ready(engine, wasm);
     g.bench_function(BenchmarkId::new(label, "fib10"), |b| {
         b.iter_batched(
-            || {
-                engine
-                    .instantiate(&module, host.env())
-                    .expect("instantiate")
-            },
+            || engine.instantiate(&module, host.env()).expect("instantiate"),
             |mut instance| {
                 let fib = instance.typed::<i32, i64>("fib").expect("fib");
                 let got = fib.call(&mut instance, FIRST_FIB).expect("call");
@@ -287,9 +269,7 @@ fn bytes_to_call<E: Engine>(
     g.bench_function(BenchmarkId::new(label, "compute.wat"), |b| {
         b.iter(|| {
             let module = engine.compile(wasm).expect("compile");
-            let mut instance = engine
-                .instantiate(&module, host.env())
-                .expect("instantiate");
+            let mut instance = engine.instantiate(&module, host.env()).expect("instantiate");
             let fib = instance.typed::<i32, i64>("fib").expect("fib");
             assert_eq!(fib.call(&mut instance, FIRST_FIB).expect("call"), 55);
         })
@@ -350,8 +330,7 @@ fn startup(c: &mut Criterion, e: &Engines, on: &dyn Fn(&str) -> bool) {
         let mut g = group(c, "startup_load");
         // Short: every wasmer load maps code that is not all given back (see `load`), and
         // ~65k mappings (vm.max_map_count) end the process.
-        g.warm_up_time(Duration::from_millis(100))
-            .measurement_time(Duration::from_millis(300));
+        g.warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_millis(300));
         each_engine!(load, &mut g, e, &sizes);
         each_raw!(raw_load, &mut g, e, &sizes);
         g.finish();
@@ -359,10 +338,7 @@ fn startup(c: &mut Criterion, e: &Engines, on: &dyn Fn(&str) -> bool) {
 
     // hello imports WASI, which the raw baselines do not offer: instantiation is measured on
     // the host-call module (two host imports) and the generated modules.
-    sizes[0] = (
-        "host".to_string(),
-        Arc::new(wasmux_benches::wasm(wasmux_benches::HOST_WAT)),
-    );
+    sizes[0] = ("host".to_string(), Arc::new(wasmux_benches::wasm(wasmux_benches::HOST_WAT)));
     sizes[0].1 = Arc::new(with_run(&sizes[0].1));
     if on("startup_instantiate") {
         let mut g = group(c, "startup_instantiate");
@@ -395,10 +371,7 @@ fn startup(c: &mut Criterion, e: &Engines, on: &dyn Fn(&str) -> bool) {
 
 /// The host-call module with a `run` export added (for the instantiation benchmark).
 fn with_run(_: &[u8]) -> Vec<u8> {
-    let text = wasmux_benches::HOST_WAT
-        .trim_end()
-        .trim_end_matches(')')
-        .to_string()
+    let text = wasmux_benches::HOST_WAT.trim_end().trim_end_matches(')').to_string()
         + ")))\n  (func (export \"run\") (param i32) (result i64) (i64.extend_i32_u (local.get 0))))";
     wasmux_benches::wasm(&text)
 }
@@ -407,9 +380,7 @@ fn with_run(_: &[u8]) -> Vec<u8> {
 
 fn compute<E: Engine>(g: &mut Group<'_>, label: &str, engine: &E, host: &HostFuncs, w: &Workload) {
     let module = ready(engine, &w.module());
-    let mut instance = engine
-        .instantiate(&module, host.env())
-        .expect("instantiate");
+    let mut instance = engine.instantiate(&module, host.env()).expect("instantiate");
     let run = instance.typed::<i32, i64>(w.export).expect("export");
     w.check(label, run.call(&mut instance, w.arg).expect("call"));
     g.bench_function(BenchmarkId::new(label, w.arg), |b| {
@@ -513,7 +484,13 @@ fn engine_calls<E: Engine, R: Raw>(
 /// Every engine's call cases, one engine after the other.
 fn all_calls(c: &mut Criterion, paired: &mut Criterion<Ratio>, e: &Engines) {
     let host = &e.host;
-    engine_calls((c, paired), "wasmtime", (&e.wasmtime, &e.wasmtime_default), &e.raw_wasmtime, host);
+    engine_calls(
+        (c, paired),
+        "wasmtime",
+        (&e.wasmtime, &e.wasmtime_default),
+        &e.raw_wasmtime,
+        host,
+    );
     engine_calls((c, paired), "wasmer", (&e.wasmer, &e.wasmer_default), &e.raw_wasmer, host);
     engine_calls((c, paired), "wasmi", (&e.wasmi, &e.wasmi_default), &e.raw_wasmi, host);
 }
@@ -545,22 +522,11 @@ fn wasi_io<E: Engine>(
     let mut env = wasmux::HostEnv::new();
     env.wasi(WasiCtx::new(&wasi).expect("wasi"));
     let mut instance = engine.instantiate(&module, env).expect("instantiate");
-    let write = instance
-        .typed::<i32, i64>("write_file")
-        .expect("write_file");
+    let write = instance.typed::<i32, i64>("write_file").expect("write_file");
     let read = instance.typed::<(), i64>("read_file").expect("read_file");
     let bytes = i64::from(IO_CHUNKS) * IO_CHUNK as i64;
-    assert_eq!(
-        write.call(&mut instance, IO_CHUNKS).expect("write"),
-        bytes,
-        "{label} write"
-    );
-    assert_eq!(
-        std::fs::metadata(dir.join("bench.dat"))
-            .expect("file")
-            .len(),
-        bytes as u64
-    );
+    assert_eq!(write.call(&mut instance, IO_CHUNKS).expect("write"), bytes, "{label} write");
+    assert_eq!(std::fs::metadata(dir.join("bench.dat")).expect("file").len(), bytes as u64);
     assert_eq!(
         read.call(&mut instance, ()).expect("read"),
         bytes + i64::from(IO_CHUNKS),
@@ -610,7 +576,9 @@ fn raw_wasi_io(g: &mut Group<'_>, engine: &wasmtime::Engine, dir: &std::path::Pa
     assert_eq!(io.write(IO_CHUNKS), bytes, "wasmtime-wasi write");
     assert_eq!(std::fs::metadata(dir.join("bench.dat")).expect("file").len(), bytes as u64);
     assert_eq!(io.read(), bytes + i64::from(IO_CHUNKS), "wasmtime-wasi read");
-    g.bench_function(BenchmarkId::new("wasmtime-raw", "write_64MiB"), |b| b.iter(|| io.write(IO_CHUNKS)));
+    g.bench_function(BenchmarkId::new("wasmtime-raw", "write_64MiB"), |b| {
+        b.iter(|| io.write(IO_CHUNKS))
+    });
     g.bench_function(BenchmarkId::new("wasmtime-raw", "read_64MiB"), |b| b.iter(|| io.read()));
 }
 

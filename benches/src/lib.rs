@@ -152,11 +152,7 @@ pub fn workloads() -> Vec<Workload> {
 }
 
 fn fib(n: u32) -> u32 {
-    if n < 2 {
-        n
-    } else {
-        fib(n - 1).wrapping_add(fib(n - 2))
-    }
+    if n < 2 { n } else { fib(n - 1).wrapping_add(fib(n - 2)) }
 }
 
 /// Recursive Fibonacci, as in `compute.wat`.
@@ -168,9 +164,7 @@ pub fn native_fib(n: i32) -> i64 {
 pub fn native_loop(n: i32) -> i64 {
     let (mut x, mut acc) = (1u64, 0u64);
     for _ in 0..n {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         acc ^= x >> 33;
     }
     acc as i64
@@ -186,20 +180,14 @@ pub fn native_sort(n: i32) -> i64 {
         })
         .collect();
     v.sort_unstable();
-    v.iter()
-        .enumerate()
-        .fold(0u64, |s, (i, &e)| s.wrapping_add(e as u64 * (i as u64 + 1))) as i64
+    v.iter().enumerate().fold(0u64, |s, (i, &e)| s.wrapping_add(e as u64 * (i as u64 + 1))) as i64
 }
 
 /// The matrix product of `compute.wat`.
 pub fn native_matmul(n: i32) -> i64 {
     let n = n as usize;
-    let a: Vec<i32> = (0..n * n)
-        .map(|p| ((p / n * 3 + p % n) & 255) as i32)
-        .collect();
-    let b: Vec<i32> = (0..n * n)
-        .map(|p| ((p / n + p % n * 7) & 255) as i32)
-        .collect();
+    let a: Vec<i32> = (0..n * n).map(|p| ((p / n * 3 + p % n) & 255) as i32).collect();
+    let b: Vec<i32> = (0..n * n).map(|p| ((p / n + p % n * 7) & 255) as i32).collect();
     let mut sum = 0u64;
     for i in 0..n {
         for j in 0..n {
@@ -234,13 +222,10 @@ impl HostFuncs {
             Ok::<_, HostError>(a.wrapping_add(b))
         });
         let touch = HostFunc::wrap("env", "touch", |caller, ptr: i32| {
-            let memory = caller
-                .memory()
-                .ok_or_else(|| HostError::trap("no memory"))?;
+            let memory = caller.memory().ok_or_else(|| HostError::trap("no memory"))?;
             let at = ptr as usize;
-            let cell = memory
-                .get_mut(at..at + 4)
-                .ok_or_else(|| HostError::trap("out of bounds"))?;
+            let cell =
+                memory.get_mut(at..at + 4).ok_or_else(|| HostError::trap("out of bounds"))?;
             let value = i32::from_le_bytes([cell[0], cell[1], cell[2], cell[3]]).wrapping_add(1);
             cell.copy_from_slice(&value.to_le_bytes());
             Ok::<_, HostError>(value)
@@ -281,16 +266,9 @@ pub fn sized_module(funcs: usize) -> Vec<u8> {
     let _ = writeln!(
         text,
         " (elem (i32.const 0) func {})",
-        (0..funcs)
-            .map(|f| format!("$f{f}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        (0..funcs).map(|f| format!("$f{f}")).collect::<Vec<_>>().join(" ")
     );
-    let _ = writeln!(
-        text,
-        " (data (i32.const 0) \"{}\")",
-        "\\2a".repeat((funcs * 64).min(60_000))
-    );
+    let _ = writeln!(text, " (data (i32.const 0) \"{}\")", "\\2a".repeat((funcs * 64).min(60_000)));
     let _ = writeln!(
         text,
         " (func (export \"run\") (param i32) (result i64) (i64.extend_i32_u (call $f0 (local.get 0)))))"

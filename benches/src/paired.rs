@@ -9,8 +9,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::Throughput;
+use criterion::measurement::{Measurement, ValueFormatter};
 
 /// A criterion measurement whose value is a ratio of times, not a time.
 ///
@@ -55,7 +55,12 @@ impl ValueFormatter for RatioFormatter {
         "×"
     }
 
-    fn scale_throughputs(&self, _typical: f64, _: &Throughput, _values: &mut [f64]) -> &'static str {
+    fn scale_throughputs(
+        &self,
+        _typical: f64,
+        _: &Throughput,
+        _values: &mut [f64],
+    ) -> &'static str {
         "×"
     }
 

@@ -58,9 +58,7 @@ impl RawWasmtime {
     /// The baseline on `engine`.
     pub fn new(engine: wasmtime::Engine) -> Self {
         let mut linker = wasmtime::Linker::new(&engine);
-        linker
-            .func_wrap("env", "add", |a: i32, b: i32| a.wrapping_add(b))
-            .expect("define add");
+        linker.func_wrap("env", "add", |a: i32, b: i32| a.wrapping_add(b)).expect("define add");
         linker
             .func_wrap(
                 "env",
@@ -78,10 +76,7 @@ impl RawWasmtime {
 impl Raw for RawWasmtime {
     type Module = wasmtime::Module;
     type Pre = wasmtime::InstancePre<Option<wasmtime::Memory>>;
-    type Instance = (
-        wasmtime::Store<Option<wasmtime::Memory>>,
-        wasmtime::Instance,
-    );
+    type Instance = (wasmtime::Store<Option<wasmtime::Memory>>, wasmtime::Instance);
     type Func = wasmtime::TypedFunc<i32, i64>;
     const NAME: &'static str = "wasmtime";
 
@@ -136,9 +131,8 @@ impl Default for RawWasmer {
 impl RawWasmer {
     /// Cranelift at its default settings.
     pub fn new() -> Self {
-        let engine: wasmer::Engine = wasmer::sys::EngineBuilder::new(wasmer::sys::Cranelift::new())
-            .engine()
-            .into();
+        let engine: wasmer::Engine =
+            wasmer::sys::EngineBuilder::new(wasmer::sys::Cranelift::new()).engine().into();
         RawWasmer { engine }
     }
 }
@@ -155,8 +149,7 @@ fn wasmer_touch(mut env: wasmer::FunctionEnvMut<'_, WasmerEnv>, ptr: i32) -> i32
     let mut cell = [0u8; 4];
     view.read(ptr as u64, &mut cell).expect("in bounds");
     let value = i32::from_le_bytes(cell).wrapping_add(1);
-    view.write(ptr as u64, &value.to_le_bytes())
-        .expect("in bounds");
+    view.write(ptr as u64, &value.to_le_bytes()).expect("in bounds");
     value
 }
 
@@ -171,10 +164,7 @@ impl Raw for RawWasmer {
         wasmer::Module::validate(&self.engine, wasm).expect("valid");
     }
     fn compile(&self, wasm: &[u8]) -> Self::Module {
-        (
-            wasmer::Module::new(&self.engine, wasm).expect("compiles"),
-            self.engine.clone(),
-        )
+        (wasmer::Module::new(&self.engine, wasm).expect("compiles"), self.engine.clone())
     }
     fn precompile(&self, wasm: &[u8]) -> Option<Vec<u8>> {
         let module = wasmer::Module::new(&self.engine, wasm).expect("compiles");
@@ -206,10 +196,7 @@ impl Raw for RawWasmer {
         (store, instance)
     }
     fn func(&self, (store, instance): &mut Self::Instance, name: &str) -> Self::Func {
-        instance
-            .exports
-            .get_typed_function(store, name)
-            .expect("export")
+        instance.exports.get_typed_function(store, name).expect("export")
     }
     fn call(&self, (store, _): &mut Self::Instance, func: &Self::Func, arg: i32) -> i64 {
         func.call(store, arg).expect("call")
@@ -239,9 +226,7 @@ impl RawWasmi {
     pub fn new() -> Self {
         let engine = wasmi::Engine::default();
         let mut linker = wasmi::Linker::new(&engine);
-        linker
-            .func_wrap("env", "add", |a: i32, b: i32| a.wrapping_add(b))
-            .expect("define add");
+        linker.func_wrap("env", "add", |a: i32, b: i32| a.wrapping_add(b)).expect("define add");
         linker
             .func_wrap(
                 "env",
@@ -280,10 +265,7 @@ impl Raw for RawWasmi {
     }
     fn instantiate(&self, module: &Self::Pre) -> Self::Instance {
         let mut store = wasmi::Store::new(&self.engine, None);
-        let instance = self
-            .linker
-            .instantiate_and_start(&mut store, module)
-            .expect("instantiates");
+        let instance = self.linker.instantiate_and_start(&mut store, module).expect("instantiates");
         let memory = instance.get_memory(&store, "memory");
         *store.data_mut() = memory;
         (store, instance)

@@ -26,7 +26,8 @@ pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
 
 /// A duration such as `100ms`, `2s` or `1m`.
 pub fn parse_duration(text: &str) -> std::result::Result<std::time::Duration, String> {
-    humantime::parse_duration(text).map_err(|e| format!("`{text}` is not a duration (e.g. 500ms): {e}"))
+    humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration (e.g. 500ms): {e}"))
 }
 
 /// `HOST[::GUEST]`: a host directory and the path the guest sees it at (the host path itself
@@ -96,11 +97,13 @@ fn parse_val(ty: ValType, text: &str) -> Result<Val> {
     match ty {
         // Integers accept signed and unsigned spellings of the same bits, as wasm does.
         ValType::I32 => {
-            let value = integer().filter(|v| (i128::from(i32::MIN)..=i128::from(u32::MAX)).contains(v));
+            let value =
+                integer().filter(|v| (i128::from(i32::MIN)..=i128::from(u32::MAX)).contains(v));
             value.map(|v| Val::I32(v as i32)).ok_or_else(bad)
         }
         ValType::I64 => {
-            let value = integer().filter(|v| (i128::from(i64::MIN)..=i128::from(u64::MAX)).contains(v));
+            let value =
+                integer().filter(|v| (i128::from(i64::MIN)..=i128::from(u64::MAX)).contains(v));
             value.map(|v| Val::I64(v as i64)).ok_or_else(bad)
         }
         ValType::F32 => text.parse::<f32>().map(Val::from).map_err(|_| bad()),
@@ -164,7 +167,9 @@ mod tests {
             Some(vec![Val::I32(-1), Val::I64(-1), Val::from(2.5f64), Val::V128(16)])
         );
         assert_eq!(parse_val(ValType::I32, "4294967295").ok(), Some(Val::I32(-1)));
-        for (ty, text) in [(ValType::I32, "4294967296"), (ValType::I32, "ten"), (ValType::F32, "1,5")] {
+        for (ty, text) in
+            [(ValType::I32, "4294967296"), (ValType::I32, "ten"), (ValType::F32, "1,5")]
+        {
             assert!(parse_val(ty, text).is_err(), "{text} accepted as {ty}");
         }
         assert!(parse_invoke_args("f", &ty, &["1".to_string()]).is_err());

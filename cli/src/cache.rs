@@ -70,9 +70,8 @@ fn open() -> Result<Cache> {
     let max_bytes = match options().cache_max_size {
         Some(bytes) => bytes,
         None => match std::env::var(MAX_SIZE_ENV) {
-            Ok(text) if !text.trim().is_empty() => {
-                args::parse_size(&text).map_err(|e| Error::Config(format!("{MAX_SIZE_ENV}: {e}")))?
-            }
+            Ok(text) if !text.trim().is_empty() => args::parse_size(&text)
+                .map_err(|e| Error::Config(format!("{MAX_SIZE_ENV}: {e}")))?,
             _ => Cache::DEFAULT_MAX_BYTES,
         },
     };
@@ -81,7 +80,8 @@ fn open() -> Result<Cache> {
 
 /// Prints a warning as one line on stderr.
 pub fn warning(message: &str) {
-    let message: String = message.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+    let message: String =
+        message.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
     eprintln!("wasmux: warning: {message}");
 }
 
@@ -126,7 +126,11 @@ pub fn cache(args: CacheArgs) -> Result<u8> {
             } else {
                 println!("directory: {}", stats.dir.display());
                 println!("entries:   {}", stats.entries);
-                println!("size:      {} of {} allowed", human_size(stats.bytes), human_size(stats.max_bytes));
+                println!(
+                    "size:      {} of {} allowed",
+                    human_size(stats.bytes),
+                    human_size(stats.max_bytes)
+                );
                 println!("hits:      {}", stats.hits);
                 println!("misses:    {}", stats.misses);
             }
@@ -184,8 +188,9 @@ impl Spinner {
             if wait.recv_timeout(Self::DELAY) != Err(RecvTimeoutError::Timeout) {
                 return;
             }
-            let style = indicatif::ProgressStyle::with_template("{spinner} compiling {msg} ({elapsed})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+            let style =
+                indicatif::ProgressStyle::with_template("{spinner} compiling {msg} ({elapsed})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
             let bar = indicatif::ProgressBar::new_spinner()
                 .with_style(style)
                 .with_message(what)

@@ -24,14 +24,17 @@ pub struct AllEngines<'a> {
 /// left alone), and fails with the first difference. When all agree, prints what they printed.
 pub fn run(all: AllEngines<'_>) -> Result<u8> {
     if wasmux::artifact_engine(all.bytes).is_some() {
-        return Err(Error::InvalidArgument("an artifact runs only on the engine that made it; pass the module".into()));
+        return Err(Error::InvalidArgument(
+            "an artifact runs only on the engine that made it; pass the module".into(),
+        ));
     }
     let wasm = wasmux::parse(all.bytes)?;
     let mut stdin = Vec::new();
     if !std::io::stdin().is_terminal() {
         std::io::stdin().read_to_end(&mut stdin).map_err(|e| Error::io("cannot read stdin", e))?;
     }
-    let scratch = tempfile::tempdir().map_err(|e| Error::io("cannot create a scratch directory", e))?;
+    let scratch =
+        tempfile::tempdir().map_err(|e| Error::io("cannot create a scratch directory", e))?;
     let mut observations: Vec<(String, Observation)> = Vec::new();
     for backend in wasmux::engines() {
         let engine = module::engine(backend, all.config)?;
@@ -41,12 +44,14 @@ pub fn run(all: AllEngines<'_>) -> Result<u8> {
         let mut trees = Vec::new();
         for (index, (host, guest)) in all.dirs.iter().enumerate() {
             let copy = scratch.path().join(backend.name()).join(index.to_string());
-            copy_tree(host, &copy).map_err(|e| Error::io(format!("cannot copy {}", host.display()), e))?;
+            copy_tree(host, &copy)
+                .map_err(|e| Error::io(format!("cannot copy {}", host.display()), e))?;
             wasi.preopen_dir(&copy, guest);
             trees.push(copy);
         }
         let run = Run { wasi, limits: all.limits.clone(), entry: all.entry.clone(), trees };
-        let observation = observe(engine.as_ref(), &compiled, &run).map_err(Error::InvalidArgument)?;
+        let observation =
+            observe(engine.as_ref(), &compiled, &run).map_err(Error::InvalidArgument)?;
         observations.push((backend.name().to_string(), observation));
     }
     let Some((_, first)) = observations.first() else {

@@ -60,24 +60,39 @@ pub fn load(engine: &dyn DynEngine, bytes: &[u8]) -> Result<DynModule> {
 /// `config` must be the one `engine` was built with: it is part of the cache key. While a
 /// compilation runs for longer than a moment, a spinner naming `path` shows on a terminal's
 /// stderr; entries the cache had to discard are reported as `wasmux: warning: ...` lines.
-pub fn load_cached(engine: &dyn DynEngine, config: &Config, bytes: &[u8], path: &Path) -> Result<DynModule> {
+pub fn load_cached(
+    engine: &dyn DynEngine,
+    config: &Config,
+    bytes: &[u8],
+    path: &Path,
+) -> Result<DynModule> {
     if wasmux::artifact_engine(bytes).is_some() {
         return load(engine, bytes);
     }
-    through_cache(engine, path, || Ok(bytes), |cache, on_event| {
-        cache.load_or_compile_with(engine, config, bytes, on_event)
-    })
+    through_cache(
+        engine,
+        path,
+        || Ok(bytes),
+        |cache, on_event| cache.load_or_compile_with(engine, config, bytes, on_event),
+    )
 }
 
 /// As [`load_cached`], for a module file: a cached start of an unchanged file reads only its
 /// first bytes.
-pub fn load_cached_file(engine: &dyn DynEngine, config: &Config, file: &ModuleFile) -> Result<DynModule> {
+pub fn load_cached_file(
+    engine: &dyn DynEngine,
+    config: &Config,
+    file: &ModuleFile,
+) -> Result<DynModule> {
     if wasmux::artifact_engine(head(file)?).is_some() {
         return load(engine, bytes(file)?);
     }
-    through_cache(engine, file.path(), || bytes(file), |cache, on_event| {
-        cache.load_or_compile_file_with(engine, config, file, on_event)
-    })
+    through_cache(
+        engine,
+        file.path(),
+        || bytes(file),
+        |cache, on_event| cache.load_or_compile_file_with(engine, config, file, on_event),
+    )
 }
 
 /// Loads by `cached` with a spinner and warnings; without a cache (`--no-cache`), compiles
@@ -89,8 +104,9 @@ fn through_cache<'a>(
     cached: impl FnOnce(&Cache, &mut dyn FnMut(&CacheEvent<'_>)) -> Result<DynModule>,
 ) -> Result<DynModule> {
     let what = || {
-        let name =
-            path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
         format!("{name} with {}", engine.info().name)
     };
     let Some(cache) = cache::for_loading() else {

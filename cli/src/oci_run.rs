@@ -46,7 +46,12 @@ pub(super) fn run(args: &RunArgs, source: &Source, guest_args: &[String]) -> Res
     // An image's module was checked to be WebAssembly when the image was opened, so it is
     // compiled (through the compiled-module cache), never loaded as native code.
     let name = source.to_string();
-    let compiled = module::load_cached(engine.as_ref(), &config, &command.module, std::path::Path::new(&name))?;
+    let compiled = module::load_cached(
+        engine.as_ref(),
+        &config,
+        &command.module,
+        std::path::Path::new(&name),
+    )?;
     let mut env = HostEnv::new();
     env.limits(limits(args));
     env.wasi(WasiCtx::new(&wasi)?);

@@ -60,7 +60,9 @@ pub fn run(args: RunArgs) -> Result<u8> {
     config.fuel(args.fuel.is_some());
     let wasi_args = match &args.invoke {
         Some(_) => vec![program_name(&module_path)],
-        None => std::iter::once(program_name(&module_path)).chain(guest_args.iter().cloned()).collect(),
+        None => {
+            std::iter::once(program_name(&module_path)).chain(guest_args.iter().cloned()).collect()
+        }
     };
     if args.engine.as_deref() == Some("all") {
         return run_on_all_engines(&args, module::bytes(&file)?, &config, wasi_args, &guest_args);
@@ -132,13 +134,19 @@ fn run_on_all_engines(
             let info = engine.module_info(&engine.compile(&wasmux::parse(bytes)?)?)?;
             let ty = match info.export(func).map(|e| &e.ty) {
                 Some(ExternType::Func(ty)) => ty.clone(),
-                _ => return Err(Error::Export { name: func.clone(), message: "no exported function of that name".into() }),
+                _ => {
+                    return Err(Error::Export {
+                        name: func.clone(),
+                        message: "no exported function of that name".into(),
+                    });
+                }
             };
             Entry::Invoke(func.clone(), args::parse_invoke_args(func, &ty, guest_args)?)
         }
         None => Entry::Command,
     };
-    let dirs: Vec<(PathBuf, String)> = args.dirs.iter().map(|d| (d.host.clone(), d.guest.clone())).collect();
+    let dirs: Vec<(PathBuf, String)> =
+        args.dirs.iter().map(|d| (d.host.clone(), d.guest.clone())).collect();
     differential::run(differential::AllEngines {
         bytes,
         config,

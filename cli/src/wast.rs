@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use wasmux::{Backend, Error, Result};
 use wasmux::Config;
+use wasmux::{Backend, Error, Result};
 use wasmux_conformance::wast::{config_for, run_wast};
 
 use crate::module;
@@ -33,7 +33,8 @@ pub fn wast(args: WastArgs) -> Result<u8> {
             let config = config_for(&Config::default(), &source).map_err(Error::InvalidArgument)?;
             let engine = module::engine(backend, &config)?;
             let name = format!("{backend}: {}", file.display());
-            let report = run_wast(engine.as_ref(), &name, &source).map_err(|message| Error::Parse { message })?;
+            let report = run_wast(engine.as_ref(), &name, &source)
+                .map_err(|message| Error::Parse { message })?;
             print!("{report}");
             passed += report.passed();
             failed += report.failed();

@@ -35,9 +35,12 @@ fn precompiling_engines() -> Vec<&'static str> {
         .filter(|engine| {
             let artifact = dir.path().join(format!("{engine}.cwasm"));
             let artifact = artifact.to_string_lossy();
-            wasmux(dir.path(), &["compile", "--engine", engine, "examples/fib.wat", "-o", &artifact])
-                .status
-                .success()
+            wasmux(
+                dir.path(),
+                &["compile", "--engine", engine, "examples/fib.wat", "-o", &artifact],
+            )
+            .status
+            .success()
         })
         .collect();
     eprintln!("engines that precompile in this build: {engines:?}");
@@ -93,8 +96,10 @@ fn a_second_run_loads_the_compiled_module_from_the_cache() {
         let cache = tempfile::tempdir().expect("tempdir");
         let cache = cache.path();
         for run in 1..=2 {
-            let output =
-                wasmux(cache, &["run", "--engine", engine, "--invoke", "fib", "examples/fib.wat", "20"]);
+            let output = wasmux(
+                cache,
+                &["run", "--engine", engine, "--invoke", "fib", "examples/fib.wat", "20"],
+            );
             assert_eq!(stdout(&output), "6765\n", "{engine} run {run}: {}", stderr(&output));
             assert!(output.status.success());
             // Not a terminal: no spinner, no chatter.
@@ -116,7 +121,17 @@ fn a_second_run_loads_the_compiled_module_from_the_cache() {
         // The same module under other settings is another entry.
         let output = wasmux(
             cache,
-            &["run", "--engine", engine, "--fuel", "1000000", "--invoke", "fib", "examples/fib.wat", "10"],
+            &[
+                "run",
+                "--engine",
+                engine,
+                "--fuel",
+                "1000000",
+                "--invoke",
+                "fib",
+                "examples/fib.wat",
+                "10",
+            ],
         );
         assert_eq!(stdout(&output), "55\n", "{engine}: {}", stderr(&output));
         assert_eq!(entries(cache).len(), 2, "{engine}: fuel is part of the key");
@@ -132,7 +147,9 @@ fn damaged_entries_are_rebuilt_with_a_one_line_warning() {
     for engine in precompiling_engines() {
         let cache = tempfile::tempdir().expect("tempdir");
         let cache = cache.path();
-        let run = || wasmux(cache, &["run", "--engine", engine, "--invoke", "fib", "examples/fib.wat", "15"]);
+        let run = || {
+            wasmux(cache, &["run", "--engine", engine, "--invoke", "fib", "examples/fib.wat", "15"])
+        };
         assert!(run().status.success());
         let [entry] = entries(cache).try_into().expect("one entry");
         let good = std::fs::read(&entry).expect("entry");
@@ -142,8 +159,10 @@ fn damaged_entries_are_rebuilt_with_a_one_line_warning() {
         let truncated = good[..good.len() / 3].to_vec();
         let mut foreign = good.clone();
         // The engine name in the envelope's header ("wasmtime"/"wasmer" → "xasmtime"/"xasmer").
-        let name_at =
-            foreign.windows(engine.len()).position(|w| w == engine.as_bytes()).expect("name in header");
+        let name_at = foreign
+            .windows(engine.len())
+            .position(|w| w == engine.as_bytes())
+            .expect("name in header");
         foreign[name_at] = b'x';
         for (what, damaged, needle) in [
             ("bit flip", flipped, "checksum"),
@@ -156,7 +175,10 @@ fn damaged_entries_are_rebuilt_with_a_one_line_warning() {
             assert!(output.status.success(), "{engine}, {what}");
             let err = stderr(&output);
             assert_eq!(err.lines().count(), 1, "{engine}, {what}: one line: {err}");
-            assert!(err.starts_with("wasmux: warning: discarded cache entry"), "{engine}, {what}: {err}");
+            assert!(
+                err.starts_with("wasmux: warning: discarded cache entry"),
+                "{engine}, {what}: {err}"
+            );
             assert!(err.contains(needle), "{engine}, {what}: `{needle}` missing: {err}");
             assert_eq!(std::fs::read(&entry).expect("rebuilt"), good, "{engine}, {what}: rebuilt");
             let output = run();
@@ -210,8 +232,10 @@ fn no_cache_and_interpreters_write_nothing_and_say_nothing() {
     let cache = tempfile::tempdir().expect("tempdir");
     let cache_dir = cache.path().join("cache");
     let mut engines = precompiling_engines();
-    let wasmi =
-        wasmux(&cache_dir, &["run", "--engine", "wasmi", "--invoke", "fib", "examples/fib.wat", "10"]);
+    let wasmi = wasmux(
+        &cache_dir,
+        &["run", "--engine", "wasmi", "--invoke", "fib", "examples/fib.wat", "10"],
+    );
     if wasmi.status.success() {
         assert_eq!(stdout(&wasmi), "55\n");
         assert_eq!(stderr(&wasmi), "", "wasmi says nothing about the cache");
@@ -220,8 +244,26 @@ fn no_cache_and_interpreters_write_nothing_and_say_nothing() {
     }
     for engine in engines {
         for args in [
-            vec!["--no-cache", "run", "--engine", engine, "--invoke", "fib", "examples/fib.wat", "10"],
-            vec!["run", "--no-cache", "--engine", engine, "--invoke", "fib", "examples/fib.wat", "10"],
+            vec![
+                "--no-cache",
+                "run",
+                "--engine",
+                engine,
+                "--invoke",
+                "fib",
+                "examples/fib.wat",
+                "10",
+            ],
+            vec![
+                "run",
+                "--no-cache",
+                "--engine",
+                engine,
+                "--invoke",
+                "fib",
+                "examples/fib.wat",
+                "10",
+            ],
         ] {
             let output = wasmux(&cache_dir, &args);
             assert_eq!(stdout(&output), "55\n", "{engine}: {}", stderr(&output));
@@ -258,7 +300,10 @@ fn the_cache_directory_follows_the_flag_then_the_environment() {
         .output()
         .expect("wasmux");
     if cfg!(target_os = "linux") {
-        assert_eq!(stdout(&output).trim_end(), dir.path().join("xdg").join("wasmux").to_string_lossy());
+        assert_eq!(
+            stdout(&output).trim_end(),
+            dir.path().join("xdg").join("wasmux").to_string_lossy()
+        );
     }
     // Asking about or clearing a cache that was never written is fine and creates nothing.
     assert!(wasmux(&flag, &["cache", "stats"]).status.success());
@@ -272,7 +317,10 @@ fn stats_and_clear_report_and_empty_the_cache() {
     let cache = tempfile::tempdir().expect("tempdir");
     let cache = cache.path();
     for _ in 0..3 {
-        assert!(wasmux(cache, &["run", "--engine", engine, "examples/hello.wat"]).status.code() == Some(0));
+        assert!(
+            wasmux(cache, &["run", "--engine", engine, "examples/hello.wat"]).status.code()
+                == Some(0)
+        );
     }
     let output = wasmux(cache, &["cache", "stats"]);
     let text = stdout(&output);
@@ -302,7 +350,11 @@ fn the_size_limit_evicts_least_recently_used_modules() {
     let cache = cache.path();
     let modules = tempfile::tempdir().expect("tempdir");
     let first = fib_module(modules.path(), "m0.wat", 0);
-    assert!(wasmux(cache, &["run", "--engine", engine, "--invoke", "fib", &first, "5"]).status.success());
+    assert!(
+        wasmux(cache, &["run", "--engine", engine, "--invoke", "fib", &first, "5"])
+            .status
+            .success()
+    );
     let entry_size = stats(cache)["bytes"].as_u64().expect("bytes");
     // Room for about two entries of this size.
     let limit = (entry_size * 5 / 2).to_string();
@@ -310,7 +362,17 @@ fn the_size_limit_evicts_least_recently_used_modules() {
         let module = fib_module(modules.path(), &format!("m{i}.wat"), i);
         let output = wasmux(
             cache,
-            &["--cache-max-size", &limit, "run", "--engine", engine, "--invoke", "fib", &module, "5"],
+            &[
+                "--cache-max-size",
+                &limit,
+                "run",
+                "--engine",
+                engine,
+                "--invoke",
+                "fib",
+                &module,
+                "5",
+            ],
         );
         assert_eq!(stdout(&output), "5\n", "{}", stderr(&output));
     }
@@ -326,8 +388,10 @@ fn the_size_limit_evicts_least_recently_used_modules() {
         .expect("wasmux");
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(json["max_bytes"].as_u64(), Some(2 << 20));
-    let output =
-        command(cache, &["cache", "stats"]).env("WASMUX_CACHE_MAX_SIZE", "lots").output().expect("wasmux");
+    let output = command(cache, &["cache", "stats"])
+        .env("WASMUX_CACHE_MAX_SIZE", "lots")
+        .output()
+        .expect("wasmux");
     assert_eq!(output.status.code(), Some(69), "{}", stderr(&output));
     // …and does not stop a run: it runs without the cache, saying so once.
     let output = command(cache, &["run", "--engine", engine, "--invoke", "fib", &first, "5"])

@@ -44,7 +44,8 @@ fn hello_world_prints_and_exits_with_the_guest_status_on_every_engine() {
 #[test]
 fn invoke_parses_arguments_by_type_and_prints_results() {
     for engine in engines() {
-        let output = wasmux(&["run", "--engine", &engine, "--invoke", "fib", "examples/fib.wat", "20"]);
+        let output =
+            wasmux(&["run", "--engine", &engine, "--invoke", "fib", "examples/fib.wat", "20"]);
         assert_eq!(stdout(&output), "6765\n", "{engine}: {}", stderr(&output));
         assert!(output.status.success());
     }
@@ -80,11 +81,29 @@ fn limits_from_the_command_line_hold() {
         assert_one_line_error(&output, 134, "fuel");
         let output = wasmux(&["run", "--engine", &engine, "--timeout", "100ms", &spin]);
         assert_one_line_error(&output, 134, "deadline");
-        let output =
-            wasmux(&["run", "--engine", &engine, "--max-memory", "128KiB", "--invoke", "grow", &grow, "2"]);
+        let output = wasmux(&[
+            "run",
+            "--engine",
+            &engine,
+            "--max-memory",
+            "128KiB",
+            "--invoke",
+            "grow",
+            &grow,
+            "2",
+        ]);
         assert_eq!(stdout(&output), "-1\n", "{engine}: {}", stderr(&output));
-        let output =
-            wasmux(&["run", "--engine", &engine, "--max-memory", "128KiB", "--invoke", "grow", &grow, "1"]);
+        let output = wasmux(&[
+            "run",
+            "--engine",
+            &engine,
+            "--max-memory",
+            "128KiB",
+            "--invoke",
+            "grow",
+            &grow,
+            "1",
+        ]);
         assert_eq!(stdout(&output), "1\n", "{engine}: {}", stderr(&output));
     }
 }
@@ -94,14 +113,27 @@ fn bad_input_gets_one_clear_line_and_a_distinct_status() {
     let dir = tempfile::tempdir().expect("tempdir");
     let garbage = temp_file(&dir, "garbage.wasm", b"\0asm\x01\0\0\0\x01\xff\xff");
     let syntax = temp_file(&dir, "syntax.wat", b"(module\n  (func (export \"f\") i32.const))");
-    let needs_import = temp_file(&dir, "import.wat", br#"(module (import "env" "log" (func (param i32))))"#);
+    let needs_import =
+        temp_file(&dir, "import.wat", br#"(module (import "env" "log" (func (param i32))))"#);
     for engine in engines() {
-        assert_one_line_error(&wasmux(&["run", "--engine", &engine, &garbage]), 65, "invalid module");
+        assert_one_line_error(
+            &wasmux(&["run", "--engine", &engine, &garbage]),
+            65,
+            "invalid module",
+        );
         assert_one_line_error(&wasmux(&["run", "--engine", &engine, &syntax]), 65, "line 2");
-        assert_one_line_error(&wasmux(&["run", "--engine", &engine, &needs_import]), 66, "env::log");
+        assert_one_line_error(
+            &wasmux(&["run", "--engine", &engine, &needs_import]),
+            66,
+            "env::log",
+        );
     }
     assert_one_line_error(&wasmux(&["run", "does/not/exist.wasm"]), 74, "does/not/exist.wasm");
-    assert_one_line_error(&wasmux(&["run", "--engine", "v8", "examples/fib.wat"]), 2, "unknown engine");
+    assert_one_line_error(
+        &wasmux(&["run", "--engine", "v8", "examples/fib.wat"]),
+        2,
+        "unknown engine",
+    );
     let output = wasmux(&["run", "--max-memory", "12 parsecs", "examples/fib.wat"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let output = wasmux(&["run", "--env", "=value", "examples/hello.wat"]);
@@ -113,7 +145,12 @@ fn inspect_prints_the_interface() {
     let output = wasmux(&["inspect", "examples/hello.wat"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("wasi_snapshot_preview1::fd_write: (func (param i32 i32 i32 i32) (result i32))"), "{text}");
+    assert!(
+        text.contains(
+            "wasi_snapshot_preview1::fd_write: (func (param i32 i32 i32 i32) (result i32))"
+        ),
+        "{text}"
+    );
     assert!(text.contains("_start: (func)"), "{text}");
     let output = wasmux(&["inspect", "--json", "examples/fib.wat"]);
     let info: serde_json::Value = serde_json::from_slice(&output.stdout).expect("inspect JSON");

@@ -29,7 +29,9 @@ fn wasmux_in(dir: &Path, args: &[&str]) -> Output {
 fn for_each_engine(check: impl Fn(&str)) {
     let failed: Vec<String> = engines()
         .into_iter()
-        .filter(|engine| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(engine))).is_err())
+        .filter(|engine| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(engine))).is_err()
+        })
         .collect();
     assert!(failed.is_empty(), "failed on {failed:?}");
 }
@@ -101,7 +103,12 @@ fn a_directory_preopened_as_root_is_the_guests_file_system() {
             engine,
         );
         let output = dir(&["mv", "hello.txt", "../moved.txt"]);
-        assert_guest_failed(&output, 1, "filetool: mv: hello.txt: Operation not permitted\n", engine);
+        assert_guest_failed(
+            &output,
+            1,
+            "filetool: mv: hello.txt: Operation not permitted\n",
+            engine,
+        );
         assert!(!root.path().join("moved.txt").exists(), "{engine}: a rename left the preopen");
         assert_eq!(
             std::fs::read_to_string(root.path().join("outside.txt")).ok().as_deref(),
@@ -148,7 +155,12 @@ fn the_process_exits_with_the_guests_status() {
             root.path(),
             &["run", "--engine", engine, "--dir", "data::/", &filetool, "cat", "missing"],
         );
-        assert_guest_failed(&output, 1, "filetool: cat: missing: No such file or directory\n", engine);
+        assert_guest_failed(
+            &output,
+            1,
+            "filetool: cat: missing: No such file or directory\n",
+            engine,
+        );
         let output = wasmux_in(root.path(), &["run", "--engine", engine, &filetool]);
         assert_eq!(output.status.code(), Some(2), "{engine}: usage error; {}", stderr(&output));
         for (args, status, out) in [
@@ -160,7 +172,12 @@ fn the_process_exits_with_the_guests_status() {
             let mut all = vec!["run", "--engine", engine, &stdio];
             all.extend_from_slice(&args);
             let output = wasmux_in(root.path(), &all);
-            assert_eq!(output.status.code(), Some(status), "{engine} {args:?}: {}", stderr(&output));
+            assert_eq!(
+                output.status.code(),
+                Some(status),
+                "{engine} {args:?}: {}",
+                stderr(&output)
+            );
             assert_eq!(stdout(&output), out, "{engine} {args:?}");
         }
         // abort() traps (`unreachable`): the exit status of a crashed guest, and wasmux says so.
@@ -222,8 +239,9 @@ fn environment_and_arguments_reach_the_guest() {
         );
         assert_eq!(output.status.code(), Some(0), "{engine}: {}", stderr(&output));
         let text = stdout(&output);
-        let expected_args =
-            format!("argc: 4\nargv[0]: [{sys}]\nargv[1]: [env]\nargv[2]: [two words]\nargv[3]: []\n");
+        let expected_args = format!(
+            "argc: 4\nargv[0]: [{sys}]\nargv[1]: [env]\nargv[2]: [two words]\nargv[3]: []\n"
+        );
         assert!(text.starts_with(&expected_args), "{engine}: {text}");
         assert!(text.contains("HOME: /home/guest\nMISSING: (unset)\n"), "{engine}: {text}");
         // Only what was given (and what the guest set itself): nothing of the host leaks in.

@@ -76,7 +76,11 @@ pub struct Run {
 }
 
 /// Runs `module` on `engine` as `run` says and records what happened.
-pub fn observe(engine: &dyn DynEngine, module: &DynModule, run: &Run) -> Result<Observation, String> {
+pub fn observe(
+    engine: &dyn DynEngine,
+    module: &DynModule,
+    run: &Run,
+) -> Result<Observation, String> {
     let (stdout, stderr) = (CaptureBuffer::new(), CaptureBuffer::new());
     let mut wasi = run.wasi.clone();
     wasi.stdout_buffer(stdout.clone()).stderr_buffer(stderr.clone());
@@ -97,7 +101,14 @@ pub fn observe(engine: &dyn DynEngine, module: &DynModule, run: &Run) -> Result<
         let prefix = if run.trees.len() == 1 { String::new() } else { format!("{index}/") };
         snapshot(root, &prefix, &mut tree)?;
     }
-    Ok(Observation { ending, results, stdout: stdout.take(), stderr: stderr.take(), tree, memory_hash })
+    Ok(Observation {
+        ending,
+        results,
+        stdout: stdout.take(),
+        stderr: stderr.take(),
+        tree,
+        memory_hash,
+    })
 }
 
 fn ending_of(error: Error) -> String {
@@ -154,15 +165,25 @@ pub fn first_difference(a: (&str, &Observation), b: (&str, &Observation)) -> Opt
     } else if left.stderr != right.stderr {
         Some(("stderr", lossy(&left.stderr), lossy(&right.stderr)))
     } else if left.tree != right.tree {
-        let path = left.tree.keys().chain(right.tree.keys()).find(|p| left.tree.get(*p) != right.tree.get(*p));
-        let show = |tree: &BTreeMap<String, Vec<u8>>| path.and_then(|p| tree.get(p)).map_or("absent".into(), |c| lossy(c));
+        let path = left
+            .tree
+            .keys()
+            .chain(right.tree.keys())
+            .find(|p| left.tree.get(*p) != right.tree.get(*p));
+        let show = |tree: &BTreeMap<String, Vec<u8>>| {
+            path.and_then(|p| tree.get(p)).map_or("absent".into(), |c| lossy(c))
+        };
         Some(("files", format!("{path:?}: {}", show(&left.tree)), show(&right.tree)))
     } else if left.memory_hash != right.memory_hash {
         Some(("memory", format!("{:?}", left.memory_hash), format!("{:?}", right.memory_hash)))
     } else {
         None
     };
-    field.map(|(field, l, r)| Difference { field, left: (a.0.to_string(), l), right: (b.0.to_string(), r) })
+    field.map(|(field, l, r)| Difference {
+        field,
+        left: (a.0.to_string(), l),
+        right: (b.0.to_string(), r),
+    })
 }
 
 /// Compares every engine's observation with the first one's; the first difference found.
@@ -172,13 +193,19 @@ pub fn compare(observations: &[(String, Observation)]) -> Option<Difference> {
 }
 
 /// Adds every entry below `root` to `tree`, keyed by `prefix` + its path relative to `root`.
-pub fn snapshot(root: &Path, prefix: &str, tree: &mut BTreeMap<String, Vec<u8>>) -> Result<(), String> {
+pub fn snapshot(
+    root: &Path,
+    prefix: &str,
+    tree: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<(), String> {
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
         for entry in entries {
             let path = entry.map_err(|e| e.to_string())?.path();
-            let relative = path.strip_prefix(root).map_err(|e| e.to_string())?.to_string_lossy().into_owned();
+            let relative =
+                path.strip_prefix(root).map_err(|e| e.to_string())?.to_string_lossy().into_owned();
             let meta = std::fs::symlink_metadata(&path).map_err(|e| e.to_string())?;
             let contents = if meta.is_symlink() {
                 let target = std::fs::read_link(&path).map_err(|e| e.to_string())?;
@@ -216,5 +243,7 @@ pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// A small stable hash of a memory (FNV-1a), enough to tell two memories apart.
 pub fn memory_hash(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

@@ -74,7 +74,9 @@ pub fn trials<E: Engine>() -> Vec<Trial> {
             Trial::ignorable_test(name, move || {
                 let engine = match engine {
                     Ok(engine) => engine,
-                    Err(error) => return Ok(Completion::ignored_with(format!("unsupported: {error}"))),
+                    Err(error) => {
+                        return Ok(Completion::ignored_with(format!("unsupported: {error}")));
+                    }
                 };
                 if let Some(missing) = engine.info().capabilities.first_missing(case.requires) {
                     return Ok(Completion::ignored_with(format!("needs capability {missing}")));

@@ -49,17 +49,21 @@ pub(crate) fn check_refused<E: Engine>(base: &Config, cap: Capability) -> Outcom
             // SAFETY: an engine without precompilation must refuse before reading the bytes.
             ensure_unsupported(unsafe { engine.load_precompiled(EMPTY_MODULE) }, "load_precompiled")
         }
-        Capability::Fuel => ensure_unsupported(instantiate_with(Limits::new().fuel(1000)), "fuel limit"),
+        Capability::Fuel => {
+            ensure_unsupported(instantiate_with(Limits::new().fuel(1000)), "fuel limit")
+        }
         Capability::Deadline | Capability::Interrupt => ensure_unsupported(
             instantiate_with(Limits::new().deadline(std::time::Duration::from_secs(1))),
             "deadline",
         ),
-        Capability::MemoryLimit => {
-            ensure_unsupported(instantiate_with(Limits::new().max_memory_bytes(1 << 16)), "memory limit")
-        }
-        Capability::TableLimit => {
-            ensure_unsupported(instantiate_with(Limits::new().max_table_elements(10)), "table limit")
-        }
+        Capability::MemoryLimit => ensure_unsupported(
+            instantiate_with(Limits::new().max_memory_bytes(1 << 16)),
+            "memory limit",
+        ),
+        Capability::TableLimit => ensure_unsupported(
+            instantiate_with(Limits::new().max_table_elements(10)),
+            "table limit",
+        ),
         Capability::MultiResultHostFunctions => {
             let wasm = wasmux::parse(br#"(module (import "host" "pair" (func (result i32 i32))))"#)
                 .map_err(|e| e.to_string())?;

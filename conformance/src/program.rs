@@ -126,7 +126,12 @@ pub fn observe(engine: &dyn DynEngine, program: &Program) -> Result<Observation,
         let access = if preopen.read_only { DirAccess::ReadOnly } else { DirAccess::ReadWrite };
         wasi.preopen(root.path().join(preopen.host), preopen.guest, access);
     }
-    let run = Run { wasi, limits: Limits::default(), entry: Entry::Command, trees: vec![root.path().to_path_buf()] };
+    let run = Run {
+        wasi,
+        limits: Limits::default(),
+        entry: Entry::Command,
+        trees: vec![root.path().to_path_buf()],
+    };
     differential::observe(engine, &module, &run)
 }
 
@@ -169,7 +174,6 @@ fn compare_bytes(what: &str, expected: &[u8], actual: &[u8]) -> Result<(), Strin
         String::from_utf8_lossy(actual)
     ))
 }
-
 
 fn make(root: &Path, item: &Setup) -> Result<(), String> {
     let fail = |e: std::io::Error| format!("setting up {item:?}: {e}");

@@ -42,7 +42,8 @@ impl ArtifactStamp {
     /// Checks the envelope against this stamp and returns the payload, or says precisely why
     /// the artifact cannot be used here.
     pub fn open<'a>(&self, artifact: &'a [u8]) -> Result<&'a [u8]> {
-        let fail = |problem, message: String| Error::Artifact { engine: self.engine, problem, message };
+        let fail =
+            |problem, message: String| Error::Artifact { engine: self.engine, problem, message };
         let corrupt = |what: &str| fail(ArtifactProblem::Corrupt, what.to_string());
         if artifact.starts_with(WASM_MAGIC) {
             return Err(corrupt("this is a WebAssembly module, not a precompiled artifact"));
@@ -79,7 +80,10 @@ impl ArtifactStamp {
         if compat != self.compat_key {
             return Err(fail(
                 ArtifactProblem::Incompatible,
-                format!("compiled for `{compat}`, this engine is configured for `{}`", self.compat_key),
+                format!(
+                    "compiled for `{compat}`, this engine is configured for `{}`",
+                    self.compat_key
+                ),
             ));
         }
         let payload = reader.0;
@@ -135,7 +139,11 @@ mod tests {
     use super::*;
 
     fn stamp() -> ArtifactStamp {
-        ArtifactStamp { engine: "wasmtime", engine_version: "48.0.0".into(), compat_key: "k".into() }
+        ArtifactStamp {
+            engine: "wasmtime",
+            engine_version: "48.0.0".into(),
+            compat_key: "k".into(),
+        }
     }
 
     fn problem(result: Result<&[u8]>) -> ArtifactProblem {
@@ -155,7 +163,11 @@ mod tests {
     fn every_truncation_is_corrupt() {
         let sealed = stamp().seal(b"native code");
         for len in 0..sealed.len() {
-            assert_eq!(problem(stamp().open(&sealed[..len])), ArtifactProblem::Corrupt, "len {len}");
+            assert_eq!(
+                problem(stamp().open(&sealed[..len])),
+                ArtifactProblem::Corrupt,
+                "len {len}"
+            );
         }
     }
 

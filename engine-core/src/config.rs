@@ -124,7 +124,11 @@ pub struct PoolingConfig {
 
 impl Default for PoolingConfig {
     fn default() -> Self {
-        PoolingConfig { total_instances: 1000, max_memory_bytes: 64 << 20, max_table_elements: 10_000 }
+        PoolingConfig {
+            total_instances: 1000,
+            max_memory_bytes: 64 << 20,
+            max_table_elements: 10_000,
+        }
     }
 }
 

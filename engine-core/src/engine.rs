@@ -56,7 +56,11 @@ pub struct EngineInfo {
 impl EngineInfo {
     /// Fails with [`Error::Unsupported`] unless the engine has `cap`.
     pub fn require(&self, cap: Capability) -> Result<()> {
-        if self.capabilities.has(cap) { Ok(()) } else { Err(Error::unsupported(self.name, cap.as_str())) }
+        if self.capabilities.has(cap) {
+            Ok(())
+        } else {
+            Err(Error::unsupported(self.name, cap.as_str()))
+        }
     }
 }
 
@@ -195,8 +199,11 @@ pub trait Instance: Send + 'static {
     /// Calls the exported function `name`.
     fn call(&mut self, name: &str, params: &[Val]) -> Result<Vec<Val>> {
         let func = self.get_func(name)?;
-        let mut results: Vec<Val> =
-            Instance::func_type(self, &func).results().iter().map(|t| Val::default_for(*t)).collect();
+        let mut results: Vec<Val> = Instance::func_type(self, &func)
+            .results()
+            .iter()
+            .map(|t| Val::default_for(*t))
+            .collect();
         self.call_func(&func, params, &mut results)?;
         Ok(results)
     }

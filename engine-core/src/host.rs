@@ -195,10 +195,7 @@ impl HostFunc {
         module: impl Into<String>,
         name: impl Into<String>,
         ty: FuncType,
-        callback: impl Fn(&mut Caller<'_>, &mut [u128]) -> Result<(), HostError>
-        + Send
-        + Sync
-        + 'static,
+        callback: impl Fn(&mut Caller<'_>, &mut [u128]) -> Result<(), HostError> + Send + Sync + 'static,
     ) -> Self {
         debug_assert!(ty.is_numeric());
         Self::with_body(module, name, ty, Body::Bits(Box::new(callback)))
@@ -281,7 +278,9 @@ impl HostFunc {
             Body::Vals(_) => {
                 let ty = &self.0.ty;
                 let mut params = ValBuf::zeroed(ty.params());
-                for ((param, ty), bits) in params.as_mut_slice().iter_mut().zip(ty.params()).zip(&*bits) {
+                for ((param, ty), bits) in
+                    params.as_mut_slice().iter_mut().zip(ty.params()).zip(&*bits)
+                {
                     *param = Val::from_bits(*ty, *bits);
                 }
                 let mut results = ValBuf::zeroed(ty.results());

@@ -32,10 +32,14 @@ pub use engine::{
     Backend, DynEngine, DynInstance, DynModule, Engine, EngineInfo, EngineKind, Instance,
     check_call,
 };
-pub use error::{ArtifactProblem, Error, LinkError, LinkProblem, panic_message, Resource, Result, Trap, TrapCode};
+pub use error::{
+    ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result, Trap, TrapCode, panic_message,
+};
 pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports};
+pub use limits::{
+    InstanceCounter, InstanceSlot, InterruptHandle, Limits, ResourceGuard, StopCondition,
+};
 pub use link_cache::LinkCache;
-pub use limits::{InstanceCounter, InstanceSlot, InterruptHandle, Limits, ResourceGuard, StopCondition};
 pub use typed::{TypedFunc, WasmTuple, WasmTy};
 pub use val_buf::{BitsBuf, ValBuf};
 pub use value::{

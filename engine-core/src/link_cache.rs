@@ -31,7 +31,8 @@ impl<T: Clone> LinkCache<T> {
         funcs: Vec<HostFunc>,
         link: impl FnOnce(&[HostFunc]) -> Result<T>,
     ) -> Result<T> {
-        if let Some((linked, value)) = self.0.read().unwrap_or_else(PoisonError::into_inner).as_ref()
+        if let Some((linked, value)) =
+            self.0.read().unwrap_or_else(PoisonError::into_inner).as_ref()
             && same_funcs(linked, &funcs)
         {
             return Ok(value.clone());

@@ -217,8 +217,9 @@ impl<I: Instance, P: WasmTuple, R: WasmTuple> TypedFunc<I, P, R> {
     pub fn call_with_vals(&self, instance: &mut I, params: P) -> Result<R> {
         let mut results = R::empty_vals();
         instance.call_func(&self.func, params.into_vals().as_ref(), results.as_mut())?;
-        R::from_vals(results.as_ref())
-            .ok_or_else(|| Error::InvalidArgument("engine returned values of the wrong type".into()))
+        R::from_vals(results.as_ref()).ok_or_else(|| {
+            Error::InvalidArgument("engine returned values of the wrong type".into())
+        })
     }
 }
 

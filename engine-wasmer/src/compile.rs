@@ -17,8 +17,8 @@ use wasmer::{ExportIndex, LocalFunctionIndex, ModuleInfo};
 use wasmux_core::{Error, OptLevel, Result, panic_message};
 
 use crate::module::START_EXPORT;
-use crate::{ENGINE, WASMER_VERSION};
 use crate::settings::{CompilerKind, Settings};
+use crate::{ENGINE, WASMER_VERSION};
 
 /// A new wasmer engine compiling with `kind` as `settings` say.
 pub(crate) fn engine(settings: &Settings, kind: CompilerKind) -> wasmer::Engine {
@@ -27,10 +27,7 @@ pub(crate) fn engine(settings: &Settings, kind: CompilerKind) -> wasmer::Engine 
     if settings.fuel {
         // The initial budget is irrelevant: no guest code runs before wasmux sets the
         // instance's fuel (the start function is hoisted, see `HoistStart`).
-        config.push_middleware(Arc::new(wasmer_middlewares::Metering::new(
-            0,
-            operator_cost,
-        )));
+        config.push_middleware(Arc::new(wasmer_middlewares::Metering::new(0, operator_cost)));
     }
     EngineBuilder::new(config)
         .set_features(Some(settings.features.clone()))
@@ -167,8 +164,7 @@ impl ModuleMiddleware for HoistStart {
 
     fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
         if let Some(start) = info.start_function.take() {
-            info.exports
-                .insert(START_EXPORT.to_string(), ExportIndex::Function(start));
+            info.exports.insert(START_EXPORT.to_string(), ExportIndex::Function(start));
         }
         Ok(())
     }

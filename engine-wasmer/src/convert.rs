@@ -39,29 +39,15 @@ pub(crate) fn from_wasmer_type(ty: Type) -> Option<ValType> {
 /// A wasmux signature as wasmer's.
 pub(crate) fn to_wasmer_func_type(ty: &FuncType) -> wasmer::FunctionType {
     wasmer::FunctionType::new(
-        ty.params()
-            .iter()
-            .map(|t| to_wasmer_type(*t))
-            .collect::<Vec<_>>(),
-        ty.results()
-            .iter()
-            .map(|t| to_wasmer_type(*t))
-            .collect::<Vec<_>>(),
+        ty.params().iter().map(|t| to_wasmer_type(*t)).collect::<Vec<_>>(),
+        ty.results().iter().map(|t| to_wasmer_type(*t)).collect::<Vec<_>>(),
     )
 }
 
 /// A wasmer signature as wasmux's, if wasmux can express its types.
 pub(crate) fn from_wasmer_func_type(ty: &wasmer::FunctionType) -> Option<FuncType> {
-    let params = ty
-        .params()
-        .iter()
-        .map(|t| from_wasmer_type(*t))
-        .collect::<Option<Vec<_>>>()?;
-    let results = ty
-        .results()
-        .iter()
-        .map(|t| from_wasmer_type(*t))
-        .collect::<Option<Vec<_>>>()?;
+    let params = ty.params().iter().map(|t| from_wasmer_type(*t)).collect::<Option<Vec<_>>>()?;
+    let results = ty.results().iter().map(|t| from_wasmer_type(*t)).collect::<Option<Vec<_>>>()?;
     Some(FuncType::new(params, results))
 }
 
@@ -73,10 +59,9 @@ pub(crate) fn from_wasmer_extern_type(ty: &wasmer::ExternType) -> ExternType {
             None => ExternType::Other(format!("(func {f}) using exnref")),
         },
         wasmer::ExternType::Global(g) => match from_wasmer_type(g.ty) {
-            Some(content) => ExternType::Global(GlobalType {
-                content,
-                mutable: g.mutability.is_mutable(),
-            }),
+            Some(content) => {
+                ExternType::Global(GlobalType { content, mutable: g.mutability.is_mutable() })
+            }
             None => ExternType::Other("(global exnref)".to_string()),
         },
         wasmer::ExternType::Table(t) => match from_wasmer_type(t.ty) {
@@ -144,9 +129,7 @@ pub(crate) fn to_wasmer(val: &Val, store: &mut impl AsStoreMut) -> Result<Value>
                 Error::InvalidArgument("funcref made by another engine".to_string())
             })?;
             if !func.0.is_from_store(store) {
-                return Err(Error::InvalidArgument(
-                    "funcref from another instance".to_string(),
-                ));
+                return Err(Error::InvalidArgument("funcref from another instance".to_string()));
             }
             Value::FuncRef(Some(func.0.clone()))
         }
@@ -170,9 +153,7 @@ pub(crate) fn from_wasmer(value: &Value, store: &impl AsStoreRef) -> Val {
         // Every externref in a wasmux store was made by `to_wasmer` around the host's shared
         // allocation, so the downcast finds it; anything else reads as null.
         Value::ExternRef(r) => Val::ExternRef(r.as_ref().and_then(|r| {
-            r.downcast::<Arc<dyn Any + Send + Sync>>(store)
-                .cloned()
-                .map(ExternRef::from_arc)
+            r.downcast::<Arc<dyn Any + Send + Sync>>(store).cloned().map(ExternRef::from_arc)
         })),
         Value::ExceptionRef(_) => Val::ExternRef(None),
     }

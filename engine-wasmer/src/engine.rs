@@ -71,10 +71,7 @@ impl WasmerEngine {
                 Err(error) => {
                     let incompatible = matches!(
                         error,
-                        Error::Artifact {
-                            problem: ArtifactProblem::Incompatible,
-                            ..
-                        }
+                        Error::Artifact { problem: ArtifactProblem::Incompatible, .. }
                     );
                     first_error.get_or_insert(error);
                     if !incompatible {
@@ -119,11 +116,7 @@ impl Engine for WasmerEngine {
         let settings = Settings::new(config)?;
         let stamps = match settings.compiler {
             Some(kind) => vec![settings.stamp(kind)],
-            None => settings
-                .accepted
-                .iter()
-                .map(|k| settings.stamp(*k))
-                .collect(),
+            None => settings.accepted.iter().map(|k| settings.stamp(*k)).collect(),
         };
         let info = EngineInfo {
             name: ENGINE,
@@ -133,9 +126,7 @@ impl Engine for WasmerEngine {
             capabilities: settings.capabilities,
         };
         #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
-        let validator = settings
-            .compiler
-            .map(|kind| crate::compile::validator(&settings, kind));
+        let validator = settings.compiler.map(|kind| crate::compile::validator(&settings, kind));
         Ok(WasmerEngine {
             info,
             stamps,
@@ -206,11 +197,7 @@ impl Engine for WasmerEngine {
 
     fn instantiate(&self, module: &WasmerModule, env: HostEnv) -> Result<WasmerInstance> {
         let _span = tracing::debug_span!("instantiate", engine = ENGINE).entered();
-        let HostEnv {
-            imports,
-            limits,
-            state,
-        } = env;
+        let HostEnv { imports, limits, state } = env;
         self.check_limits(&limits)?;
         let slot = self.instances.acquire(limits.max_instances)?;
         let funcs = imports.resolve(module.info())?;
@@ -222,33 +209,17 @@ impl Engine for WasmerEngine {
         engine.set_tunables(SharedTunables(tunables.clone()));
         let mut store = Store::new(engine);
 
-        let target = self
-            .settings
-            .interruptible
-            .then(|| Target::new(&store, &self.watchdog));
-        let handle = target
-            .as_ref()
-            .map_or_else(inert_handle, |t| t.handle().clone());
+        let target = self.settings.interruptible.then(|| Target::new(&store, &self.watchdog));
+        let handle = target.as_ref().map_or_else(inert_handle, |t| t.handle().clone());
         let stop = StopCondition::new(handle, limits.deadline);
 
-        let env = FunctionEnv::new(
-            &mut store,
-            Env {
-                state,
-                memory: None,
-            },
-        );
-        let externs: Vec<Extern> = funcs
-            .into_iter()
-            .map(|f| Extern::Function(bind(&mut store, &env, f)))
-            .collect();
+        let env = FunctionEnv::new(&mut store, Env { state, memory: None });
+        let externs: Vec<Extern> =
+            funcs.into_iter().map(|f| Extern::Function(bind(&mut store, &env, f))).collect();
         // No guest code runs here: the start function is hoisted (see `compile.rs`).
         let instance = wasmer::Instance::new_by_index(&mut store, module.wasmer(), &externs)
             .map_err(|error| {
-                let ctx = TrapContext {
-                    out_of_fuel: false,
-                    stop: None,
-                };
+                let ctx = TrapContext { out_of_fuel: false, stop: None };
                 from_instantiation_error(error, tunables.refusal(), ctx)
             })?;
         let fuel = match self.settings.fuel {

@@ -27,19 +27,12 @@ impl Fuel {
     /// The metering globals of `instance`, which was compiled with metering.
     pub(crate) fn of(instance: &Instance) -> Result<Self> {
         let global = |name: &str| {
-            instance
-                .exports
-                .get_global(name)
-                .cloned()
-                .map_err(|_| Error::Instantiate {
-                    engine: ENGINE,
-                    message: format!("metered module lacks the global `{name}`"),
-                })
+            instance.exports.get_global(name).cloned().map_err(|_| Error::Instantiate {
+                engine: ENGINE,
+                message: format!("metered module lacks the global `{name}`"),
+            })
         };
-        Ok(Fuel {
-            remaining: global(METERING_REMAINING)?,
-            exhausted: global(METERING_EXHAUSTED)?,
-        })
+        Ok(Fuel { remaining: global(METERING_REMAINING)?, exhausted: global(METERING_EXHAUSTED)? })
     }
 
     /// Fuel left: 0 once exhausted.
@@ -64,9 +57,7 @@ impl Fuel {
             engine: ENGINE,
             message: format!("cannot set fuel: {}", e.message()),
         };
-        self.remaining
-            .set(store, Value::I64(fuel as i64))
-            .map_err(failed)?;
+        self.remaining.set(store, Value::I64(fuel as i64)).map_err(failed)?;
         self.exhausted.set(store, Value::I32(0)).map_err(failed)
     }
 }

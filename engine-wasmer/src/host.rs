@@ -2,13 +2,12 @@
 //! place where guest memory is lent to the host as a slice.
 
 use wasmer::{
-    AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store, Value,
+    AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store,
+    Value,
 };
 use wasmux_core::{BitsBuf, Caller, HostError, HostFunc, HostState, Val};
 
-use crate::convert::{
-    bits_to_wasmer, from_wasmer, to_wasmer, to_wasmer_func_type, wasmer_to_bits,
-};
+use crate::convert::{bits_to_wasmer, from_wasmer, to_wasmer, to_wasmer_func_type, wasmer_to_bits};
 
 /// What the host functions of one instance share, kept in the store.
 pub(crate) struct Env {
@@ -24,10 +23,7 @@ pub(crate) struct Env {
 /// This is the only place the backend turns guest memory into a Rust slice.
 pub(crate) fn guest_memory<'a>(memory: &Memory, store: &'a mut impl AsStoreMut) -> &'a mut [u8] {
     let view = memory.view(store);
-    let (ptr, len) = (
-        view.data_ptr(),
-        usize::try_from(view.data_size()).unwrap_or(0),
-    );
+    let (ptr, len) = (view.data_ptr(), usize::try_from(view.data_size()).unwrap_or(0));
     if ptr.is_null() || len == 0 {
         return &mut [];
     }
@@ -49,39 +45,39 @@ pub(crate) fn guest_memory<'a>(memory: &Memory, store: &'a mut impl AsStoreMut) 
 pub(crate) fn bind(store: &mut Store, env: &FunctionEnv<Env>, func: HostFunc) -> Function {
     let ty = to_wasmer_func_type(func.ty());
     if func.ty().is_numeric() {
-        return Function::new_with_env(store, env, ty, move |mut env: FunctionEnvMut<'_, Env>, args| {
-            let results = func.ty().results();
-            let mut bits = BitsBuf::new(args.len().max(results.len()));
-            let bits = bits.as_mut_slice();
-            for (slot, arg) in bits.iter_mut().zip(args) {
-                *slot = wasmer_to_bits(arg);
-            }
-            run(&mut env, |caller| func.call_bits(caller, bits)).map_err(host_trap)?;
-            Ok(results.iter().zip(bits.iter()).map(|(ty, bits)| bits_to_wasmer(*ty, *bits)).collect())
-        });
+        return Function::new_with_env(
+            store,
+            env,
+            ty,
+            move |mut env: FunctionEnvMut<'_, Env>, args| {
+                let results = func.ty().results();
+                let mut bits = BitsBuf::new(args.len().max(results.len()));
+                let bits = bits.as_mut_slice();
+                for (slot, arg) in bits.iter_mut().zip(args) {
+                    *slot = wasmer_to_bits(arg);
+                }
+                run(&mut env, |caller| func.call_bits(caller, bits)).map_err(host_trap)?;
+                Ok(results
+                    .iter()
+                    .zip(bits.iter())
+                    .map(|(ty, bits)| bits_to_wasmer(*ty, *bits))
+                    .collect())
+            },
+        );
     }
-    let empty_results: Vec<Val> = func
-        .ty()
-        .results()
-        .iter()
-        .map(|t| Val::default_for(*t))
-        .collect();
-    Function::new_with_env(
-        store,
-        env,
-        ty,
-        move |mut env: FunctionEnvMut<'_, Env>, args| {
-            let params: Vec<Val> = args.iter().map(|v| from_wasmer(v, &env.as_store_ref())).collect();
-            let mut results = empty_results.clone();
-            run(&mut env, |caller| func.call(caller, &params, &mut results)).map_err(host_trap)?;
-            let mut store = env.as_store_mut();
-            results
-                .iter()
-                .map(|v| to_wasmer(v, &mut store))
-                .collect::<Result<Vec<Value>, _>>()
-                .map_err(|error| host_trap(HostError::trap(error.to_string())))
-        },
-    )
+    let empty_results: Vec<Val> =
+        func.ty().results().iter().map(|t| Val::default_for(*t)).collect();
+    Function::new_with_env(store, env, ty, move |mut env: FunctionEnvMut<'_, Env>, args| {
+        let params: Vec<Val> = args.iter().map(|v| from_wasmer(v, &env.as_store_ref())).collect();
+        let mut results = empty_results.clone();
+        run(&mut env, |caller| func.call(caller, &params, &mut results)).map_err(host_trap)?;
+        let mut store = env.as_store_mut();
+        results
+            .iter()
+            .map(|v| to_wasmer(v, &mut store))
+            .collect::<Result<Vec<Value>, _>>()
+            .map_err(|error| host_trap(HostError::trap(error.to_string())))
+    })
 }
 
 /// Runs a host function's body with the instance's memory and host state.

@@ -136,10 +136,7 @@ impl WasmerInstance {
                 .exports
                 .get_function(START_EXPORT)
                 .cloned()
-                .map_err(|e| Error::Instantiate {
-                    engine: ENGINE,
-                    message: e.to_string(),
-                })?;
+                .map_err(|e| Error::Instantiate { engine: ENGINE, message: e.to_string() })?;
             this.invoke(&start, &[])?;
         }
         Ok(this)
@@ -185,11 +182,7 @@ impl WasmerInstance {
     /// Refuses a function of another store, which wasmer would not accept either.
     #[inline(always)]
     fn check_store(&self, func: &WasmerFunc) -> Result<()> {
-        if func.func.is_from_store(&self.store) {
-            Ok(())
-        } else {
-            Err(Self::foreign_func())
-        }
+        if func.func.is_from_store(&self.store) { Ok(()) } else { Err(Self::foreign_func()) }
     }
 
     #[cold]
@@ -198,10 +191,7 @@ impl WasmerInstance {
     }
 
     fn export_error(name: &str, message: impl Into<String>) -> Error {
-        Error::Export {
-            name: name.to_string(),
-            message: message.into(),
-        }
+        Error::Export { name: name.to_string(), message: message.into() }
     }
 
     fn extern_kind(&self, name: &str) -> &'static str {
@@ -258,11 +248,7 @@ impl Instance for WasmerInstance {
             .clone();
         let ty = from_wasmer_func_type(&func.ty(&self.store))
             .ok_or_else(|| Self::export_error(name, "uses exnref, which wasmux does not model"))?;
-        Ok(WasmerFunc {
-            func,
-            ty: Arc::new(ty),
-            native: NativeCache::default(),
-        })
+        Ok(WasmerFunc { func, ty: Arc::new(ty), native: NativeCache::default() })
     }
 
     fn func_type(&self, func: &WasmerFunc) -> FuncType {
@@ -280,7 +266,9 @@ impl Instance for WasmerInstance {
         let func = typed.func();
         self.check_store(func)?;
         let params = params.into_bits();
-        self.guarded(|store| typed_call::call::<P, R>(&func.native, &func.func, store, params.as_ref()))
+        self.guarded(|store| {
+            typed_call::call::<P, R>(&func.native, &func.func, store, params.as_ref())
+        })
     }
 
     fn call_func(&mut self, func: &WasmerFunc, params: &[Val], results: &mut [Val]) -> Result<()> {
@@ -318,10 +306,7 @@ impl Instance for WasmerInstance {
         };
         let value = global.get(&mut self.store);
         if matches!(value, Value::ExceptionRef(_)) {
-            return Err(Self::export_error(
-                name,
-                "holds an exnref, which wasmux does not model",
-            ));
+            return Err(Self::export_error(name, "holds an exnref, which wasmux does not model"));
         }
         Ok(from_wasmer(&value, &self.store))
     }
@@ -360,10 +345,9 @@ impl Instance for WasmerInstance {
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         match &self.fuel {
             Some(f) => f.set(&mut self.store, fuel),
-            None => Err(Error::unsupported(
-                ENGINE,
-                "fuel (the engine was built without Config::fuel)",
-            )),
+            None => {
+                Err(Error::unsupported(ENGINE, "fuel (the engine was built without Config::fuel)"))
+            }
         }
     }
 

@@ -47,11 +47,7 @@ impl Target {
         deadline: Option<std::time::Instant>,
     ) -> CallGuard<'a> {
         let id = self.start(watchdog, deadline);
-        CallGuard {
-            target: self,
-            watchdog,
-            id,
-        }
+        CallGuard { target: self, watchdog, id }
     }
 }
 
@@ -227,11 +223,7 @@ mod imp {
                 target.watched.store(true, SeqCst);
                 // Wake the thread only if it would otherwise sleep past this entry's time:
                 // repeated calls with the same deadline cost no wake-up (nor context switch).
-                let due = if interrupt {
-                    Some(Instant::now())
-                } else {
-                    deadline
-                };
+                let due = if interrupt { Some(Instant::now()) } else { deadline };
                 let sooner = match (due, state.sleeps_until) {
                     (Some(due), Some(until)) => due < until,
                     (Some(_), None) => true,
@@ -246,9 +238,7 @@ mod imp {
 
         fn forget(&self, target: &Target) {
             let mut state = self.shared.lock();
-            state
-                .entries
-                .retain(|e| !std::ptr::eq(Arc::as_ptr(&e.target), target));
+            state.entries.retain(|e| !std::ptr::eq(Arc::as_ptr(&e.target), target));
             target.watched.store(false, SeqCst);
         }
 
@@ -278,11 +268,7 @@ mod imp {
         fn drop(&mut self) {
             self.shared.lock().shutdown = true;
             self.shared.wake.notify_one();
-            let thread = self
-                .thread
-                .get_mut()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take();
+            let thread = self.thread.get_mut().unwrap_or_else(PoisonError::into_inner).take();
             if let Some(thread) = thread {
                 let _ = thread.join();
             }
@@ -329,10 +315,7 @@ mod imp {
                         .unwrap_or_else(PoisonError::into_inner)
                         .0
                 }
-                None => shared
-                    .wake
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner),
+                None => shared.wake.wait(state).unwrap_or_else(PoisonError::into_inner),
             };
         }
     }
@@ -355,9 +338,7 @@ mod imp {
 
     impl Target {
         pub(crate) fn new(_: &Store, _: &Arc<Watchdog>) -> Arc<Target> {
-            Arc::new(Target {
-                handle: super::inert_handle(),
-            })
+            Arc::new(Target { handle: super::inert_handle() })
         }
 
         pub(crate) fn handle(&self) -> &InterruptHandle {

@@ -52,12 +52,7 @@ impl WasmerModule {
                 .collect(),
         };
         let has_start = module.exports().any(|e| e.name() == START_EXPORT);
-        WasmerModule(Arc::new(Inner {
-            module,
-            engine,
-            info,
-            has_start,
-        }))
+        WasmerModule(Arc::new(Inner { module, engine, info, has_start }))
     }
 
     /// The module's imports and exports.

@@ -34,7 +34,8 @@ impl CompilerKind {
     }
 
     /// Every compiler, in order of preference when the configuration does not name one.
-    const ALL: [CompilerKind; 3] = [CompilerKind::Cranelift, CompilerKind::Singlepass, CompilerKind::Llvm];
+    const ALL: [CompilerKind; 3] =
+        [CompilerKind::Cranelift, CompilerKind::Singlepass, CompilerKind::Llvm];
 
     /// Whether this build can compile with it.
     fn is_built(self) -> bool {
@@ -145,10 +146,7 @@ impl Settings {
             .set(Capability::MemoryLimit, true)
             .set(Capability::TableLimit, true)
             .set(Capability::StackOverflowTrap, true)
-            .set(
-                Capability::MultiResultHostFunctions,
-                compiler != Some(CompilerKind::Singlepass),
-            );
+            .set(Capability::MultiResultHostFunctions, compiler != Some(CompilerKind::Singlepass));
 
         Ok(Settings {
             compiler,
@@ -224,30 +222,12 @@ impl Settings {
             (f.relaxed_simd, "relaxed-simd"),
             (f.extended_const, "extended-const"),
         ];
-        let enabled: Vec<&str> = flags
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, n)| *n)
-            .collect();
+        let enabled: Vec<&str> = flags.iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect();
         let _ = write!(key, ";features={}", enabled.join(","));
-        let fuel = if self.fuel {
-            "metering(1/operator)"
-        } else {
-            "off"
-        };
+        let fuel = if self.fuel { "metering(1/operator)" } else { "off" };
         let _ = write!(key, ";fuel={fuel};wasmux-abi={WASMUX_ABI}");
-        let cpu: Vec<String> = self
-            .target
-            .cpu_features()
-            .iter()
-            .map(|c| c.to_string())
-            .collect();
-        let _ = write!(
-            key,
-            ";target={};cpu={}",
-            self.target.triple(),
-            cpu.join(",")
-        );
+        let cpu: Vec<String> = self.target.cpu_features().iter().map(|c| c.to_string()).collect();
+        let _ = write!(key, ";target={};cpu={}", self.target.triple(), cpu.join(","));
         key
     }
 }

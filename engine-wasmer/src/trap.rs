@@ -54,8 +54,7 @@ pub(crate) fn from_runtime_error(error: RuntimeError, ctx: TrapContext) -> Error
                 Error::Trap(Trap::new(TrapCode::OutOfFuel, "all fuel consumed"))
             }
             TrapCode::Interrupt => Error::Trap(
-                ctx.stop
-                    .unwrap_or_else(|| Trap::new(TrapCode::Interrupt, "interrupted")),
+                ctx.stop.unwrap_or_else(|| Trap::new(TrapCode::Interrupt, "interrupted")),
             ),
             code => Error::Trap(Trap::new(code, message)),
         },
@@ -70,36 +69,21 @@ pub(crate) fn from_instantiation_error(
     refusal: Option<Refusal>,
     ctx: TrapContext,
 ) -> Error {
-    if let Some(Refusal {
-        resource,
-        requested,
-        limit,
-    }) = refusal
-    {
-        return Error::ResourceLimit {
-            resource,
-            requested,
-            limit,
-        };
+    if let Some(Refusal { resource, requested, limit }) = refusal {
+        return Error::ResourceLimit { resource, requested, limit };
     }
     match error {
         InstantiationError::Link(LinkError::Trap(trap)) | InstantiationError::Start(trap) => {
             from_runtime_error(trap, ctx)
         }
-        other => Error::Instantiate {
-            engine: ENGINE,
-            message: other.to_string(),
-        },
+        other => Error::Instantiate { engine: ENGINE, message: other.to_string() },
     }
 }
 
 /// A compilation or validation failure.
 #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 pub(crate) fn from_compile_error(error: wasmer::CompileError) -> Error {
-    Error::Compile {
-        engine: ENGINE,
-        message: error.to_string(),
-    }
+    Error::Compile { engine: ENGINE, message: error.to_string() }
 }
 
 /// wasmer's refusal of an artifact that passed wasmux's envelope checks.
@@ -108,9 +92,5 @@ pub(crate) fn from_deserialize_error(error: DeserializeError) -> Error {
         DeserializeError::Incompatible(_) => ArtifactProblem::Incompatible,
         _ => ArtifactProblem::Corrupt,
     };
-    Error::Artifact {
-        engine: ENGINE,
-        problem,
-        message: error.to_string(),
-    }
+    Error::Artifact { engine: ENGINE, problem, message: error.to_string() }
 }

@@ -46,9 +46,7 @@ impl LimitTunables {
             base: BaseTunables::new(),
             max_memory_bytes: limits.max_memory_bytes,
             max_table_elements: limits.max_table_elements,
-            vmconfig: VMConfig {
-                wasm_stack_size: max_wasm_stack,
-            },
+            vmconfig: VMConfig { wasm_stack_size: max_wasm_stack },
             refusal: Mutex::new(None),
         })
     }
@@ -60,10 +58,7 @@ impl LimitTunables {
 
     fn refuse(&self, refusal: Refusal) -> String {
         *self.refusal.lock().unwrap_or_else(PoisonError::into_inner) = Some(refusal);
-        format!(
-            "{} {} requested, limit is {}",
-            refusal.requested, refusal.resource, refusal.limit
-        )
+        format!("{} {} requested, limit is {}", refusal.requested, refusal.resource, refusal.limit)
     }
 
     /// `ty` with its maximum lowered to the memory limit, or the refusal of its minimum.
@@ -73,20 +68,13 @@ impl LimitTunables {
         };
         let requested = u64::from(ty.minimum.0) * WASM_PAGE_SIZE as u64;
         if requested > limit {
-            let message = self.refuse(Refusal {
-                resource: Resource::Memory,
-                requested,
-                limit,
-            });
+            let message = self.refuse(Refusal { resource: Resource::Memory, requested, limit });
             return Err(MemoryError::Generic(message));
         }
         // Whole pages only: a memory's size is always a multiple of the page size.
         let limit_pages = (limit / WASM_PAGE_SIZE as u64).min(u64::from(WASM_MAX_PAGES)) as u32;
         let declared = ty.maximum.map_or(WASM_MAX_PAGES, |p| p.0);
-        Ok(MemoryType {
-            maximum: Some(Pages(declared.min(limit_pages))),
-            ..*ty
-        })
+        Ok(MemoryType { maximum: Some(Pages(declared.min(limit_pages))), ..*ty })
     }
 
     /// `ty` with its maximum lowered to the table limit, or the refusal of its minimum.
@@ -104,10 +92,7 @@ impl LimitTunables {
         }
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
         let declared = ty.maximum.unwrap_or(u32::MAX);
-        Ok(TableType {
-            maximum: Some(declared.min(limit)),
-            ..*ty
-        })
+        Ok(TableType { maximum: Some(declared.min(limit)), ..*ty })
     }
 }
 
@@ -139,10 +124,7 @@ impl Tunables for LimitTunables {
         let ty = self.limit_memory(ty)?;
         // SAFETY: forwarded unchanged from wasmer, which upholds the contract of
         // `Tunables::create_vm_memory` for this location.
-        unsafe {
-            self.base
-                .create_vm_memory(&ty, style, vm_definition_location)
-        }
+        unsafe { self.base.create_vm_memory(&ty, style, vm_definition_location) }
     }
 
     fn create_host_table(&self, ty: &TableType, style: &TableStyle) -> Result<VMTable, String> {
@@ -157,10 +139,7 @@ impl Tunables for LimitTunables {
     ) -> Result<VMTable, String> {
         let ty = self.limit_table(ty)?;
         // SAFETY: forwarded unchanged from wasmer, as above.
-        unsafe {
-            self.base
-                .create_vm_table(&ty, style, vm_definition_location)
-        }
+        unsafe { self.base.create_vm_table(&ty, style, vm_definition_location) }
     }
 
     fn vmconfig(&self) -> &VMConfig {

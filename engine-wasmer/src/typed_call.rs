@@ -152,10 +152,7 @@ impl NativeCache {
 
     /// The handle, made by `make` if the cache is empty; `None` if it holds another type.
     fn get_or_init<T: Any + Send + Sync>(&self, make: impl FnOnce() -> T) -> Option<&T> {
-        self.0.get_or_init(|| CacheEntry {
-            type_id: TypeId::of::<T>(),
-            handle: Box::new(make()),
-        });
+        self.0.get_or_init(|| CacheEntry { type_id: TypeId::of::<T>(), handle: Box::new(make()) });
         self.get()
     }
 }

@@ -21,11 +21,7 @@ const FIB: &str = r#"
 
 fn problem<T: std::fmt::Debug>(result: wasmux_core::Result<T>) -> ArtifactProblem {
     match result {
-        Err(Error::Artifact {
-            engine: "wasmer",
-            problem,
-            ..
-        }) => problem,
+        Err(Error::Artifact { engine: "wasmer", problem, .. }) => problem,
         other => panic!("expected an artifact error, got {other:?}"),
     }
 }
@@ -43,17 +39,10 @@ fn precompiled_artifact_loads_headless_and_runs() {
     let engine = engine();
     let module = load(&engine, &artifact).expect("loads");
     assert_eq!(engine.module_info(&module).exports.len(), 2);
-    let mut instance = engine
-        .instantiate(&module, HostEnv::new())
-        .expect("instantiates");
-    assert_eq!(
-        instance.call("fib", &[Val::I32(20)]).expect("runs"),
-        vec![Val::I32(6765)]
-    );
+    let mut instance = engine.instantiate(&module, HostEnv::new()).expect("instantiates");
+    assert_eq!(instance.call("fib", &[Val::I32(20)]).expect("runs"), vec![Val::I32(6765)]);
     let mut bytes = [0; 2];
-    instance
-        .read_memory("memory", 0, &mut bytes)
-        .expect("reads");
+    instance.read_memory("memory", 0, &mut bytes).expect("reads");
     assert_eq!(&bytes, b"hi");
 }
 
@@ -65,10 +54,7 @@ fn artifact_of_another_engine_is_refused() {
         compat_key: "anything".into(),
     };
     let artifact = stamp.seal(b"native code");
-    assert_eq!(
-        problem(load(&engine(), &artifact)),
-        ArtifactProblem::OtherEngine
-    );
+    assert_eq!(problem(load(&engine(), &artifact)), ArtifactProblem::OtherEngine);
 }
 
 #[test]
@@ -79,10 +65,7 @@ fn artifact_of_another_version_is_refused() {
     let mut stamp = stamp_of(&artifact);
     stamp.engine_version = "7.4.1".into();
     let resealed = stamp.seal(&artifact[artifact.len() - payload_len(&artifact)..]);
-    assert_eq!(
-        problem(load(&engine, &resealed)),
-        ArtifactProblem::OtherVersion
-    );
+    assert_eq!(problem(load(&engine, &resealed)), ArtifactProblem::OtherVersion);
 }
 
 /// The payload length recorded in the envelope (the 12 bytes before the payload hold the
@@ -103,14 +86,8 @@ fn artifact_with_fuel_is_refused_without_and_vice_versa() {
     let plain = engine();
     let metered_artifact = metered.precompile(&wasm(FIB)).expect("precompiles");
     let plain_artifact = plain.precompile(&wasm(FIB)).expect("precompiles");
-    assert_eq!(
-        problem(load(&plain, &metered_artifact)),
-        ArtifactProblem::Incompatible
-    );
-    assert_eq!(
-        problem(load(&metered, &plain_artifact)),
-        ArtifactProblem::Incompatible
-    );
+    assert_eq!(problem(load(&plain, &metered_artifact)), ArtifactProblem::Incompatible);
+    assert_eq!(problem(load(&metered, &plain_artifact)), ArtifactProblem::Incompatible);
     // Each loads where it belongs, and the metered one counts fuel.
     let module = load(&metered, &metered_artifact).expect("loads");
     let mut env = HostEnv::new();
@@ -125,18 +102,13 @@ fn artifact_with_fuel_is_refused_without_and_vice_versa() {
 fn artifact_with_other_features_is_refused() {
     let other = engine_with(|c| c.features.multi_memory = !c.features.multi_memory);
     let artifact = engine().precompile(&wasm(FIB)).expect("precompiles");
-    assert_eq!(
-        problem(load(&other, &artifact)),
-        ArtifactProblem::Incompatible
-    );
+    assert_eq!(problem(load(&other, &artifact)), ArtifactProblem::Incompatible);
 }
 
 #[test]
 fn interruptible_and_plain_engines_share_artifacts() {
     // Interruption is by signal: it does not change the code.
-    let artifact = engine_with(|c| c.interruptible = false)
-        .precompile(&wasm(FIB))
-        .expect("ok");
+    let artifact = engine_with(|c| c.interruptible = false).precompile(&wasm(FIB)).expect("ok");
     load(&engine(), &artifact).expect("loads");
 }
 
@@ -149,22 +121,11 @@ fn artifact_of_the_other_compiler_is_refused() {
     let cranelift = WasmerEngine::new(&config).expect("cranelift");
     let from_cranelift = cranelift.precompile(&wasm(FIB)).expect("precompiles");
     let from_singlepass = singlepass.precompile(&wasm(FIB)).expect("precompiles");
-    assert_eq!(
-        problem(load(&singlepass, &from_cranelift)),
-        ArtifactProblem::Incompatible
-    );
-    assert_eq!(
-        problem(load(&cranelift, &from_singlepass)),
-        ArtifactProblem::Incompatible
-    );
+    assert_eq!(problem(load(&singlepass, &from_cranelift)), ArtifactProblem::Incompatible);
+    assert_eq!(problem(load(&cranelift, &from_singlepass)), ArtifactProblem::Incompatible);
     let module = load(&singlepass, &from_singlepass).expect("loads");
-    let mut instance = singlepass
-        .instantiate(&module, HostEnv::new())
-        .expect("instantiates");
-    assert_eq!(
-        instance.call("fib", &[Val::I32(10)]).expect("runs"),
-        vec![Val::I32(55)]
-    );
+    let mut instance = singlepass.instantiate(&module, HostEnv::new()).expect("instantiates");
+    assert_eq!(instance.call("fib", &[Val::I32(10)]).expect("runs"), vec![Val::I32(55)]);
 }
 
 #[test]
@@ -174,11 +135,7 @@ fn every_truncation_is_refused() {
     // Every cut in the header, and a sample of cuts in the payload.
     let cuts = (0..200.min(artifact.len())).chain((200..artifact.len()).step_by(997));
     for len in cuts {
-        assert_eq!(
-            problem(load(&engine, &artifact[..len])),
-            ArtifactProblem::Corrupt,
-            "len {len}"
-        );
+        assert_eq!(problem(load(&engine, &artifact[..len])), ArtifactProblem::Corrupt, "len {len}");
     }
 }
 
@@ -190,11 +147,7 @@ fn bit_flips_are_refused() {
     for byte in (payload_start..artifact.len()).step_by(101) {
         let mut flipped = artifact.clone();
         flipped[byte] ^= 0x04;
-        assert_eq!(
-            problem(load(&engine, &flipped)),
-            ArtifactProblem::Corrupt,
-            "byte {byte}"
-        );
+        assert_eq!(problem(load(&engine, &flipped)), ArtifactProblem::Corrupt, "byte {byte}");
     }
     // A flip in the header's compatibility key reads as another configuration.
     let mut flipped = artifact.clone();
@@ -205,23 +158,16 @@ fn bit_flips_are_refused() {
 
 #[test]
 fn raw_wasm_is_not_an_artifact() {
-    assert_eq!(
-        problem(load(&engine(), &wasm(FIB))),
-        ArtifactProblem::Corrupt
-    );
+    assert_eq!(problem(load(&engine(), &wasm(FIB))), ArtifactProblem::Corrupt);
 }
 
 #[test]
 fn garbage_is_refused() {
     let engine = engine();
     assert_eq!(problem(load(&engine, b"")), ArtifactProblem::Corrupt);
-    assert_eq!(
-        problem(load(&engine, b"definitely not an artifact")),
-        ArtifactProblem::Corrupt
-    );
-    let noise: Vec<u8> = (0..4096u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
+    assert_eq!(problem(load(&engine, b"definitely not an artifact")), ArtifactProblem::Corrupt);
+    let noise: Vec<u8> =
+        (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     assert_eq!(problem(load(&engine, &noise)), ArtifactProblem::Corrupt);
 }
 
@@ -232,13 +178,7 @@ fn a_valid_envelope_around_garbage_is_refused_by_wasmer() {
     // Right stamp, intact checksum, but the payload is not a wasmer artifact.
     let stamp = stamp_of(&artifact);
     let forged = stamp.seal(b"not a wasmer artifact at all");
-    assert!(matches!(
-        load(&engine, &forged),
-        Err(Error::Artifact {
-            engine: "wasmer",
-            ..
-        })
-    ));
+    assert!(matches!(load(&engine, &forged), Err(Error::Artifact { engine: "wasmer", .. })));
 }
 
 /// The stamp an artifact was sealed with.
@@ -268,25 +208,11 @@ fn opt_level_is_part_of_the_key_for_cranelift() {
     assert!(key.starts_with("compiler=cranelift;opt=speed;"), "{key}");
     assert!(key.contains(";fuel=off;"), "{key}");
     let fast = engine_with(|c| c.opt_level = wasmux_core::OptLevel::None);
-    assert_eq!(
-        problem(load(&fast, &artifact)),
-        ArtifactProblem::Incompatible
-    );
+    assert_eq!(problem(load(&fast, &artifact)), ArtifactProblem::Incompatible);
 }
 
 #[test]
 fn precompile_reports_invalid_modules() {
-    let err = engine()
-        .precompile(b"\0asm\x01\0\0\0\x05")
-        .expect_err("invalid");
-    assert!(
-        matches!(
-            err,
-            Error::Compile {
-                engine: "wasmer",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let err = engine().precompile(b"\0asm\x01\0\0\0\x05").expect_err("invalid");
+    assert!(matches!(err, Error::Compile { engine: "wasmer", .. }), "{err:?}");
 }

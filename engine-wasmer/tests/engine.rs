@@ -107,23 +107,15 @@ fn check_claims(compiler: Compiler, name: &str, claimed: &[Capability]) {
         let has = claimed.contains(cap);
         assert_eq!(engine.info().capabilities.has(*cap), has, "{name}: {cap}");
         if has {
-            let module = engine
-                .compile(&common::wasm(wat))
-                .unwrap_or_else(|e| panic!("{name} {cap}: {e}"));
-            let mut instance = engine
-                .instantiate(&module, HostEnv::new())
-                .expect("instantiates");
-            instance
-                .call("run", &[])
-                .unwrap_or_else(|e| panic!("{name} {cap}: {e}"));
+            let module =
+                engine.compile(&common::wasm(wat)).unwrap_or_else(|e| panic!("{name} {cap}: {e}"));
+            let mut instance = engine.instantiate(&module, HostEnv::new()).expect("instantiates");
+            instance.call("run", &[]).unwrap_or_else(|e| panic!("{name} {cap}: {e}"));
         } else {
             let mut config = all.clone();
             set(&mut config.features, *cap, true);
             match WasmerEngine::new(&config) {
-                Err(Error::Unsupported {
-                    engine: "wasmer",
-                    feature,
-                }) => {
+                Err(Error::Unsupported { engine: "wasmer", feature }) => {
                     assert!(feature.contains(cap.as_str()), "{feature}");
                 }
                 other => panic!("{name}: {cap} must be refused, got {other:?}"),
@@ -133,10 +125,7 @@ fn check_claims(compiler: Compiler, name: &str, claimed: &[Capability]) {
     for cap in [Capability::Gc, Capability::FunctionReferences] {
         let mut config = all.clone();
         set(&mut config.features, cap, true);
-        assert!(
-            matches!(WasmerEngine::new(&config), Err(Error::Unsupported { .. })),
-            "{cap}"
-        );
+        assert!(matches!(WasmerEngine::new(&config), Err(Error::Unsupported { .. })), "{cap}");
     }
 }
 
@@ -190,14 +179,7 @@ fn singlepass_claims_exactly_what_it_runs() {
     check_claims(
         Compiler::Singlepass,
         "singlepass",
-        &[
-            MultiValue,
-            BulkMemory,
-            ReferenceTypes,
-            Threads,
-            MultiMemory,
-            ExtendedConst,
-        ],
+        &[MultiValue, BulkMemory, ReferenceTypes, Threads, MultiMemory, ExtendedConst],
     );
 }
 
@@ -208,10 +190,7 @@ fn info_of_a_compiling_engine() {
     use wasmux_wasmer::WASMER_VERSION;
     let engine = common::engine();
     let info = engine.info();
-    assert_eq!(
-        (info.name, info.version, info.kind),
-        ("wasmer", WASMER_VERSION, EngineKind::Aot)
-    );
+    assert_eq!((info.name, info.version, info.kind), ("wasmer", WASMER_VERSION, EngineKind::Aot));
     let expected = if cfg!(feature = "cranelift") {
         "cranelift"
     } else if cfg!(feature = "singlepass") {
@@ -232,40 +211,20 @@ fn info_of_a_compiling_engine() {
     }
     assert!(!info.capabilities.has(Capability::Fuel));
     engine.validate(&common::wasm("(module)")).expect("valid");
-    let err = engine
-        .validate(b"\0asm\x01\0\0\0\x01")
-        .expect_err("invalid");
-    assert!(
-        matches!(
-            err,
-            Error::Compile {
-                engine: "wasmer",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(matches!(
-        engine.compile(b"nonsense"),
-        Err(Error::Compile { .. })
-    ));
+    let err = engine.validate(b"\0asm\x01\0\0\0\x01").expect_err("invalid");
+    assert!(matches!(err, Error::Compile { engine: "wasmer", .. }), "{err:?}");
+    assert!(matches!(engine.compile(b"nonsense"), Err(Error::Compile { .. })));
 }
 
 /// Only LLVM compiles tail calls; a headless build accepts artifacts of any compiler, so it
 /// accepts the proposal too.
-#[cfg(all(
-    any(feature = "cranelift", feature = "singlepass"),
-    not(feature = "llvm")
-))]
+#[cfg(all(any(feature = "cranelift", feature = "singlepass"), not(feature = "llvm")))]
 #[test]
 fn tail_calls_are_refused() {
     let mut config = common::config();
     config.features.tail_calls = true;
     match WasmerEngine::new(&config) {
-        Err(Error::Unsupported {
-            engine: "wasmer",
-            feature,
-        }) => {
+        Err(Error::Unsupported { engine: "wasmer", feature }) => {
             assert!(feature.contains("tail-calls"), "{feature}")
         }
         other => panic!("expected tail calls to be refused, got {other:?}"),
@@ -274,31 +233,19 @@ fn tail_calls_are_refused() {
 
 #[test]
 fn what_is_not_built_is_refused() {
-    #[cfg(all(
-        any(feature = "cranelift", feature = "singlepass"),
-        not(feature = "llvm")
-    ))]
+    #[cfg(all(any(feature = "cranelift", feature = "singlepass"), not(feature = "llvm")))]
     {
         let mut config = common::config();
         config.compiler = Compiler::Llvm;
-        assert!(matches!(
-            WasmerEngine::new(&config),
-            Err(Error::Unsupported { .. })
-        ));
+        assert!(matches!(WasmerEngine::new(&config), Err(Error::Unsupported { .. })));
     }
     let mut config = common::config();
     config.pooling = Some(Default::default());
-    assert!(matches!(
-        WasmerEngine::new(&config),
-        Err(Error::Unsupported { .. })
-    ));
+    assert!(matches!(WasmerEngine::new(&config), Err(Error::Unsupported { .. })));
     #[cfg(all(feature = "cranelift", not(feature = "singlepass")))]
     {
         let config = common::singlepass_config();
-        assert!(matches!(
-            WasmerEngine::new(&config),
-            Err(Error::Unsupported { .. })
-        ));
+        assert!(matches!(WasmerEngine::new(&config), Err(Error::Unsupported { .. })));
     }
 }
 
@@ -311,18 +258,9 @@ fn a_headless_build_loads_but_does_not_compile() {
     assert!(!info.capabilities.has(Capability::Precompile));
     assert!(info.capabilities.has(Capability::MemoryLimit));
     let wasm = b"\0asm\x01\0\0\0";
-    assert!(matches!(
-        engine.compile(wasm),
-        Err(Error::Unsupported { .. })
-    ));
-    assert!(matches!(
-        engine.validate(wasm),
-        Err(Error::Unsupported { .. })
-    ));
-    assert!(matches!(
-        engine.precompile(wasm),
-        Err(Error::Unsupported { .. })
-    ));
+    assert!(matches!(engine.compile(wasm), Err(Error::Unsupported { .. })));
+    assert!(matches!(engine.validate(wasm), Err(Error::Unsupported { .. })));
+    assert!(matches!(engine.precompile(wasm), Err(Error::Unsupported { .. })));
     // SAFETY: refused before any native code is looked at.
     let refused = unsafe { engine.load_precompiled(wasm) };
     assert!(matches!(refused, Err(Error::Artifact { .. })));

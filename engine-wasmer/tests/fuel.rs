@@ -44,15 +44,10 @@ fn fuel_is_consumed_roughly_one_per_operator_and_can_be_refilled() {
     assert!((7_000..=9_000).contains(&used), "used {used}");
 
     instance.set_fuel(100).expect("refills");
-    let err = instance
-        .call("spin", &[Val::I32(1000)])
-        .expect_err("too little");
+    let err = instance.call("spin", &[Val::I32(1000)]).expect_err("too little");
     assert_eq!(err.trap_code(), Some(TrapCode::OutOfFuel));
     instance.set_fuel(1_000_000).expect("refills");
-    assert_eq!(
-        instance.call("spin", &[Val::I32(10)]).expect("runs"),
-        vec![Val::I32(10)]
-    );
+    assert_eq!(instance.call("spin", &[Val::I32(10)]).expect("runs"), vec![Val::I32(10)]);
 }
 
 #[test]
@@ -76,22 +71,10 @@ fn fuel_limits_need_fuel_in_the_config() {
     let engine = engine();
     assert!(!engine.info().capabilities.has(Capability::Fuel));
     let err = instantiate(&engine, LOOP, fuel(10)).expect_err("refused");
-    assert!(
-        matches!(
-            err,
-            Error::Unsupported {
-                engine: "wasmer",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Unsupported { engine: "wasmer", .. }), "{err:?}");
     let mut instance = instantiate(&engine, LOOP, HostEnv::new()).expect("instantiates");
     assert_eq!(instance.fuel(), None);
-    assert!(matches!(
-        instance.set_fuel(5),
-        Err(Error::Unsupported { .. })
-    ));
+    assert!(matches!(instance.set_fuel(5), Err(Error::Unsupported { .. })));
 }
 
 #[test]
@@ -106,21 +89,11 @@ fn the_start_function_is_charged() {
 fn metering_globals_are_not_exports() {
     let engine = engine_with(|c| c.fuel = true);
     let module = compile(&engine, LOOP);
-    let names: Vec<&str> = engine
-        .module_info(&module)
-        .exports
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect();
+    let names: Vec<&str> =
+        engine.module_info(&module).exports.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["spin", "forever", "unreachable"]);
-    let mut instance = engine
-        .instantiate(&module, HostEnv::new())
-        .expect("instantiates");
-    assert!(
-        instance
-            .get_func("wasmer_metering_remaining_points")
-            .is_err()
-    );
+    let mut instance = engine.instantiate(&module, HostEnv::new()).expect("instantiates");
+    assert!(instance.get_func("wasmer_metering_remaining_points").is_err());
 }
 
 #[test]
@@ -130,10 +103,7 @@ fn host_calls_do_not_refill() {
       (func (export "run") (loop $l (call $tick) (br $l))))"#;
     let mut env = HostEnv::new();
     env.func(HostFunc::wrap("env", "tick", |_, (): ()| Ok(())));
-    env.limits(Limits {
-        fuel: Some(50_000),
-        ..Limits::default()
-    });
+    env.limits(Limits { fuel: Some(50_000), ..Limits::default() });
     let mut instance = instantiate(&engine, wat, env).expect("instantiates");
     let err = instance.call("run", &[]).expect_err("runs out");
     assert_eq!(err.trap_code(), Some(TrapCode::OutOfFuel));

@@ -22,22 +22,14 @@ const GREET: &str = r#"
 fn greet_env() -> HostEnv {
     let mut env = HostEnv::new();
     env.data(0u32);
-    env.func(HostFunc::wrap(
-        "env",
-        "upper",
-        |caller, (ptr, len): (i32, i32)| {
-            let bytes = caller.read(ptr as u64, len as u64)?.to_ascii_uppercase();
-            caller.write(ptr as u64, &bytes)?;
-            *caller
-                .data::<u32>()
-                .ok_or_else(|| HostError::trap("no state"))? += 1;
-            Ok(())
-        },
-    ));
+    env.func(HostFunc::wrap("env", "upper", |caller, (ptr, len): (i32, i32)| {
+        let bytes = caller.read(ptr as u64, len as u64)?.to_ascii_uppercase();
+        caller.write(ptr as u64, &bytes)?;
+        *caller.data::<u32>().ok_or_else(|| HostError::trap("no state"))? += 1;
+        Ok(())
+    }));
     env.func(HostFunc::wrap("env", "count", |caller, (): ()| {
-        Ok(*caller
-            .data::<u32>()
-            .ok_or_else(|| HostError::trap("no state"))? as i32)
+        Ok(*caller.data::<u32>().ok_or_else(|| HostError::trap("no state"))? as i32)
     }));
     env
 }
@@ -49,9 +41,7 @@ fn host_functions_read_and_write_guest_memory_and_share_state() {
     assert_eq!(instance.call("run", &[]).expect("runs"), vec![Val::I32(1)]);
     assert_eq!(instance.call("run", &[]).expect("runs"), vec![Val::I32(2)]);
     let mut bytes = [0; 5];
-    instance
-        .read_memory("memory", 16, &mut bytes)
-        .expect("reads");
+    instance.read_memory("memory", 16, &mut bytes).expect("reads");
     assert_eq!(&bytes, b"HELLO");
     assert_eq!(instance.host_state().data::<u32>(), Some(&mut 2));
 }
@@ -65,9 +55,7 @@ fn the_start_function_sees_memory_in_host_functions() {
       (func $start (call $poke (i32.const 8)))
       (start $start))"#;
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap("env", "poke", |caller, ptr: i32| {
-        caller.write(ptr as u64, b"!")
-    }));
+    env.func(HostFunc::wrap("env", "poke", |caller, ptr: i32| caller.write(ptr as u64, b"!")));
     let mut instance = instantiate(&engine, wat, env).expect("instantiates");
     assert_eq!(instance.memory("memory").expect("memory")[8], b'!');
 }
@@ -78,9 +66,7 @@ fn host_errors_become_host_error_traps() {
     let wat = r#"(module (import "env" "fail" (func $fail))
       (func (export "run") (call $fail)))"#;
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap("env", "fail", |_, (): ()| {
-        Err::<(), _>(HostError::trap("nope"))
-    }));
+    env.func(HostFunc::wrap("env", "fail", |_, (): ()| Err::<(), _>(HostError::trap("nope"))));
     let mut instance = instantiate(&engine, wat, env).expect("instantiates");
     match instance.call("run", &[]) {
         Err(Error::Trap(trap)) => {
@@ -97,9 +83,7 @@ fn exit_ends_the_guest_with_a_status() {
     let wat = r#"(module (import "env" "exit" (func $exit (param i32)))
       (func (export "_start") (call $exit (i32.const 3)) unreachable))"#;
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap("env", "exit", |_, code: i32| {
-        Err::<(), _>(HostError::Exit(code))
-    }));
+    env.func(HostFunc::wrap("env", "exit", |_, code: i32| Err::<(), _>(HostError::Exit(code))));
     let mut instance = instantiate(&engine, wat, env).expect("instantiates");
     assert!(matches!(instance.call("_start", &[]), Err(Error::Exit(3))));
     assert_eq!(instance.run().expect("runs"), 3);
@@ -128,9 +112,7 @@ fn a_module_without_memory_gives_no_memory_to_host_functions() {
     let wat = r#"(module (import "env" "probe" (func $probe (result i32)))
       (func (export "run") (result i32) (call $probe)))"#;
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap("env", "probe", |caller, (): ()| {
-        Ok(caller.memory().is_some() as i32)
-    }));
+    env.func(HostFunc::wrap("env", "probe", |caller, (): ()| Ok(caller.memory().is_some() as i32)));
     let mut instance = instantiate(&engine, wat, env).expect("instantiates");
     assert_eq!(instance.call("run", &[]).expect("runs"), vec![Val::I32(0)]);
 }
@@ -145,24 +127,13 @@ fn host_functions_with_every_value_type() {
       (func (export "run") (param i32 i64 f32 f64 v128 externref)
                            (result i32 i64 f32 f64 v128 externref)
         (call $echo (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5))))"#;
-    let types = [
-        ValType::I32,
-        ValType::I64,
-        ValType::F32,
-        ValType::F64,
-        ValType::V128,
-        ValType::ExternRef,
-    ];
+    let types =
+        [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128, ValType::ExternRef];
     let mut env = HostEnv::new();
-    env.func(HostFunc::new(
-        "env",
-        "echo",
-        FuncType::new(types, types),
-        |_, params, results| {
-            results.clone_from_slice(params);
-            Ok(())
-        },
-    ));
+    env.func(HostFunc::new("env", "echo", FuncType::new(types, types), |_, params, results| {
+        results.clone_from_slice(params);
+        Ok(())
+    }));
     let mut instance = instantiate(&engine, wat, env).expect("instantiates");
     let host_value = wasmux_core::ExternRef::new(String::from("kept"));
     let params = vec![
@@ -207,10 +178,7 @@ fn missing_and_mismatched_imports_are_named() {
     let err = instantiate(&engine, GREET, HostEnv::new()).expect_err("missing");
     match err {
         Error::Link(link) => {
-            assert_eq!(
-                (link.module.as_str(), link.field.as_str()),
-                ("env", "upper")
-            );
+            assert_eq!((link.module.as_str(), link.field.as_str()), ("env", "upper"));
             assert_eq!(link.problem, LinkProblem::Missing);
         }
         other => panic!("expected a link error, got {other:?}"),
@@ -230,11 +198,9 @@ fn panics_in_host_functions_propagate_and_the_process_survives() {
     let wat = r#"(module (import "env" "boom" (func $boom))
       (func (export "run") (call $boom)) (func (export "ok") (result i32) (i32.const 1)))"#;
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap(
-        "env",
-        "boom",
-        |_, (): ()| -> Result<(), HostError> { panic!("boom") },
-    ));
+    env.func(HostFunc::wrap("env", "boom", |_, (): ()| -> Result<(), HostError> {
+        panic!("boom")
+    }));
     let mut instance = instantiate(&engine, wat, env).expect("instantiates");
     let caught =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| instance.call("run", &[])));

@@ -51,10 +51,7 @@ fn module_info_lists_imports_and_exports_in_order() {
         other => panic!("{other:?}"),
     }
     // The start function wasmux hoists is never visible.
-    let module = common::compile(
-        &engine,
-        "(module (func $s) (start $s) (func (export \"f\")))",
-    );
+    let module = common::compile(&engine, "(module (func $s) (start $s) (func (export \"f\")))");
     assert_eq!(engine.module_info(&module).exports.len(), 1);
 }
 
@@ -62,13 +59,8 @@ fn module_info_lists_imports_and_exports_in_order() {
 fn calls_with_every_value_type() {
     let engine = engine();
     let mut instance = instantiate(&engine, EXPORTS, HostEnv::new()).expect("instantiates");
-    assert_eq!(
-        instance.call("double", &[Val::I32(21)]).expect("runs"),
-        vec![Val::I32(42)]
-    );
-    let results = instance
-        .call("pair", &[Val::from(1.5f32), Val::from(2.5f64)])
-        .expect("runs");
+    assert_eq!(instance.call("double", &[Val::I32(21)]).expect("runs"), vec![Val::I32(42)]);
+    let results = instance.call("pair", &[Val::from(1.5f32), Val::from(2.5f64)]).expect("runs");
     assert_eq!(results, vec![Val::from(2.5f64), Val::from(1.5f32)]);
 }
 
@@ -80,10 +72,7 @@ fn v128_values() {
       (i32x4.add (local.get 0) (local.get 0))))"#;
     let mut instance = instantiate(&engine, wat, HostEnv::new()).expect("instantiates");
     let v = 0x0000_0001_0000_0002_0000_0003_0000_0004u128;
-    assert_eq!(
-        instance.call("v128", &[Val::V128(v)]).expect("runs"),
-        vec![Val::V128(v * 2)]
-    );
+    assert_eq!(instance.call("v128", &[Val::V128(v)]).expect("runs"), vec![Val::V128(v * 2)]);
 }
 
 #[test]
@@ -92,10 +81,7 @@ fn typed_calls() {
     let mut instance = instantiate(&engine, EXPORTS, HostEnv::new()).expect("instantiates");
     let double = instance.typed::<i32, i32>("double").expect("typed");
     assert_eq!(double.call(&mut instance, 4).expect("runs"), 8);
-    assert!(matches!(
-        instance.typed::<i64, i32>("double"),
-        Err(Error::Export { .. })
-    ));
+    assert!(matches!(instance.typed::<i64, i32>("double"), Err(Error::Export { .. })));
 }
 
 #[test]
@@ -104,16 +90,12 @@ fn funcrefs_round_trip_through_the_host() {
     let mut instance = instantiate(&engine, EXPORTS, HostEnv::new()).expect("instantiates");
     let func_ref = instance.call("get_ref", &[]).expect("runs").remove(0);
     assert!(matches!(func_ref, Val::FuncRef(Some(_))));
-    let out = instance
-        .call("call_ref", &[func_ref.clone(), Val::I32(5)])
-        .expect("runs");
+    let out = instance.call("call_ref", &[func_ref.clone(), Val::I32(5)]).expect("runs");
     assert_eq!(out, vec![Val::I32(10)]);
 
     // A funcref of another instance is refused, not misused.
     let mut other = instantiate(&engine, EXPORTS, HostEnv::new()).expect("instantiates");
-    let err = other
-        .call("call_ref", &[func_ref, Val::I32(5)])
-        .expect_err("refused");
+    let err = other.call("call_ref", &[func_ref, Val::I32(5)]).expect_err("refused");
     assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
     // And a funcref made by another engine.
     let foreign = Val::FuncRef(Some(wasmux_core::FuncRef::new(17u8)));
@@ -128,22 +110,13 @@ fn externrefs_keep_their_identity() {
     let engine = engine();
     let mut instance = instantiate(&engine, EXPORTS, HostEnv::new()).expect("instantiates");
     let value = ExternRef::new(vec![1u8, 2, 3]);
-    let out = instance
-        .call("same", &[Val::ExternRef(Some(value.clone()))])
-        .expect("runs");
+    let out = instance.call("same", &[Val::ExternRef(Some(value.clone()))]).expect("runs");
     assert_eq!(out, vec![Val::ExternRef(Some(value))]);
     assert_eq!(
-        instance
-            .call("same", &[Val::ExternRef(None)])
-            .expect("runs"),
+        instance.call("same", &[Val::ExternRef(None)]).expect("runs"),
         vec![Val::ExternRef(None)]
     );
-    assert_eq!(
-        instance
-            .call("is_null", &[Val::ExternRef(None)])
-            .expect("runs"),
-        vec![Val::I32(1)]
-    );
+    assert_eq!(instance.call("is_null", &[Val::ExternRef(None)]).expect("runs"), vec![Val::I32(1)]);
 }
 
 #[test]
@@ -152,27 +125,12 @@ fn globals() {
     let mut instance = instantiate(&engine, EXPORTS, HostEnv::new()).expect("instantiates");
     assert_eq!(instance.get_global("counter").expect("global"), Val::I64(5));
     instance.set_global("counter", Val::I64(-3)).expect("sets");
-    assert_eq!(
-        instance.get_global("counter").expect("global"),
-        Val::I64(-3)
-    );
+    assert_eq!(instance.get_global("counter").expect("global"), Val::I64(-3));
     assert_eq!(instance.get_global("fixed").expect("global"), Val::I32(9));
-    assert!(matches!(
-        instance.set_global("fixed", Val::I32(1)),
-        Err(Error::Export { .. })
-    ));
-    assert!(matches!(
-        instance.set_global("counter", Val::I32(1)),
-        Err(Error::InvalidArgument(_))
-    ));
-    assert!(matches!(
-        instance.get_global("double"),
-        Err(Error::Export { .. })
-    ));
-    assert!(matches!(
-        instance.get_global("nope"),
-        Err(Error::Export { .. })
-    ));
+    assert!(matches!(instance.set_global("fixed", Val::I32(1)), Err(Error::Export { .. })));
+    assert!(matches!(instance.set_global("counter", Val::I32(1)), Err(Error::InvalidArgument(_))));
+    assert!(matches!(instance.get_global("double"), Err(Error::Export { .. })));
+    assert!(matches!(instance.get_global("nope"), Err(Error::Export { .. })));
 }
 
 #[test]
@@ -180,49 +138,30 @@ fn memory_access() {
     let engine = engine();
     let mut instance = instantiate(&engine, EXPORTS, HostEnv::new()).expect("instantiates");
     assert_eq!(instance.memory("memory").expect("memory").len(), 65536);
-    instance
-        .write_memory("memory", 100, b"abc")
-        .expect("writes");
+    instance.write_memory("memory", 100, b"abc").expect("writes");
     let mut buf = [0; 3];
-    instance
-        .read_memory("memory", 100, &mut buf)
-        .expect("reads");
+    instance.read_memory("memory", 100, &mut buf).expect("reads");
     assert_eq!(&buf, b"abc");
     assert!(matches!(
         instance.read_memory("memory", 65535, &mut buf),
         Err(Error::InvalidArgument(_))
     ));
-    assert!(matches!(
-        instance.memory("counter"),
-        Err(Error::Export { .. })
-    ));
+    assert!(matches!(instance.memory("counter"), Err(Error::Export { .. })));
 }
 
 #[test]
 fn bad_calls_are_invalid_arguments() {
     let engine = engine();
     let mut instance = instantiate(&engine, EXPORTS, HostEnv::new()).expect("instantiates");
-    assert!(matches!(
-        instance.call("double", &[Val::I64(1)]),
-        Err(Error::InvalidArgument(_))
-    ));
-    assert!(matches!(
-        instance.call("double", &[]),
-        Err(Error::InvalidArgument(_))
-    ));
+    assert!(matches!(instance.call("double", &[Val::I64(1)]), Err(Error::InvalidArgument(_))));
+    assert!(matches!(instance.call("double", &[]), Err(Error::InvalidArgument(_))));
     let func = instance.get_func("double").expect("func");
     assert!(matches!(
         instance.call_func(&func, &[Val::I32(1)], &mut []),
         Err(Error::InvalidArgument(_))
     ));
-    assert!(matches!(
-        instance.get_func("memory"),
-        Err(Error::Export { .. })
-    ));
-    assert!(matches!(
-        instance.get_func("missing"),
-        Err(Error::Export { .. })
-    ));
+    assert!(matches!(instance.get_func("memory"), Err(Error::Export { .. })));
+    assert!(matches!(instance.get_func("missing"), Err(Error::Export { .. })));
     // A function of another instance.
     let mut other = instantiate(&engine, EXPORTS, HostEnv::new()).expect("instantiates");
     let mut out = [Val::I32(0)];
@@ -238,18 +177,12 @@ fn instances_move_between_threads() {
     let mut instance = instantiate(&engine, EXPORTS, HostEnv::new()).expect("instantiates");
     instance.call("double", &[Val::I32(1)]).expect("runs");
     let mut instance = std::thread::spawn(move || {
-        assert_eq!(
-            instance.call("double", &[Val::I32(2)]).expect("runs"),
-            vec![Val::I32(4)]
-        );
+        assert_eq!(instance.call("double", &[Val::I32(2)]).expect("runs"), vec![Val::I32(4)]);
         instance
     })
     .join()
     .expect("thread");
-    assert_eq!(
-        instance.call("double", &[Val::I32(3)]).expect("runs"),
-        vec![Val::I32(6)]
-    );
+    assert_eq!(instance.call("double", &[Val::I32(3)]).expect("runs"), vec![Val::I32(6)]);
 }
 
 #[test]
@@ -260,9 +193,8 @@ fn modules_are_shared_between_threads() {
         .map(|i| {
             let (engine, module) = (engine.clone(), module.clone());
             std::thread::spawn(move || {
-                let mut instance = engine
-                    .instantiate(&module, HostEnv::new())
-                    .expect("instantiates");
+                let mut instance =
+                    engine.instantiate(&module, HostEnv::new()).expect("instantiates");
                 instance.call("double", &[Val::I32(i)]).expect("runs")
             })
         })
@@ -277,11 +209,6 @@ fn through_the_dynamic_interface() {
     let engine: Box<dyn wasmux_core::DynEngine> = Box::new(engine());
     let module = engine.compile(&common::wasm(EXPORTS)).expect("compiles");
     assert_eq!(module.engine(), "wasmer");
-    let mut instance = engine
-        .instantiate(&module, HostEnv::new())
-        .expect("instantiates");
-    assert_eq!(
-        instance.call("double", &[Val::I32(8)]).expect("runs"),
-        vec![Val::I32(16)]
-    );
+    let mut instance = engine.instantiate(&module, HostEnv::new()).expect("instantiates");
+    assert_eq!(instance.call("double", &[Val::I32(8)]).expect("runs"), vec![Val::I32(16)]);
 }

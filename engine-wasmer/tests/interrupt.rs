@@ -45,15 +45,9 @@ fn a_deadline_stops_an_endless_loop() {
     let message = interrupted(instance.call("forever", &[]));
     let took = start.elapsed();
     assert!(message.contains("deadline"), "{message}");
-    assert!(
-        took >= Duration::from_millis(50) && took < Duration::from_secs(2),
-        "took {took:?}"
-    );
+    assert!(took >= Duration::from_millis(50) && took < Duration::from_secs(2), "took {took:?}");
     // The deadline is per call: short calls still succeed afterwards.
-    assert_eq!(
-        instance.call("busy", &[Val::I64(10)]).expect("runs"),
-        vec![Val::I64(10)]
-    );
+    assert_eq!(instance.call("busy", &[Val::I64(10)]).expect("runs"), vec![Val::I64(10)]);
     // And it fires again.
     interrupted(instance.call("forever", &[]));
 }
@@ -78,10 +72,7 @@ fn an_interrupt_handle_stops_a_call_from_another_thread() {
     // The request stays in force until cleared.
     interrupted(instance.call("busy", &[Val::I64(1)]));
     handle.clear();
-    assert_eq!(
-        instance.call("busy", &[Val::I64(3)]).expect("runs"),
-        vec![Val::I64(3)]
-    );
+    assert_eq!(instance.call("busy", &[Val::I64(3)]).expect("runs"), vec![Val::I64(3)]);
 }
 
 #[test]
@@ -108,10 +99,7 @@ fn interrupting_one_instance_leaves_the_others_running() {
     std::thread::sleep(Duration::from_millis(20));
     handle_a.interrupt();
     // Meanwhile b computes undisturbed on this thread.
-    assert_eq!(
-        b.call("busy", &[Val::I64(2_000_000)]).expect("runs"),
-        vec![Val::I64(2_000_000)]
-    );
+    assert_eq!(b.call("busy", &[Val::I64(2_000_000)]).expect("runs"), vec![Val::I64(2_000_000)]);
     interrupted(worker.join().expect("worker survives"));
 }
 
@@ -135,10 +123,7 @@ fn a_blocking_host_function_is_not_interrupted_but_the_call_stops_after_it() {
     entered_rx.recv().expect("host function entered");
     handle.interrupt();
     std::thread::sleep(Duration::from_millis(30));
-    assert!(
-        !worker.is_finished(),
-        "the host function must not be unwound"
-    );
+    assert!(!worker.is_finished(), "the host function must not be unwound");
     release_tx.send(()).expect("release");
     interrupted(worker.join().expect("worker survives"));
 }
@@ -156,16 +141,7 @@ fn deadlines_need_an_interruptible_engine() {
     let engine = engine_with(|c| c.interruptible = false);
     assert!(!engine.info().capabilities.has(Capability::Deadline));
     let err = instantiate(&engine, SPIN, deadline(Duration::from_millis(5))).expect_err("refused");
-    assert!(
-        matches!(
-            err,
-            Error::Unsupported {
-                engine: "wasmer",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Unsupported { engine: "wasmer", .. }), "{err:?}");
     // Without interruption the handle is still honoured when the next call starts.
     let mut instance = instantiate(&engine, SPIN, HostEnv::new()).expect("instantiates");
     instance.interrupt_handle().interrupt();
@@ -177,9 +153,6 @@ fn many_short_calls_with_a_deadline() {
     let engine = engine();
     let mut instance = instantiate(&engine, SPIN, deadline(Duration::from_secs(5))).expect("ok");
     for i in 0..2_000 {
-        assert_eq!(
-            instance.call("busy", &[Val::I64(i)]).expect("runs"),
-            vec![Val::I64(i.max(1))]
-        );
+        assert_eq!(instance.call("busy", &[Val::I64(i)]).expect("runs"), vec![Val::I64(i.max(1))]);
     }
 }

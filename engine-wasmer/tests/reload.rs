@@ -1,7 +1,10 @@
 //! Loading artifacts again and again does not keep their code: a wasmer engine keeps every
 //! module it made until it is dropped, so the backend loads each artifact into an engine of
 //! its own. (Its own test binary: other tests running alongside would map memory too.)
-#![cfg(all(target_os = "linux", any(feature = "cranelift", feature = "singlepass", feature = "llvm")))]
+#![cfg(all(
+    target_os = "linux",
+    any(feature = "cranelift", feature = "singlepass", feature = "llvm")
+))]
 
 mod common;
 

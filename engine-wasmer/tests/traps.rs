@@ -71,10 +71,7 @@ fn unbounded_recursion_is_a_stack_overflow_and_the_process_survives() {
     let engine = engine();
     let mut instance = instantiate(&engine, FAULTS, HostEnv::new()).expect("instantiates");
     for _ in 0..3 {
-        assert_eq!(
-            trap(&mut instance, "recurse", &[Val::I32(0)]),
-            TrapCode::StackOverflow
-        );
+        assert_eq!(trap(&mut instance, "recurse", &[Val::I32(0)]), TrapCode::StackOverflow);
     }
     assert_eq!(instance.call("ok", &[]).expect("runs"), vec![Val::I32(7)]);
 }
@@ -108,15 +105,8 @@ fn a_larger_guest_stack_allows_deeper_recursion() {
         let mut reached = Vec::new();
         for engine in [&default, &large] {
             let mut instance = instantiate(engine, wat, HostEnv::new()).expect("instantiates");
-            assert_eq!(
-                trap(&mut instance, "down", &[Val::I32(0)]),
-                TrapCode::StackOverflow
-            );
-            reached.push(
-                instance.call("depth", &[]).expect("runs")[0]
-                    .i32()
-                    .expect("i32"),
-            );
+            assert_eq!(trap(&mut instance, "down", &[Val::I32(0)]), TrapCode::StackOverflow);
+            reached.push(instance.call("depth", &[]).expect("runs")[0].i32().expect("i32"));
         }
         assert!(reached[0] * 4 < reached[1], "depths {reached:?}");
     })
@@ -127,12 +117,8 @@ fn a_larger_guest_stack_allows_deeper_recursion() {
 #[test]
 fn traps_in_the_start_function_fail_instantiation() {
     let engine = engine();
-    let err = instantiate(
-        &engine,
-        "(module (func $s unreachable) (start $s))",
-        HostEnv::new(),
-    )
-    .expect_err("start traps");
+    let err = instantiate(&engine, "(module (func $s unreachable) (start $s))", HostEnv::new())
+        .expect_err("start traps");
     assert_eq!(err.trap_code(), Some(TrapCode::Unreachable), "{err:?}");
 }
 
@@ -145,11 +131,7 @@ fn out_of_bounds_data_segments_fail_instantiation() {
         HostEnv::new(),
     )
     .expect_err("segment does not fit");
-    assert_eq!(
-        err.trap_code(),
-        Some(TrapCode::MemoryOutOfBounds),
-        "{err:?}"
-    );
+    assert_eq!(err.trap_code(), Some(TrapCode::MemoryOutOfBounds), "{err:?}");
 }
 
 #[cfg(feature = "cranelift")]
@@ -159,8 +141,5 @@ fn uncaught_exceptions() {
     let wat = r#"(module (tag $e (param i32))
       (func (export "throw") (throw $e (i32.const 1))))"#;
     let mut instance = instantiate(&engine, wat, HostEnv::new()).expect("instantiates");
-    assert_eq!(
-        trap(&mut instance, "throw", &[]),
-        TrapCode::UncaughtException
-    );
+    assert_eq!(trap(&mut instance, "throw", &[]), TrapCode::UncaughtException);
 }

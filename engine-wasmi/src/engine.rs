@@ -161,15 +161,20 @@ impl Engine for WasmiEngine {
         let linker = module.linked.get_or_link(imports.resolve(&module.info)?, |funcs| {
             crate::link::link(&self.engine, &module.info, funcs)
         })?;
-        let mut store = Store::new(&self.engine, StoreData::new(state, ResourceGuard::new(&limits)));
+        let mut store =
+            Store::new(&self.engine, StoreData::new(state, ResourceGuard::new(&limits)));
         store.limiter(|data| &mut data.limiter);
-        let mut metering = Metering::new(self.metered, self.info.capabilities.has(Capability::Fuel), limits.fuel);
+        let mut metering =
+            Metering::new(self.metered, self.info.capabilities.has(Capability::Fuel), limits.fuel);
         metering.fill_for_start(&mut store)?;
         let instantiated = contained(|| {
-            linker.instantiate_and_start(store.as_context_mut(), &module.module).map_err(execution_error)
+            linker
+                .instantiate_and_start(store.as_context_mut(), &module.module)
+                .map_err(execution_error)
         });
         metering.settle(&store);
-        let instance = instantiated.map_err(|error| store.data_mut().limiter.0.instantiation_error(error))?;
+        let instance =
+            instantiated.map_err(|error| store.data_mut().limiter.0.instantiation_error(error))?;
         store.data_mut().memory = instance.get_memory(&store, "memory");
         Ok(WasmiInstance::new(store, instance, metering, limits.deadline, slot))
     }

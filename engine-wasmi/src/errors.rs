@@ -57,9 +57,12 @@ pub(crate) fn execution_error(error: wasmi::Error) -> Error {
         ErrorKind::Fuel(_) => Error::Trap(Trap::new(TrapCode::OutOfFuel, error.to_string())),
         // An active element segment that does not fit its table is a trap during
         // instantiation, as the specification (and every other engine) has it.
-        ErrorKind::Instantiation(wasmi::errors::InstantiationError::ElementSegmentDoesNotFit { .. }) => {
-            Error::Trap(Trap::new(TrapCode::TableOutOfBounds, "element segment does not fit its table"))
-        }
+        ErrorKind::Instantiation(wasmi::errors::InstantiationError::ElementSegmentDoesNotFit {
+            ..
+        }) => Error::Trap(Trap::new(
+            TrapCode::TableOutOfBounds,
+            "element segment does not fit its table",
+        )),
         _ => Error::Instantiate { engine: ENGINE_NAME, message: error.to_string() },
     }
 }

@@ -11,7 +11,9 @@ use wasmux_core::{
 
 use crate::ENGINE_NAME;
 use crate::contain::contained;
-use crate::convert::{bits_to_wasmi, from_wasmi, func_type, to_wasmi, wasmi_to_bits, wasmi_val_type};
+use crate::convert::{
+    bits_to_wasmi, from_wasmi, func_type, to_wasmi, wasmi_to_bits, wasmi_val_type,
+};
 use crate::errors::execution_error;
 use crate::store::StoreData;
 
@@ -120,7 +122,10 @@ impl WasmiInstance {
     }
 
     fn export_error(name: &str, what: &str) -> Error {
-        Error::Export { name: name.to_string(), message: format!("no exported {what} of that name") }
+        Error::Export {
+            name: name.to_string(),
+            message: format!("no exported {what} of that name"),
+        }
     }
 
     /// Runs `func` in fuel slices, checking the deadline and interrupt flag between them.
@@ -139,7 +144,9 @@ impl WasmiInstance {
             self.metering.settle(&self.store);
             let pending = match call {
                 Ok(ResumableCall::Finished) => return Ok(()),
-                Ok(ResumableCall::HostTrap(trap)) => return Err(execution_error(trap.into_host_error())),
+                Ok(ResumableCall::HostTrap(trap)) => {
+                    return Err(execution_error(trap.into_host_error()));
+                }
                 Ok(ResumableCall::OutOfFuel(pending)) => pending,
                 Err(error) => return Err(execution_error(error)),
             };
@@ -208,7 +215,10 @@ impl Instance for WasmiInstance {
         let mut wasm_results = std::mem::take(&mut self.results);
         wasm_params.clear();
         wasm_params.extend(
-            P::TYPES.iter().zip(params.into_bits().as_ref()).map(|(ty, bits)| bits_to_wasmi(*ty, *bits)),
+            P::TYPES
+                .iter()
+                .zip(params.into_bits().as_ref())
+                .map(|(ty, bits)| bits_to_wasmi(*ty, *bits)),
         );
         wasm_results.clear();
         wasm_results.extend(R::TYPES.iter().map(|ty| bits_to_wasmi(*ty, 0)));
@@ -236,8 +246,9 @@ impl Instance for WasmiInstance {
             wasm_params.push(to_wasmi(&mut self.store, store_id, param)?);
         }
         wasm_results.clear();
-        wasm_results
-            .extend(func.ty.results().iter().map(|t| wasmi::Val::default_for_ty(wasmi_val_type(*t))));
+        wasm_results.extend(
+            func.ty.results().iter().map(|t| wasmi::Val::default_for_ty(wasmi_val_type(*t))),
+        );
         let outcome = self.run_call(func.func, &wasm_params, &mut wasm_results);
         if outcome.is_ok() {
             for (slot, value) in results.iter_mut().zip(&wasm_results) {
@@ -273,10 +284,9 @@ impl Instance for WasmiInstance {
             .ok_or_else(|| Self::export_error(name, "global"))?;
         let store_id = self.store_id();
         let value = to_wasmi(&mut self.store, store_id, &value)?;
-        global.set(&mut self.store, value).map_err(|e| Error::Export {
-            name: name.to_string(),
-            message: e.to_string(),
-        })
+        global
+            .set(&mut self.store, value)
+            .map_err(|e| Error::Export { name: name.to_string(), message: e.to_string() })
     }
 
     fn interrupt_handle(&self) -> InterruptHandle {

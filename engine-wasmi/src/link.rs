@@ -21,12 +21,12 @@ pub(crate) fn link(
     // A module may import one name twice; both imports get the same function.
     linker.allow_shadowing(true);
     for (func, import) in funcs.iter().zip(&info.imports) {
-        host_func::define(&mut linker, &import.module, &import.name, func.clone()).map_err(|e| {
-            Error::Instantiate {
+        host_func::define(&mut linker, &import.module, &import.name, func.clone()).map_err(
+            |e| Error::Instantiate {
                 engine: ENGINE_NAME,
                 message: format!("defining `{}::{}`: {e}", import.module, import.name),
-            }
-        })?;
+            },
+        )?;
     }
     Ok(Arc::new(linker))
 }

@@ -189,12 +189,7 @@ impl Instance for WasmtimeInstance {
             .instance
             .get_func(&mut self.store, name)
             .ok_or_else(|| Self::export_error(name, "is not a function"))?;
-        Ok(WasmtimeFunc {
-            numeric: ty.is_numeric(),
-            ty: Arc::new(ty),
-            func,
-            instance_id: self.id,
-        })
+        Ok(WasmtimeFunc { numeric: ty.is_numeric(), ty: Arc::new(ty), func, instance_id: self.id })
     }
 
     fn func_type(&self, func: &WasmtimeFunc) -> FuncType {

@@ -87,7 +87,11 @@ fn trace_unguarded(engine: &dyn DynEngine, wasm: &[u8]) -> Trace {
         Err(error) => return vec![format!("module_info: {error}")],
     };
     let mut env = HostEnv::new();
-    env.limits(Limits { max_memory_bytes: Some(16 * 65536), max_table_elements: Some(1000), ..Limits::default() });
+    env.limits(Limits {
+        max_memory_bytes: Some(16 * 65536),
+        max_table_elements: Some(1000),
+        ..Limits::default()
+    });
     let mut instance = match engine.instantiate(&module, env) {
         Ok(instance) => instance,
         Err(error) => return vec![format!("instantiate: {}", kind(&error))],
@@ -103,11 +107,17 @@ fn trace_unguarded(engine: &dyn DynEngine, wasm: &[u8]) -> Trace {
                 trace.push(format!("call {}: {outcome}", export.name));
             }
             ExternType::Global(_) => {
-                let value = instance.get_global(&export.name).map(|v| render(&v)).unwrap_or_else(|e| kind(&e));
+                let value = instance
+                    .get_global(&export.name)
+                    .map(|v| render(&v))
+                    .unwrap_or_else(|e| kind(&e));
                 trace.push(format!("global {}: {value}", export.name));
             }
             ExternType::Memory(_) => {
-                let hash = instance.memory(&export.name).map(|m| memory_hash(m).to_string()).unwrap_or_else(|e| kind(&e));
+                let hash = instance
+                    .memory(&export.name)
+                    .map(|m| memory_hash(m).to_string())
+                    .unwrap_or_else(|e| kind(&e));
                 trace.push(format!("memory {}: {hash}", export.name));
             }
             _ => {}
@@ -140,7 +150,11 @@ pub fn disagreement(names: &[&str], traces: &[Trace]) -> Option<String> {
             if explained(a, b) {
                 break;
             }
-            return Some(format!("step {step}: {} gave {a:?}, {} gave {b:?}", names[0], names[index + 1]));
+            return Some(format!(
+                "step {step}: {} gave {a:?}, {} gave {b:?}",
+                names[0],
+                names[index + 1]
+            ));
         }
     }
     None

@@ -33,15 +33,24 @@ fn a_panic_inside_wasmi_is_contained() {
     let engines = wasmux_fuzz::engines().expect("engines");
     for seed in [1_005_785, 1_023_869] {
         let wasm = wasmux_fuzz::module_from_seed(seed).expect("module");
-        let traces: Vec<(&str, wasmux_fuzz::Trace)> =
-            engines.iter().map(|e| (e.info().name, wasmux_fuzz::trace(e.as_ref(), &wasm))).collect();
+        let traces: Vec<(&str, wasmux_fuzz::Trace)> = engines
+            .iter()
+            .map(|e| (e.info().name, wasmux_fuzz::trace(e.as_ref(), &wasm)))
+            .collect();
         for (name, trace) in &traces {
-            assert!(trace.iter().all(|step| !step.starts_with("panic")), "{name} panicked on seed {seed}");
+            assert!(
+                trace.iter().all(|step| !step.starts_with("panic")),
+                "{name} panicked on seed {seed}"
+            );
             if *name == "wasmi" {
-                assert!(trace.iter().any(|step| step.contains("internal engine failure")), "seed {seed}: {trace:?}");
+                assert!(
+                    trace.iter().any(|step| step.contains("internal engine failure")),
+                    "seed {seed}: {trace:?}"
+                );
             }
         }
-        let others: Vec<&wasmux_fuzz::Trace> = traces.iter().filter(|(n, _)| *n != "wasmi").map(|(_, t)| t).collect();
+        let others: Vec<&wasmux_fuzz::Trace> =
+            traces.iter().filter(|(n, _)| *n != "wasmi").map(|(_, t)| t).collect();
         assert!(others.windows(2).all(|w| w[0] == w[1]), "seed {seed}: {others:?}");
     }
 }

@@ -39,9 +39,9 @@ mod registry;
 mod resolve;
 mod source;
 mod store;
-mod whole_dir;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod whole_dir;
 
 pub use error::{Error, Result};
 pub use image::{Command, Image, OpenOptions, PullPolicy, RunOptions};

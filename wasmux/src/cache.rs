@@ -240,7 +240,12 @@ impl Cache {
     ///
     /// Fails only as compiling would: with [`Error::Parse`] or [`Error::Compile`] for an
     /// invalid module. Cache trouble is logged and recovered from.
-    pub fn load_or_compile(&self, engine: &dyn DynEngine, config: &Config, wasm: &[u8]) -> Result<DynModule> {
+    pub fn load_or_compile(
+        &self,
+        engine: &dyn DynEngine,
+        config: &Config,
+        wasm: &[u8],
+    ) -> Result<DynModule> {
         self.load_or_compile_with(engine, config, wasm, &mut |_| {})
     }
 
@@ -295,7 +300,12 @@ impl Cache {
     }
 
     /// As [`load_or_compile_file_with`](Self::load_or_compile_file_with), without events.
-    pub fn load_or_compile_file(&self, engine: &dyn DynEngine, config: &Config, file: &ModuleFile) -> Result<DynModule> {
+    pub fn load_or_compile_file(
+        &self,
+        engine: &dyn DynEngine,
+        config: &Config,
+        file: &ModuleFile,
+    ) -> Result<DynModule> {
         self.get_file(engine, config, file, &mut |_| {})
     }
 
@@ -323,8 +333,8 @@ impl Cache {
     /// Evicts least recently used entries until the cache is within its size limit (storing
     /// an entry does this by itself; this is for a limit that was lowered).
     pub fn trim(&self) -> Result<Removed> {
-        let removed =
-            store::trim(&self.root, self.max_bytes, None).map_err(|e| self.io_error("cannot trim", e))?;
+        let removed = store::trim(&self.root, self.max_bytes, None)
+            .map_err(|e| self.io_error("cannot trim", e))?;
         Ok(Removed { entries: removed.entries, bytes: removed.bytes })
     }
 
@@ -358,7 +368,9 @@ impl Cache {
         file: &ModuleFile,
         on_event: &mut dyn FnMut(&CacheEvent<'_>),
     ) -> Result<T::Module> {
-        let read = || file.bytes().map_err(|e| Error::io(format!("cannot read {}", file.path().display()), e));
+        let read = || {
+            file.bytes().map_err(|e| Error::io(format!("cannot read {}", file.path().display()), e))
+        };
         let info = target.info();
         if !info.capabilities.has(Capability::Precompile) {
             return compile(target, &crate::parse(read()?)?, on_event);
@@ -463,7 +475,11 @@ impl Cache {
     fn store(&self, path: &Path, artifact: &[u8], on_event: &mut dyn FnMut(&CacheEvent<'_>)) {
         let bytes = artifact.len() as u64;
         if bytes > self.max_bytes {
-            tracing::debug!(bytes, max_bytes = self.max_bytes, "artifact larger than the cache: not stored");
+            tracing::debug!(
+                bytes,
+                max_bytes = self.max_bytes,
+                "artifact larger than the cache: not stored"
+            );
             return;
         }
         if let Err(error) = store::write_entry(&self.dir, path, artifact) {
@@ -474,7 +490,10 @@ impl Cache {
         match store::trim(&self.root, self.max_bytes, Some(path)) {
             Ok(removed) if removed.entries > 0 => {
                 tracing::debug!(entries = removed.entries, bytes = removed.bytes, "evicted");
-                on_event(&CacheEvent::Evicted(Removed { entries: removed.entries, bytes: removed.bytes }));
+                on_event(&CacheEvent::Evicted(Removed {
+                    entries: removed.entries,
+                    bytes: removed.bytes,
+                }));
             }
             Ok(_) => {}
             Err(error) => warn(&CacheWarning::Untrimmed { dir: self.dir.clone(), error }, on_event),

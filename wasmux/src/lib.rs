@@ -82,11 +82,11 @@ pub fn engine(backend: Backend, config: &Config) -> Result<Box<dyn DynEngine>> {
         #[cfg(feature = "wasmtime")]
         Backend::Wasmtime => Ok(Box::new(backends::WasmtimeEngine::new(config)?)),
         #[cfg(any(
-        feature = "wasmer",
-        feature = "wasmer-singlepass",
-        feature = "wasmer-llvm",
-        feature = "wasmer-headless"
-    ))]
+            feature = "wasmer",
+            feature = "wasmer-singlepass",
+            feature = "wasmer-llvm",
+            feature = "wasmer-headless"
+        ))]
         Backend::Wasmer => Ok(Box::new(backends::WasmerEngine::new(config)?)),
         #[cfg(feature = "wasmi")]
         Backend::Wasmi => Ok(Box::new(backends::WasmiEngine::new(config)?)),

@@ -13,8 +13,9 @@ use std::time::{Duration, SystemTime};
 
 use wasmux::cache::{Cache, CacheEvent, CacheKey, CacheWarning, ModuleFile};
 use wasmux::{
-    ArtifactProblem, ArtifactStamp, Capabilities, Capability, Config, DynEngine, Engine, EngineInfo,
-    EngineKind, Error, FuncType, HostEnv, HostState, Instance, InterruptHandle, ModuleInfo, Result, Val,
+    ArtifactProblem, ArtifactStamp, Capabilities, Capability, Config, DynEngine, Engine,
+    EngineInfo, EngineKind, Error, FuncType, HostEnv, HostState, Instance, InterruptHandle,
+    ModuleInfo, Result, Val,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -39,8 +40,18 @@ impl FakeEngine {
     fn named(name: &'static str, version: &'static str) -> Self {
         let capabilities: Capabilities = [Capability::Precompile].into_iter().collect();
         FakeEngine {
-            info: EngineInfo { name, version, kind: EngineKind::Aot, compiler: Some("fake"), capabilities },
-            stamp: ArtifactStamp { engine: name, engine_version: version.into(), compat_key: "fake".into() },
+            info: EngineInfo {
+                name,
+                version,
+                kind: EngineKind::Aot,
+                compiler: Some("fake"),
+                capabilities,
+            },
+            stamp: ArtifactStamp {
+                engine: name,
+                engine_version: version.into(),
+                compat_key: "fake".into(),
+            },
             precompiles: AtomicUsize::new(0),
             compiles: AtomicUsize::new(0),
             delay: Duration::ZERO,
@@ -224,7 +235,8 @@ fn files(dir: &Path) -> Vec<String> {
             if path.is_dir() {
                 walk(base, &path, out);
             } else {
-                let name = path.strip_prefix(base).expect("under base").to_string_lossy().into_owned();
+                let name =
+                    path.strip_prefix(base).expect("under base").to_string_lossy().into_owned();
                 if !matches!(name.as_str(), "v1/hits" | "v1/misses" | "CACHEDIR.TAG") {
                     out.push(name);
                 }
@@ -289,8 +301,9 @@ fn the_dynamic_flavour_shares_entries_with_the_static_one() {
     let wasm = module("dyn");
     let dyn_engine: &dyn DynEngine = &engine;
     let mut log = Log::default();
-    let module =
-        cache.load_or_compile_with(dyn_engine, &Config::default(), &wasm, &mut log.record()).expect("load");
+    let module = cache
+        .load_or_compile_with(dyn_engine, &Config::default(), &wasm, &mut log.record())
+        .expect("load");
     assert_eq!(module.engine(), "fake");
     assert_eq!(log.events, ["compiling", "compiled", "stored"]);
     let (_, log) = load(&cache, &engine, &wasm);
@@ -352,7 +365,11 @@ fn a_settled_module_file_is_recognised_without_reading_it_and_any_write_is_seen(
 
     // Same size, modification time set back: the change time still tells.
     std::fs::write(&path, module("other")).expect("rewrite");
-    std::fs::File::options().write(true).open(&path).and_then(|f| f.set_modified(modified)).expect("set mtime");
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_modified(modified))
+        .expect("set mtime");
     assert_eq!(load_file(&cache, &engine, &open()).events, ["compiling", "compiled", "stored"]);
     assert_eq!(engine.precompiles(), 2);
     assert_eq!(load(&cache, &engine, &module("other")).1.events, ["hit"]);
@@ -372,8 +389,9 @@ fn text_and_binary_forms_of_a_module_share_an_entry() {
     assert_eq!(from_text, binary, "the key and the artifact are of the binary");
     let (_, log) = load(&cache, &engine, &binary);
     assert_eq!(log.events, ["hit"]);
-    let error =
-        cache.load_or_compile_static(&engine, &Config::default(), b"(module (func").expect_err("bad text");
+    let error = cache
+        .load_or_compile_static(&engine, &Config::default(), b"(module (func")
+        .expect_err("bad text");
     assert!(matches!(error, Error::Parse { .. }), "{error}");
 }
 
@@ -403,7 +421,11 @@ fn the_key_separates_modules_engines_versions_and_settings() {
         assert_eq!(*module.wasm, wasm);
         paths.push(entry_path(&cache, engine, config, &wasm));
     }
-    assert_eq!(v1.precompiles() + v2.precompiles() + other.precompiles(), 6, "every variant compiled");
+    assert_eq!(
+        v1.precompiles() + v2.precompiles() + other.precompiles(),
+        6,
+        "every variant compiled"
+    );
     paths.sort();
     paths.dedup();
     assert_eq!(paths.len(), 6);
@@ -437,11 +459,16 @@ fn damaged_and_foreign_entries_are_discarded_and_rebuilt() {
     let wasm = module("precious");
     let foreign_engine = FakeEngine::named("other", "1.0.0").stamp.seal(&wasm);
     let other_version = FakeEngine::named("fake", "0.9.0").stamp.seal(&wasm);
-    let other_settings = ArtifactStamp { compat_key: "fuel".into(), ..FakeEngine::new().stamp }.seal(&wasm);
+    let other_settings =
+        ArtifactStamp { compat_key: "fuel".into(), ..FakeEngine::new().stamp }.seal(&wasm);
     let damages: Vec<Damage> = vec![
         ("empty", Box::new(|_| Vec::new()), ArtifactProblem::Corrupt),
         ("truncated header", Box::new(|a: Vec<u8>| a[..10].to_vec()), ArtifactProblem::Corrupt),
-        ("truncated payload", Box::new(|a: Vec<u8>| a[..a.len() - 1].to_vec()), ArtifactProblem::Corrupt),
+        (
+            "truncated payload",
+            Box::new(|a: Vec<u8>| a[..a.len() - 1].to_vec()),
+            ArtifactProblem::Corrupt,
+        ),
         (
             "bit flip in the payload",
             Box::new(|mut a: Vec<u8>| {
@@ -461,9 +488,21 @@ fn damaged_and_foreign_entries_are_discarded_and_rebuilt() {
         ),
         ("garbage", Box::new(|a: Vec<u8>| vec![0x5a; a.len()]), ArtifactProblem::Corrupt),
         ("a wasm module", Box::new(|_| module("precious")), ArtifactProblem::Corrupt),
-        ("another engine's", Box::new(move |_| foreign_engine.clone()), ArtifactProblem::OtherEngine),
-        ("another version's", Box::new(move |_| other_version.clone()), ArtifactProblem::OtherVersion),
-        ("other settings'", Box::new(move |_| other_settings.clone()), ArtifactProblem::Incompatible),
+        (
+            "another engine's",
+            Box::new(move |_| foreign_engine.clone()),
+            ArtifactProblem::OtherEngine,
+        ),
+        (
+            "another version's",
+            Box::new(move |_| other_version.clone()),
+            ArtifactProblem::OtherVersion,
+        ),
+        (
+            "other settings'",
+            Box::new(move |_| other_settings.clone()),
+            ArtifactProblem::Incompatible,
+        ),
     ];
     for (what, damage, problem) in damages {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -492,10 +531,18 @@ fn damaged_and_foreign_entries_are_discarded_and_rebuilt() {
         assert_eq!(log.events, ["discarded", "compiling", "compiled", "stored"], "{what}");
         assert_eq!(seen, Some(problem), "{what}");
         assert_eq!(log.warnings.len(), 1, "{what}");
-        assert!(log.warnings[0].starts_with("discarded cache entry"), "{what}: {}", log.warnings[0]);
+        assert!(
+            log.warnings[0].starts_with("discarded cache entry"),
+            "{what}: {}",
+            log.warnings[0]
+        );
         assert!(!log.warnings[0].contains('\n'), "one line: {}", log.warnings[0]);
         assert_eq!(engine.precompiles(), 2, "{what}: rebuilt");
-        assert_eq!(std::fs::read(&path).expect("rebuilt entry"), good, "{what}: a valid entry again");
+        assert_eq!(
+            std::fs::read(&path).expect("rebuilt entry"),
+            good,
+            "{what}: a valid entry again"
+        );
         let (_, log) = load(&cache, &engine, &wasm);
         assert_eq!(log.events, ["hit"], "{what}");
     }
@@ -553,8 +600,9 @@ fn threads_compiling_the_same_module_at_once_all_succeed_and_leave_one_entry() {
             .map(|_| {
                 scope.spawn(|| {
                     barrier.wait();
-                    let module =
-                        cache.load_or_compile_static(&engine, &Config::default(), &wasm).expect("load");
+                    let module = cache
+                        .load_or_compile_static(&engine, &Config::default(), &wasm)
+                        .expect("load");
                     assert_eq!(*module.wasm, wasm);
                 })
             })
@@ -598,7 +646,12 @@ fn processes_compiling_the_same_module_at_once_all_succeed_and_leave_one_entry()
     let children: Vec<_> = (0..6)
         .map(|_| {
             Command::new(&exe)
-                .args(["--exact", "child_process_loads_through_the_cache", "--nocapture", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    "child_process_loads_through_the_cache",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env(CHILD_ENV, dir.path())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
@@ -774,12 +827,17 @@ fn real_engines_hit_refuse_damage_and_rebuild() {
         cache
             .load_or_compile_with(fuel_engine.as_ref(), &fuel, FIB.as_bytes(), &mut log.record())
             .expect("fuel");
-        assert_eq!(log.events, ["compiling", "compiled", "stored"], "{backend}: fuel is another key");
+        assert_eq!(
+            log.events,
+            ["compiling", "compiled", "stored"],
+            "{backend}: fuel is another key"
+        );
         assert_eq!(cache.stats().expect("stats").entries, 2, "{backend}");
 
         // Damage every entry: each is refused by the engine, deleted and rebuilt.
         let binary = wasmux::parse(FIB.as_bytes()).expect("parse");
-        let path = cache.entry_path(engine.info(), &CacheKey::new(engine.as_ref(), &config, &binary));
+        let path =
+            cache.entry_path(engine.info(), &CacheKey::new(engine.as_ref(), &config, &binary));
         let mut bytes = std::fs::read(&path).expect("entry");
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0x20;
@@ -804,10 +862,19 @@ fn real_engines_hit_refuse_damage_and_rebuild() {
                 std::fs::write(&path, artifact).expect("swap");
                 let mut log = Log::default();
                 cache
-                    .load_or_compile_with(engine.as_ref(), &config, FIB.as_bytes(), &mut log.record())
+                    .load_or_compile_with(
+                        engine.as_ref(),
+                        &config,
+                        FIB.as_bytes(),
+                        &mut log.record(),
+                    )
                     .expect("load after swap");
                 assert_eq!(log.events[0], "discarded", "{backend}");
-                assert!(log.warnings[0].contains("another engine"), "{backend}: {}", log.warnings[0]);
+                assert!(
+                    log.warnings[0].contains("another engine"),
+                    "{backend}: {}",
+                    log.warnings[0]
+                );
             }
         }
 
@@ -837,8 +904,9 @@ fn real_engines_share_entries_across_threads() {
             for _ in 0..4 {
                 scope.spawn(|| {
                     barrier.wait();
-                    let module =
-                        cache.load_or_compile(engine.as_ref(), &config, FIB.as_bytes()).expect("load");
+                    let module = cache
+                        .load_or_compile(engine.as_ref(), &config, FIB.as_bytes())
+                        .expect("load");
                     assert_eq!(call_fib(engine.as_ref(), &module), [Val::I32(55)], "{backend}");
                 });
             }

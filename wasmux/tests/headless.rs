@@ -2,7 +2,11 @@
 //! do nothing else. Exists only in that build; `.ci/run` makes the artifact with the full CLI
 //! and runs: `cargo test -p wasmux --no-default-features --features wasmer-headless --test headless`
 //! with `WASMUX_HEADLESS_ARTIFACT` naming it (examples/fib.wat compiled for wasmer).
-#![cfg(all(feature = "wasmer-headless", not(feature = "wasmer"), not(feature = "wasmer-singlepass")))]
+#![cfg(all(
+    feature = "wasmer-headless",
+    not(feature = "wasmer"),
+    not(feature = "wasmer-singlepass")
+))]
 
 use wasmux::{Backend, Config, Error, HostEnv, Val};
 

@@ -35,11 +35,8 @@ const COLORS: [&str; 10] = [
 
 /// The groups of call overhead measured in pairs (`benches/src/paired.rs`), whose values are
 /// ratios, not times.
-const OVERHEAD_GROUPS: [(&str, &str); 3] = [
-    ("overhead_id", "7"),
-    ("overhead_host_nomem", "10000"),
-    ("overhead_host_mem", "10000"),
-];
+const OVERHEAD_GROUPS: [(&str, &str); 3] =
+    [("overhead_id", "7"), ("overhead_host_nomem", "10000"), ("overhead_host_mem", "10000")];
 
 /// One measurement: group, function (engine), parameter → median in nanoseconds (a ratio in
 /// the overhead groups), and the median's 95 % confidence interval.
@@ -84,11 +81,7 @@ impl Results {
             .get(group)
             .map(|g| g.keys().map(|(f, _)| f.as_str()).collect())
             .unwrap_or_default();
-        COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| present.contains(c))
-            .collect()
+        COLUMNS.iter().copied().filter(|c| present.contains(c)).collect()
     }
 }
 
@@ -121,17 +114,13 @@ fn read_json(path: &Path) -> Option<Value> {
 }
 
 fn read_one(dir: &Path, results: &mut Results) {
-    let (Some(bench), Some(estimates)) = (
-        read_json(&dir.join("benchmark.json")),
-        read_json(&dir.join("estimates.json")),
-    ) else {
+    let (Some(bench), Some(estimates)) =
+        (read_json(&dir.join("benchmark.json")), read_json(&dir.join("estimates.json")))
+    else {
         return;
     };
     let group = bench["group_id"].as_str().unwrap_or_default().to_string();
-    let function = bench["function_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let function = bench["function_id"].as_str().unwrap_or_default().to_string();
     let param = bench["value_str"].as_str().unwrap_or_default().to_string();
     let median = &estimates["median"];
     if let (Some(lower), Some(upper)) = (
@@ -145,11 +134,7 @@ fn read_one(dir: &Path, results: &mut Results) {
             .insert((function.clone(), param.clone()), (lower, upper));
     }
     if let Some(point) = median["point_estimate"].as_f64() {
-        results
-            .medians
-            .entry(group)
-            .or_default()
-            .insert((function, param), point);
+        results.medians.entry(group).or_default().insert((function, param), point);
     }
 }
 
@@ -192,15 +177,9 @@ fn table(out: &mut String, results: &Results, group: &str, param_label: &str) {
     let _ = writeln!(out, "| {param_label} | {} |", functions.join(" | "));
     let _ = writeln!(out, "|---|{}", "---:|".repeat(functions.len()));
     for p in results.params(group) {
-        let values: Vec<Option<f64>> = functions
-            .iter()
-            .map(|f| results.get(group, f, &p))
-            .collect();
-        let best = values
-            .iter()
-            .flatten()
-            .copied()
-            .fold(f64::INFINITY, f64::min);
+        let values: Vec<Option<f64>> =
+            functions.iter().map(|f| results.get(group, f, &p)).collect();
+        let best = values.iter().flatten().copied().fold(f64::INFINITY, f64::min);
         let cells: Vec<String> = values
             .iter()
             .map(|v| match v {
@@ -240,24 +219,15 @@ fn line_chart(title: &str, y_label: &str, x: &[String], series: &[Series]) -> St
         .flat_map(|s| s.points.iter().flatten().copied())
         .filter(|v| *v > 0.0)
         .collect();
-    let (lo, hi) = values.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
-        (lo.min(*v), hi.max(*v))
-    });
+    let (lo, hi) =
+        values.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     let (lo, hi) = if values.is_empty() {
         (1.0, 10.0)
     } else {
-        (
-            lo.log10().floor(),
-            hi.log10().ceil().max(lo.log10().floor() + 1.0),
-        )
+        (lo.log10().floor(), hi.log10().ceil().max(lo.log10().floor() + 1.0))
     };
     let px = |i: usize| {
-        left + (w - left - right)
-            * if x.len() > 1 {
-                i as f64 / (x.len() - 1) as f64
-            } else {
-                0.5
-            }
+        left + (w - left - right) * if x.len() > 1 { i as f64 / (x.len() - 1) as f64 } else { 0.5 }
     };
     let py = |v: f64| top + (h - top - bottom) * (1.0 - (v.log10() - lo) / (hi - lo));
     let mut s = svg_head(w, h, title);
@@ -303,19 +273,9 @@ fn line_chart(title: &str, y_label: &str, x: &[String], series: &[Series]) -> St
         );
         for p in &pts {
             let (cx, cy) = p.split_once(',').unwrap_or(("0", "0"));
-            let _ = writeln!(
-                s,
-                r#"<circle cx="{cx}" cy="{cy}" r="3" fill="{}"/>"#,
-                ser.color
-            );
+            let _ = writeln!(s, r#"<circle cx="{cx}" cy="{cy}" r="3" fill="{}"/>"#, ser.color);
         }
-        legend(
-            &mut s,
-            w - right + 12.0,
-            top + 18.0 * k as f64,
-            ser.color,
-            &ser.name,
-        );
+        legend(&mut s, w - right + 12.0, top + 18.0 * k as f64, ser.color, &ser.name);
     }
     s.push_str("</svg>\n");
     s
@@ -329,18 +289,8 @@ fn bar_chart(title: &str, y_label: &str, categories: &[String], series: &[Series
         .flat_map(|s| s.points.iter().flatten().copied())
         .filter(|v| *v > 0.0)
         .collect();
-    let hi = values
-        .iter()
-        .fold(1.0f64, |m, v| m.max(*v))
-        .log10()
-        .ceil()
-        .max(1.0);
-    let lo = values
-        .iter()
-        .fold(1.0f64, |m, v| m.min(*v))
-        .log10()
-        .floor()
-        .min(0.0);
+    let hi = values.iter().fold(1.0f64, |m, v| m.max(*v)).log10().ceil().max(1.0);
+    let lo = values.iter().fold(1.0f64, |m, v| m.min(*v)).log10().floor().min(0.0);
     let py = |v: f64| top + (h - top - bottom) * (1.0 - (v.log10() - lo) / (hi - lo));
     let mut s = svg_head(w, h, title);
     for d in (lo as i32)..=(hi as i32) {
@@ -388,13 +338,7 @@ fn bar_chart(title: &str, y_label: &str, categories: &[String], series: &[Series
         esc(y_label)
     );
     for (k, ser) in series.iter().enumerate() {
-        legend(
-            &mut s,
-            w - right + 12.0,
-            top + 18.0 * k as f64,
-            ser.color,
-            &ser.name,
-        );
+        legend(&mut s, w - right + 12.0, top + 18.0 * k as f64, ser.color, &ser.name);
     }
     s.push_str("</svg>\n");
     s
@@ -420,17 +364,11 @@ fn legend(s: &mut String, x: f64, y: f64, color: &str, name: &str) {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn color(function: &str) -> &'static str {
-    COLUMNS
-        .iter()
-        .position(|c| *c == function)
-        .map(|i| COLORS[i])
-        .unwrap_or("#999999")
+    COLUMNS.iter().position(|c| *c == function).map(|i| COLORS[i]).unwrap_or("#999999")
 }
 
 fn main() {
@@ -464,11 +402,7 @@ fn main() {
         })
         .unwrap_or_default();
     let size_of = |name: &str| {
-        sizes
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| human(*b))
-            .unwrap_or_default()
+        sizes.iter().find(|(n, _)| n == name).map(|(_, b)| human(*b)).unwrap_or_default()
     };
 
     let mut out = String::new();
@@ -482,17 +416,12 @@ fn main() {
         out,
         "- CPU: {} ({} logical CPUs, `nproc`)",
         cpu_model(),
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0)
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
     );
     let _ = writeln!(out, "- Kernel: {}", command("uname", &["-sr"]));
     let _ = writeln!(out, "- Rust: {}", command("rustc", &["--version"]));
-    let _ = writeln!(
-        out,
-        "- Report generated: {}",
-        command("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
-    );
+    let _ =
+        writeln!(out, "- Report generated: {}", command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]));
     let _ = writeln!(
         out,
         "- **The machine is a shared 2-core VM**: repeated runs of identical code differ by up to ±20 % here. Criterion ran with 10 samples, 0.5 s warm-up and 1.5 s measurement per benchmark (flat sampling for the slow groups); the `calls_*` groups with 30 samples of 3 s, each engine's wasmux and raw cases back to back. Quotients of medians measured one after the other, within ±10 %, are not significant; the `overhead_*` groups measure call overhead in pairs, which cancels the drift (see below).\n"
@@ -504,10 +433,7 @@ fn main() {
 
     // Targets.
     let _ = writeln!(out, "## Targets\n");
-    let _ = writeln!(
-        out,
-        "| target | engine | measured | verdict |\n|---|---|---|---|"
-    );
+    let _ = writeln!(out, "| target | engine | measured | verdict |\n|---|---|---|---|");
     for e in ENGINES {
         let raw = format!("{e}-raw");
         let [(export_group, export_param), host_groups @ ..] = OVERHEAD_GROUPS;
@@ -554,10 +480,9 @@ fn main() {
     for e in ["wasmtime", "wasmer"] {
         let mut worst: Option<(f64, String)> = None;
         for p in results.params("startup_load") {
-            if let Some(r) = ratio(
-                results.get("startup_compile", e, &p),
-                results.get("startup_load", e, &p),
-            ) && worst.as_ref().is_none_or(|(w, _)| r < *w)
+            if let Some(r) =
+                ratio(results.get("startup_compile", e, &p), results.get("startup_load", e, &p))
+                && worst.as_ref().is_none_or(|(w, _)| r < *w)
             {
                 worst = Some((r, p));
             }
@@ -598,10 +523,8 @@ fn main() {
             ("wasmer", results.get(g, "wasmer", p)),
         ];
         let faster = jits.iter().all(|(_, t)| t.is_some_and(|t| i < t));
-        let detail: Vec<String> = jits
-            .iter()
-            .map(|(n, t)| format!("{n} {}", t.map(time).unwrap_or_default()))
-            .collect();
+        let detail: Vec<String> =
+            jits.iter().map(|(n, t)| format!("{n} {}", t.map(time).unwrap_or_default())).collect();
         let _ = writeln!(
             out,
             "| interpreter start-up (bytes → first call) faster than both JITs | wasmi | {} vs {} | {} |",
@@ -623,10 +546,8 @@ fn main() {
         out,
         "### Calls, measured in pairs\n\nEach sample alternates chunks of a call through wasmux and the same call through the engine's own API, and records the quotient of their times (`benches/src/paired.rs`), so the machine's drift cancels out. Median of 30 samples, with its 95 % confidence interval. `-default` is wasmux with its default, interruptible configuration against the same raw call.\n"
     );
-    let paired_columns: Vec<String> = ENGINES
-        .iter()
-        .flat_map(|e| [e.to_string(), format!("{e}-default")])
-        .collect();
+    let paired_columns: Vec<String> =
+        ENGINES.iter().flat_map(|e| [e.to_string(), format!("{e}-default")]).collect();
     let _ = writeln!(
         out,
         "| group | {} |\n|---|{}",
@@ -649,7 +570,10 @@ fn main() {
             .collect();
         let _ = writeln!(out, "| `{group}` | {} |", cells.join(" | "));
     }
-    let _ = writeln!(out, "\n### Every benchmark, as quotients of medians measured one after the other\n");
+    let _ = writeln!(
+        out,
+        "\n### Every benchmark, as quotients of medians measured one after the other\n"
+    );
     let _ = writeln!(
         out,
         "Ratio of wasmux's median to the raw API's median for the same engine (1.000 = no overhead; above 1 = wasmux slower). Host-call groups make {host_calls} calls per iteration.\n"
@@ -663,21 +587,14 @@ fn main() {
             let cells: Vec<Option<f64>> = ENGINES
                 .iter()
                 .map(|e| {
-                    ratio(
-                        results.get(group, e, &p),
-                        results.get(group, &format!("{e}-raw"), &p),
-                    )
+                    ratio(results.get(group, e, &p), results.get(group, &format!("{e}-raw"), &p))
                 })
                 .collect();
             if cells.iter().any(Option::is_some) {
                 let _ = writeln!(
                     out,
                     "| `{group}` | {p} | {} |",
-                    cells
-                        .iter()
-                        .map(|c| fmt_ratio(*c))
-                        .collect::<Vec<_>>()
-                        .join(" | ")
+                    cells.iter().map(|c| fmt_ratio(*c)).collect::<Vec<_>>().join(" | ")
                 );
             }
         }
@@ -715,10 +632,8 @@ fn main() {
             continue;
         };
         let native = results.get(&group, "native", &p);
-        let cells: Vec<Option<f64>> = ENGINES
-            .iter()
-            .map(|e| ratio(results.get(&group, e, &p), native))
-            .collect();
+        let cells: Vec<Option<f64>> =
+            ENGINES.iter().map(|e| ratio(results.get(&group, e, &p), native)).collect();
         let _ = writeln!(
             out,
             "| {name}({p}) | {} ({kind}) | {} |",
@@ -743,11 +658,7 @@ fn main() {
     let series: Vec<Series> = ENGINES
         .iter()
         .zip(per_engine)
-        .map(|(e, points)| Series {
-            name: e.to_string(),
-            color: color(e),
-            points,
-        })
+        .map(|(e, points)| Series { name: e.to_string(), color: color(e), points })
         .collect();
     charts.push((
         "throughput.svg",
@@ -760,10 +671,7 @@ fn main() {
     ));
     for (group, title) in [
         ("startup_compile", "Compile time vs module size"),
-        (
-            "startup_load",
-            "Loading a precompiled artifact vs module size",
-        ),
+        ("startup_load", "Loading a precompiled artifact vs module size"),
         ("startup_instantiate", "Instantiation vs module size"),
         ("startup_validate", "Validation vs module size"),
     ] {
@@ -825,12 +733,9 @@ fn main() {
     }
     let path = root.join("BENCHMARKS.md");
     match std::fs::write(&path, out) {
-        Ok(()) => println!(
-            "wrote {} and {} charts in {}",
-            path.display(),
-            charts.len(),
-            docs.display()
-        ),
+        Ok(()) => {
+            println!("wrote {} and {} charts in {}", path.display(), charts.len(), docs.display())
+        }
         Err(e) => {
             eprintln!("cannot write {}: {e}", path.display());
             std::process::exit(1);

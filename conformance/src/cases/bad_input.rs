@@ -36,7 +36,10 @@ fn malformed_bytes<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     ];
     for bytes in inputs {
         ensure_compile_error(ctx.engine.compile(bytes), &format!("compile {bytes:?}"))?;
-        ensure_compile_error(ctx.engine.validate(bytes).map(|()| 0), &format!("validate {bytes:?}"))?;
+        ensure_compile_error(
+            ctx.engine.validate(bytes).map(|()| 0),
+            &format!("validate {bytes:?}"),
+        )?;
     }
     Ok(())
 }
@@ -89,7 +92,9 @@ fn mutated_module<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
             match ctx.engine.compile(&mutated) {
                 Ok(_) => {}
                 Err(Error::Compile { .. }) => rejected += 1,
-                Err(other) => return Err(format!("byte {index} ^ {flip:#x}: unexpected error: {other}")),
+                Err(other) => {
+                    return Err(format!("byte {index} ^ {flip:#x}: unexpected error: {other}"));
+                }
             }
         }
     }
@@ -125,7 +130,9 @@ fn huge_declarations<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         env.limits(limits.clone());
         match ctx.engine.instantiate(&module, env) {
             Err(Error::ResourceLimit { resource: r, .. }) if r == resource => {}
-            Err(other) => return Err(format!("{wat}: expected a {resource} limit error, got: {other}")),
+            Err(other) => {
+                return Err(format!("{wat}: expected a {resource} limit error, got: {other}"));
+            }
             Ok(_) => return Err(format!("{wat}: instantiated despite the limit")),
         }
     }
@@ -167,12 +174,15 @@ fn deep_nesting<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     for depth in [1_000, 100_000] {
         match ctx.engine.compile(&nested_blocks(depth)) {
             Ok(module) => {
-                let mut instance = ok(ctx.engine.instantiate(&module, HostEnv::new()), "instantiate")?;
+                let mut instance =
+                    ok(ctx.engine.instantiate(&module, HostEnv::new()), "instantiate")?;
                 ok(instance.call("f", &[]), &format!("call at depth {depth}"))?;
             }
             Err(Error::Compile { .. }) => {}
             Err(other) => return Err(format!("depth {depth}: unexpected error: {other}")),
         }
     }
-    ensure(ctx.engine.compile(&nested_blocks(1_000)).is_ok(), || "1000 nested blocks must compile".into())
+    ensure(ctx.engine.compile(&nested_blocks(1_000)).is_ok(), || {
+        "1000 nested blocks must compile".into()
+    })
 }

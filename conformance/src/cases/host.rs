@@ -11,14 +11,19 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
     vec![
         Case::new("host", "numbers_through_host", numbers_through_host::<E>)
             .requires(&[Capability::MultiValue, Capability::MultiResultHostFunctions]),
-        Case::new("host", "v128_through_host", v128_through_host::<E>).requires(&[Capability::Simd]),
+        Case::new("host", "v128_through_host", v128_through_host::<E>)
+            .requires(&[Capability::Simd]),
         Case::new("host", "wrapped_numbers_through_host", wrapped_numbers_through_host::<E>)
             .requires(&[Capability::MultiValue, Capability::MultiResultHostFunctions]),
         Case::new("host", "wrapped_v128_through_host", wrapped_v128_through_host::<E>)
             .requires(&[Capability::Simd]),
         Case::new("host", "externref_through_host", externref_through_host::<E>)
             .requires(&[Capability::ReferenceTypes]),
-        Case::new("host", "each_instance_gets_its_own_functions", each_instance_gets_its_own_functions::<E>),
+        Case::new(
+            "host",
+            "each_instance_gets_its_own_functions",
+            each_instance_gets_its_own_functions::<E>,
+        ),
         Case::new("host", "reads_and_writes_guest_memory", reads_and_writes_guest_memory::<E>),
         Case::new("host", "shares_host_state", shares_host_state::<E>),
         Case::new("host", "error_is_a_host_trap", error_is_a_host_trap::<E>),
@@ -50,10 +55,7 @@ fn numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     );
     let mut env = HostEnv::new();
     env.func(reverse);
-    let mut instance = ctx.instantiate(
-        REVERSE_THROUGH_HOST,
-        env,
-    )?;
+    let mut instance = ctx.instantiate(REVERSE_THROUGH_HOST, env)?;
     let args = [Val::I32(-7), Val::I64(1 << 40), Val::F32(0x7fc0_0001), Val::from(-0.0f64)];
     let results = ok(instance.call("go", &args), "go")?;
     ensure_eq(results, args.iter().rev().cloned().collect(), "values reversed by the host")
@@ -63,16 +65,12 @@ fn numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
 /// every number type unchanged, NaN payloads included, called by the guest and by the host.
 fn wrapped_numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap(
-        "host",
-        "reverse",
-        |_caller, (a, b, c, d): (i32, i64, f32, f64)| Ok::<_, HostError>((d, c, b, a)),
-    ));
-    let mut instance = ctx.instantiate(
-        REVERSE_THROUGH_HOST,
-        env,
-    )?;
-    let args = [Val::I32(i32::MIN), Val::I64(-1), Val::F32(0xffc0_0001), Val::F64(0x7ff8_0000_0000_0002)];
+    env.func(HostFunc::wrap("host", "reverse", |_caller, (a, b, c, d): (i32, i64, f32, f64)| {
+        Ok::<_, HostError>((d, c, b, a))
+    }));
+    let mut instance = ctx.instantiate(REVERSE_THROUGH_HOST, env)?;
+    let args =
+        [Val::I32(i32::MIN), Val::I64(-1), Val::F32(0xffc0_0001), Val::F64(0x7ff8_0000_0000_0002)];
     let results = ok(instance.call("go", &args), "go")?;
     ensure_eq(results, args.iter().rev().cloned().collect(), "values reversed by the host")?;
     let go = ok(instance.typed::<(i32, i64, f32, f64), (f64, f32, i64, i32)>("go"), "typed go")?;
@@ -89,7 +87,11 @@ fn wrapped_v128_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         env,
     )?;
     let value = 0x00ff_00ff_1234_5678_0000_0000_ffff_ffffu128;
-    ensure_eq(ok(instance.call("go", &[Val::V128(value)]), "go")?, vec![Val::V128(!value)], "bitwise not")
+    ensure_eq(
+        ok(instance.call("go", &[Val::V128(value)]), "go")?,
+        vec![Val::V128(!value)],
+        "bitwise not",
+    )
 }
 
 fn v128_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
@@ -112,7 +114,11 @@ fn v128_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         env,
     )?;
     let value = 0x00ff_00ff_1234_5678_0000_0000_ffff_ffffu128;
-    ensure_eq(ok(instance.call("go", &[Val::V128(value)]), "go")?, vec![Val::V128(!value)], "bitwise not")
+    ensure_eq(
+        ok(instance.call("go", &[Val::V128(value)]), "go")?,
+        vec![Val::V128(!value)],
+        "bitwise not",
+    )
 }
 
 fn externref_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
@@ -123,7 +129,9 @@ fn externref_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         FuncType::new([ValType::ExternRef], [ValType::I32]),
         |_caller, params, results| {
             let len = match params {
-                [Val::ExternRef(Some(r))] => r.downcast_ref::<String>().map_or(-1, |s| s.len() as i32),
+                [Val::ExternRef(Some(r))] => {
+                    r.downcast_ref::<String>().map_or(-1, |s| s.len() as i32)
+                }
                 [Val::ExternRef(None)] => 0,
                 _ => return Err(HostError::trap("expected one externref")),
             };
@@ -137,7 +145,11 @@ fn externref_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         env,
     )?;
     let value = Val::ExternRef(Some(ExternRef::new(String::from("twelve chars"))));
-    ensure_eq(ok(instance.call("go", &[value]), "go")?, vec![Val::I32(12)], "host saw its own object")?;
+    ensure_eq(
+        ok(instance.call("go", &[value]), "go")?,
+        vec![Val::I32(12)],
+        "host saw its own object",
+    )?;
     ensure_eq(ok(instance.call("go", &[Val::ExternRef(None)]), "go")?, vec![Val::I32(0)], "null")
 }
 
@@ -247,13 +259,18 @@ fn each_instance_gets_its_own_functions<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome 
         r#"(module (import "host" "answer" (func $answer (result i32)))
              (func (export "go") (result i32) call $answer))"#,
     )?;
-    let answer = |n: i32| HostFunc::wrap("host", "answer", move |_caller, (): ()| Ok::<_, HostError>(n));
+    let answer =
+        |n: i32| HostFunc::wrap("host", "answer", move |_caller, (): ()| Ok::<_, HostError>(n));
     let (one, two) = (answer(1), answer(2));
     for (func, want) in [(&one, 1), (&one, 1), (&two, 2), (&one, 1), (&two, 2)] {
         let mut env = HostEnv::new();
         env.func(func.clone());
         let mut instance = ok(ctx.engine.instantiate(&module, env), "instantiate")?;
-        ensure_eq(ok(instance.call("go", &[]), "go")?, vec![Val::I32(want)], "the instance's own function")?;
+        ensure_eq(
+            ok(instance.call("go", &[]), "go")?,
+            vec![Val::I32(want)],
+            "the instance's own function",
+        )?;
     }
     Ok(())
 }

@@ -45,7 +45,12 @@ fn module_info<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         vec![
             ExportInfo {
                 name: "mem".into(),
-                ty: ExternType::Memory(MemoryType { min: 2, max: Some(10), memory64: false, shared: false }),
+                ty: ExternType::Memory(MemoryType {
+                    min: 2,
+                    max: Some(10),
+                    memory64: false,
+                    shared: false,
+                }),
             },
             ExportInfo {
                 name: "tab".into(),
@@ -75,9 +80,17 @@ fn globals<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     ensure_eq(ok(instance.get_global("pi"), "get pi")?, Val::from(3.5f64), "immutable global")?;
     ok(instance.set_global("counter", Val::I64(41)), "set counter")?;
     ok(instance.call("bump", &[]), "bump")?;
-    ensure_eq(ok(instance.get_global("counter"), "get counter")?, Val::I64(42), "guest saw the host's write")?;
-    ensure(instance.set_global("pi", Val::from(1.0f64)).is_err(), || "an immutable global was set".into())?;
-    ensure(instance.set_global("counter", Val::I32(1)).is_err(), || "a global was set to the wrong type".into())?;
+    ensure_eq(
+        ok(instance.get_global("counter"), "get counter")?,
+        Val::I64(42),
+        "guest saw the host's write",
+    )?;
+    ensure(instance.set_global("pi", Val::from(1.0f64)).is_err(), || {
+        "an immutable global was set".into()
+    })?;
+    ensure(instance.set_global("counter", Val::I32(1)).is_err(), || {
+        "a global was set to the wrong type".into()
+    })?;
     match instance.get_global("missing") {
         Err(Error::Export { name, .. }) if name == "missing" => Ok(()),
         other => Err(format!("expected an export error, got {other:?}")),
@@ -97,7 +110,11 @@ fn memory_access<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         HostEnv::new(),
     )?;
     ok(instance.write_memory("memory", 100, &[1, 2, 3, 250]), "write")?;
-    ensure_eq(ok(instance.call("sum", &[Val::I32(100), Val::I32(4)]), "sum")?, vec![Val::I32(256)], "sum")?;
+    ensure_eq(
+        ok(instance.call("sum", &[Val::I32(100), Val::I32(4)]), "sum")?,
+        vec![Val::I32(256)],
+        "sum",
+    )?;
     let mut back = [0u8; 4];
     ok(instance.read_memory("memory", 100, &mut back), "read")?;
     ensure_eq(back, [1, 2, 3, 250], "read back")?;
@@ -115,19 +132,24 @@ fn memory_access<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
 }
 
 fn missing_export<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
-    let mut instance = ctx.instantiate(r#"(module (memory (export "memory") 1))"#, HostEnv::new())?;
+    let mut instance =
+        ctx.instantiate(r#"(module (memory (export "memory") 1))"#, HostEnv::new())?;
     for name in ["nope", "memory"] {
         match instance.call(name, &[]) {
             Err(Error::Export { name: n, .. }) if n == name => {}
-            other => return Err(format!("calling `{name}`: expected an export error, got {other:?}")),
+            other => {
+                return Err(format!("calling `{name}`: expected an export error, got {other:?}"));
+            }
         }
     }
     Ok(())
 }
 
 fn wrong_arguments<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
-    let mut instance =
-        ctx.instantiate(r#"(module (func (export "f") (param i32) (result i32) local.get 0))"#, HostEnv::new())?;
+    let mut instance = ctx.instantiate(
+        r#"(module (func (export "f") (param i32) (result i32) local.get 0))"#,
+        HostEnv::new(),
+    )?;
     for args in [vec![], vec![Val::I64(1)], vec![Val::I32(1), Val::I32(2)]] {
         ensure(matches!(instance.call("f", &args), Err(Error::InvalidArgument(_))), || {
             format!("call with {args:?} must be an invalid-argument error")
@@ -149,7 +171,9 @@ fn command_returns_zero<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut instance = ctx.instantiate(r#"(module (func (export "_start")))"#, HostEnv::new())?;
     ensure_eq(ok(instance.run(), "run")?, 0, "exit status")?;
     let mut library = ctx.instantiate(r#"(module (func (export "f")))"#, HostEnv::new())?;
-    ensure(matches!(library.run(), Err(Error::Export { .. })), || "a module without _start cannot run".into())
+    ensure(matches!(library.run(), Err(Error::Export { .. })), || {
+        "a module without _start cannot run".into()
+    })
 }
 
 fn dynamic_dispatch<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
@@ -180,9 +204,14 @@ fn instances_on_many_threads<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
             .map(|n| {
                 let module = module.clone();
                 scope.spawn(move || -> Outcome {
-                    let mut instance = ok(ctx.engine.instantiate(&module, HostEnv::new()), "instantiate")?;
+                    let mut instance =
+                        ok(ctx.engine.instantiate(&module, HostEnv::new()), "instantiate")?;
                     let expected = [55, 89, 144, 233][n];
-                    ensure_eq(ok(instance.call("fib", &[Val::I32(10 + n as i32)]), "fib")?, vec![Val::I32(expected)], "fib")
+                    ensure_eq(
+                        ok(instance.call("fib", &[Val::I32(10 + n as i32)]), "fib")?,
+                        vec![Val::I32(expected)],
+                        "fib",
+                    )
                 })
             })
             .collect();

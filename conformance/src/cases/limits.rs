@@ -8,18 +8,30 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
     vec![
         Case::new("limits", "memory_growth_refused_at_limit", memory_growth_refused_at_limit::<E>)
             .requires(&[Capability::MemoryLimit]),
-        Case::new("limits", "memory_over_limit_at_instantiation", memory_over_limit_at_instantiation::<E>)
-            .requires(&[Capability::MemoryLimit]),
+        Case::new(
+            "limits",
+            "memory_over_limit_at_instantiation",
+            memory_over_limit_at_instantiation::<E>,
+        )
+        .requires(&[Capability::MemoryLimit]),
         Case::new("limits", "table_growth_refused_at_limit", table_growth_refused_at_limit::<E>)
             .requires(&[Capability::TableLimit, Capability::ReferenceTypes]),
-        Case::new("limits", "table_over_limit_at_instantiation", table_over_limit_at_instantiation::<E>)
-            .requires(&[Capability::TableLimit]),
+        Case::new(
+            "limits",
+            "table_over_limit_at_instantiation",
+            table_over_limit_at_instantiation::<E>,
+        )
+        .requires(&[Capability::TableLimit]),
         Case::new("limits", "fuel_is_consumed_and_refilled", fuel_is_consumed_and_refilled::<E>)
             .requires(&[Capability::Fuel]),
         Case::new("limits", "max_instances", max_instances::<E>),
         Case::new("limits", "unlimited_memory_grows", unlimited_memory_grows::<E>),
-        Case::new("limits", "start_trap_after_refused_growth", start_trap_after_refused_growth::<E>)
-            .requires(&[Capability::MemoryLimit]),
+        Case::new(
+            "limits",
+            "start_trap_after_refused_growth",
+            start_trap_after_refused_growth::<E>,
+        )
+        .requires(&[Capability::MemoryLimit]),
     ]
 }
 
@@ -36,11 +48,24 @@ fn with_limits(limits: &mut Limits) -> HostEnv {
 }
 
 fn memory_growth_refused_at_limit<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
-    let mut instance = ctx.instantiate(GROWER, with_limits(Limits::new().max_memory_bytes(3 * PAGE)))?;
-    ensure_eq(ok(instance.call("grow", &[Val::I32(2)]), "grow")?, vec![Val::I32(1)], "grow to the limit")?;
-    ensure_eq(ok(instance.call("grow", &[Val::I32(1)]), "grow")?, vec![Val::I32(-1)], "grow past the limit")?;
+    let mut instance =
+        ctx.instantiate(GROWER, with_limits(Limits::new().max_memory_bytes(3 * PAGE)))?;
+    ensure_eq(
+        ok(instance.call("grow", &[Val::I32(2)]), "grow")?,
+        vec![Val::I32(1)],
+        "grow to the limit",
+    )?;
+    ensure_eq(
+        ok(instance.call("grow", &[Val::I32(1)]), "grow")?,
+        vec![Val::I32(-1)],
+        "grow past the limit",
+    )?;
     ensure_eq(ok(instance.call("size", &[]), "size")?, vec![Val::I32(3)], "size after refusal")?;
-    ensure_eq(ok(instance.memory("memory"), "memory")?.len() as u64, 3 * PAGE, "host view of memory")
+    ensure_eq(
+        ok(instance.memory("memory"), "memory")?.len() as u64,
+        3 * PAGE,
+        "host view of memory",
+    )
 }
 
 fn memory_over_limit_at_instantiation<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
@@ -59,8 +84,16 @@ fn table_growth_refused_at_limit<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
              (func (export "grow") (param i32) (result i32) ref.null func local.get 0 table.grow 0))"#,
         with_limits(Limits::new().max_table_elements(10)),
     )?;
-    ensure_eq(ok(instance.call("grow", &[Val::I32(8)]), "grow")?, vec![Val::I32(2)], "grow to the limit")?;
-    ensure_eq(ok(instance.call("grow", &[Val::I32(1)]), "grow")?, vec![Val::I32(-1)], "grow past it")
+    ensure_eq(
+        ok(instance.call("grow", &[Val::I32(8)]), "grow")?,
+        vec![Val::I32(2)],
+        "grow to the limit",
+    )?;
+    ensure_eq(
+        ok(instance.call("grow", &[Val::I32(1)]), "grow")?,
+        vec![Val::I32(-1)],
+        "grow past it",
+    )
 }
 
 fn table_over_limit_at_instantiation<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
@@ -82,14 +115,22 @@ fn fuel_is_consumed_and_refilled<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         with_limits(Limits::new().fuel(1_000_000)),
     )?;
     ensure_eq(instance.fuel(), Some(1_000_000), "fuel before any call")?;
-    ensure_eq(ok(instance.call("count", &[Val::I32(1000)]), "count")?, vec![Val::I32(1000)], "count")?;
+    ensure_eq(
+        ok(instance.call("count", &[Val::I32(1000)]), "count")?,
+        vec![Val::I32(1000)],
+        "count",
+    )?;
     let left = instance.fuel().ok_or("fuel is counted but not reported")?;
     // Each engine charges its own costs per operator; 1000 iterations of six operators cost
     // thousands of units on all of them.
     ensure(left < 1_000_000 - 1000 && left > 900_000, || format!("implausible fuel left: {left}"))?;
     ensure_trap(instance.call("count", &[Val::I32(1_000_000)]), TrapCode::OutOfFuel)?;
     ok(instance.set_fuel(10_000_000), "set_fuel")?;
-    ensure_eq(ok(instance.call("count", &[Val::I32(10)]), "count after refill")?, vec![Val::I32(10)], "refilled")
+    ensure_eq(
+        ok(instance.call("count", &[Val::I32(10)]), "count after refill")?,
+        vec![Val::I32(10)],
+        "refilled",
+    )
 }
 
 fn max_instances<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
@@ -110,7 +151,11 @@ fn max_instances<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
 
 fn unlimited_memory_grows<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut instance = ctx.instantiate(GROWER, HostEnv::new())?;
-    ensure_eq(ok(instance.call("grow", &[Val::I32(100)]), "grow")?, vec![Val::I32(1)], "grow by 100 pages")
+    ensure_eq(
+        ok(instance.call("grow", &[Val::I32(100)]), "grow")?,
+        vec![Val::I32(1)],
+        "grow by 100 pages",
+    )
 }
 
 /// A start function whose growth was refused (memory.grow gives -1) and which then traps must

@@ -44,19 +44,31 @@ fn round_trip<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
 fn damaged_artifacts_refused<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     let bytes = artifact(ctx.engine)?;
     for len in [0, 4, 12, bytes.len() / 2, bytes.len() - 1] {
-        ensure_eq(problem(ctx.engine, &bytes[..len])?, ArtifactProblem::Corrupt, &format!("cut at {len}"))?;
+        ensure_eq(
+            problem(ctx.engine, &bytes[..len])?,
+            ArtifactProblem::Corrupt,
+            &format!("cut at {len}"),
+        )?;
     }
     for index in [bytes.len() - 1, bytes.len() - 100, bytes.len() / 2] {
         let mut flipped = bytes.clone();
         flipped[index] ^= 0x04;
-        ensure_eq(problem(ctx.engine, &flipped)?, ArtifactProblem::Corrupt, &format!("bit flip at {index}"))?;
+        ensure_eq(
+            problem(ctx.engine, &flipped)?,
+            ArtifactProblem::Corrupt,
+            &format!("bit flip at {index}"),
+        )?;
     }
     let wasm = wasmux::parse(WAT.as_bytes()).map_err(|e| e.to_string())?;
     ensure_eq(problem(ctx.engine, &wasm)?, ArtifactProblem::Corrupt, "a plain module")?;
     // The engine's name sits after the magic, the format version and its length.
     let mut foreign = bytes.clone();
     foreign[16] ^= 0x20;
-    ensure_eq(problem(ctx.engine, &foreign)?, ArtifactProblem::OtherEngine, "another engine's artifact")
+    ensure_eq(
+        problem(ctx.engine, &foreign)?,
+        ArtifactProblem::OtherEngine,
+        "another engine's artifact",
+    )
 }
 
 fn other_settings_refused<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
@@ -64,5 +76,9 @@ fn other_settings_refused<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     without_fuel.fuel = false;
     let other = E::new(&without_fuel).map_err(|e| e.to_string())?;
     let bytes = artifact(&other)?;
-    ensure_eq(problem(ctx.engine, &bytes)?, ArtifactProblem::Incompatible, "artifact made without fuel")
+    ensure_eq(
+        problem(ctx.engine, &bytes)?,
+        ArtifactProblem::Incompatible,
+        "artifact made without fuel",
+    )
 }

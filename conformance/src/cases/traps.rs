@@ -23,15 +23,17 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         Case::new("traps", "interrupt", interrupt::<E>).requires(&[Capability::Interrupt]),
         Case::new("traps", "null_reference", null_reference::<E>)
             .requires(&[Capability::FunctionReferences]),
-        Case::new("traps", "unaligned_atomic", unaligned_atomic::<E>).requires(&[Capability::Threads]),
+        Case::new("traps", "unaligned_atomic", unaligned_atomic::<E>)
+            .requires(&[Capability::Threads]),
         Case::new("traps", "uncaught_exception", uncaught_exception::<E>)
             .requires(&[Capability::Exceptions]),
         Case::new("traps", "instance_usable_after_trap", instance_usable_after_trap::<E>),
-        Case::new("traps", "long_loop_on_small_thread", long_loop_on_small_thread::<E>)
-            .configure(|config| {
+        Case::new("traps", "long_loop_on_small_thread", long_loop_on_small_thread::<E>).configure(
+            |config| {
                 config.fuel = false;
                 config.interruptible = false;
-            }),
+            },
+        ),
         Case::new("traps", "start_function_trap", start_function_trap::<E>),
     ]
 }
@@ -138,7 +140,11 @@ fn deadline<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     ensure_eq(ok(instance.call("quick", &[]), "quick call")?, vec![Val::I32(42)], "quick call")?;
     ensure_trap(instance.call("spin", &[]), TrapCode::Interrupt)?;
     // The deadline is per call: the next call gets a fresh one.
-    ensure_eq(ok(instance.call("quick", &[]), "call after deadline")?, vec![Val::I32(42)], "next call")
+    ensure_eq(
+        ok(instance.call("quick", &[]), "call after deadline")?,
+        vec![Val::I32(42)],
+        "next call",
+    )
 }
 
 fn interrupt<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
@@ -156,7 +162,11 @@ fn interrupt<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     outcome?;
     ensure_trap(instance.call("quick", &[]), TrapCode::Interrupt)?;
     handle.clear();
-    ensure_eq(ok(instance.call("quick", &[]), "call after clear")?, vec![Val::I32(42)], "after clear")
+    ensure_eq(
+        ok(instance.call("quick", &[]), "call after clear")?,
+        vec![Val::I32(42)],
+        "after clear",
+    )
 }
 
 fn null_reference<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
@@ -210,9 +220,14 @@ fn long_loop_on_small_thread<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         let worker = std::thread::Builder::new()
             .stack_size(256 * 1024)
             .spawn_scoped(scope, || -> Outcome {
-                let mut instance = ok(ctx.engine.instantiate(&module, HostEnv::new()), "instantiate")?;
+                let mut instance =
+                    ok(ctx.engine.instantiate(&module, HostEnv::new()), "instantiate")?;
                 let n = 5_000_000;
-                ensure_eq(ok(instance.call("count", &[Val::I32(n)]), "count")?, vec![Val::I32(n)], "count")
+                ensure_eq(
+                    ok(instance.call("count", &[Val::I32(n)]), "count")?,
+                    vec![Val::I32(n)],
+                    "count",
+                )
             })
             .map_err(|e| e.to_string())?;
         worker.join().map_err(|_| "worker panicked".to_string())?

@@ -25,7 +25,11 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
             .requires(&[Capability::MultiValue]),
         Case::new("values", "typed_handles_of_one_func", typed_handles_of_one_func::<E>),
         Case::new("values", "typed_call_traps", typed_call_traps::<E>),
-        Case::new("values", "func_of_another_instance_refused", func_of_another_instance_refused::<E>),
+        Case::new(
+            "values",
+            "func_of_another_instance_refused",
+            func_of_another_instance_refused::<E>,
+        ),
     ]
 }
 
@@ -103,7 +107,8 @@ fn v128_round_trip<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         u128::from(a) | u128::from(b) << 32 | u128::from(c) << 64 | u128::from(d) << 96
     };
     let sum = ok(
-        instance.call("add", &[Val::V128(lanes(1, 2, 3, u32::MAX)), Val::V128(lanes(10, 20, 30, 1))]),
+        instance
+            .call("add", &[Val::V128(lanes(1, 2, 3, u32::MAX)), Val::V128(lanes(10, 20, 30, 1))]),
         "i32x4.add",
     )?;
     ensure_eq(sum, vec![Val::V128(lanes(11, 22, 33, 0))], "lane-wise sum with wrap-around")
@@ -142,8 +147,14 @@ fn funcref_round_trip<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         HostEnv::new(),
     )?;
     let func = ok(instance.call("get", &[]), "get")?;
-    ensure(matches!(func.as_slice(), [Val::FuncRef(Some(_))]), || format!("expected a funcref, got {func:?}"))?;
-    ensure_eq(ok(instance.call("call", &func), "call")?, vec![Val::I32(7)], "calling the returned funcref")?;
+    ensure(matches!(func.as_slice(), [Val::FuncRef(Some(_))]), || {
+        format!("expected a funcref, got {func:?}")
+    })?;
+    ensure_eq(
+        ok(instance.call("call", &func), "call")?,
+        vec![Val::I32(7)],
+        "calling the returned funcref",
+    )?;
     ensure_eq(ok(instance.call("null", &[]), "null")?, vec![Val::FuncRef(None)], "ref.null func")?;
     ensure_eq(
         ok(instance.call("is_null", &[Val::FuncRef(None)]), "is_null")?,
@@ -230,7 +241,11 @@ fn typed_every_number_type<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     }
     let swap = ok(instance.typed::<(i32, i64, f32, f64), (f64, f32, i64, i32)>("swap"), "swap")?;
     let (d, c, b, a) = ok(swap.call(&mut instance, (-7, i64::MIN, 1.5, -0.0)), "swap")?;
-    ensure_eq((a, b, c.to_bits(), d.to_bits()), (-7, i64::MIN, 1.5f32.to_bits(), (-0.0f64).to_bits()), "swapped")?;
+    ensure_eq(
+        (a, b, c.to_bits(), d.to_bits()),
+        (-7, i64::MIN, 1.5f32.to_bits(), (-0.0f64).to_bits()),
+        "swapped",
+    )?;
     let nothing = ok(instance.typed::<(), ()>("nothing"), "typed nothing")?;
     ok(nothing.call(&mut instance, ()), "nothing")
 }
@@ -259,11 +274,22 @@ fn typed_widest_signature<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     type Params = (i32, i64, f32, f64, i32, i64, f32, f64);
     type Results = (f64, f32, i64, i32, f64, f32, i64, i32);
     let reverse = ok(instance.typed::<Params, Results>("reverse"), "typed reverse")?;
-    let (h, g, f, e, d, c, b, a) =
-        ok(reverse.call(&mut instance, (1, -2, 3.5, -4.25, i32::MIN, i64::MAX, f32::MAX, f64::MIN)), "reverse")?;
+    let (h, g, f, e, d, c, b, a) = ok(
+        reverse.call(&mut instance, (1, -2, 3.5, -4.25, i32::MIN, i64::MAX, f32::MAX, f64::MIN)),
+        "reverse",
+    )?;
     ensure_eq(
         (a, b, c.to_bits(), d.to_bits(), e, f, g.to_bits(), h.to_bits()),
-        (1, -2, 3.5f32.to_bits(), (-4.25f64).to_bits(), i32::MIN, i64::MAX, f32::MAX.to_bits(), f64::MIN.to_bits()),
+        (
+            1,
+            -2,
+            3.5f32.to_bits(),
+            (-4.25f64).to_bits(),
+            i32::MIN,
+            i64::MAX,
+            f32::MAX.to_bits(),
+            f64::MIN.to_bits(),
+        ),
         "reversed",
     )
 }
@@ -322,5 +348,9 @@ fn func_of_another_instance_refused<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         format!("a function of another instance was not refused: {refused:?}")
     })?;
     ensure_eq(ok(typed.call(&mut first, 5), "own instance")?, 5, "first still works")?;
-    ensure_eq(ok(second.call("i32", &[Val::I32(6)]), "second")?, vec![Val::I32(6)], "second still works")
+    ensure_eq(
+        ok(second.call("i32", &[Val::I32(6)]), "second")?,
+        vec![Val::I32(6)],
+        "second still works",
+    )
 }

@@ -17,7 +17,9 @@ pub(super) fn programs() -> Vec<Program> {
             ..Program::new(
                 "wasi_basics",
                 "trap_in_start",
-                Guest::Wat(r#"(module (memory (export "memory") 1) (func (export "_start") unreachable))"#),
+                Guest::Wat(
+                    r#"(module (memory (export "memory") 1) (func (export "_start") unreachable))"#,
+                ),
             )
         },
     ]

@@ -116,7 +116,10 @@ pub(super) fn programs() -> Vec<Program> {
             ..run("rm_recursive", &["rm", "-r", "/docs"])
         },
         Program {
-            files_after: &[("root/hello.txt", None), ("root/docs/sub/moved.txt", Some(b"Hello, file!\n"))],
+            files_after: &[
+                ("root/hello.txt", None),
+                ("root/docs/sub/moved.txt", Some(b"Hello, file!\n")),
+            ],
             ..run("mv", &["mv", "hello.txt", "docs/sub/moved.txt"])
         },
         Program {
@@ -154,7 +157,13 @@ pub(super) fn programs() -> Vec<Program> {
                       filetool: cat: /etc/passwd: No such file or directory\n",
             ..run(
                 "cat_outside",
-                &["cat", "/../outside.txt", "../outside.txt", "docs/../../outside.txt", "/etc/passwd"],
+                &[
+                    "cat",
+                    "/../outside.txt",
+                    "../outside.txt",
+                    "docs/../../outside.txt",
+                    "/etc/passwd",
+                ],
             )
         },
         Program {
@@ -197,7 +206,8 @@ pub(super) fn programs() -> Vec<Program> {
         },
         Program {
             ending: Ending::Exit(2),
-            stderr: b"usage: filetool cat|cp|ls|find|stat|mkdir|rm|mv|ln|write|append|touch ARGS...\n",
+            stderr:
+                b"usage: filetool cat|cp|ls|find|stat|mkdir|rm|mv|ln|write|append|touch ARGS...\n",
             ..run("usage", &[])
         },
     ]

@@ -329,7 +329,8 @@ pub(super) fn wat_parts(parts: &[&'static str]) -> Guest {
     static BUILT: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
     let guest = parts.concat();
     let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    let text = *built.entry(guest).or_insert_with_key(|guest| Box::leak(module(guest).into_boxed_str()));
+    let text =
+        *built.entry(guest).or_insert_with_key(|guest| Box::leak(module(guest).into_boxed_str()));
     Guest::Wat(text)
 }
 
@@ -341,7 +342,8 @@ fn module(guest: &str) -> String {
     wasmux_core::wasi::add_to_imports(&mut imports);
     for func in imports.iter() {
         let ty = func.ty().to_string();
-        let signature = ty.strip_prefix("(func").and_then(|t| t.strip_suffix(')')).unwrap_or_default();
+        let signature =
+            ty.strip_prefix("(func").and_then(|t| t.strip_suffix(')')).unwrap_or_default();
         let (module, name) = (func.module(), func.name());
         let _ = writeln!(out, "  (import \"{module}\" \"{name}\" (func ${name}{signature}))");
     }
@@ -410,7 +412,11 @@ impl Texts {
             let open = at + rest[at..].find('"').expect("a quote");
             let (literal, len) = literal(&rest[open + 1..]);
             let close = open + 1 + literal.len() + 1;
-            assert!(rest[close..].starts_with(')'), "`(str \"...\")` takes one string: {}", &rest[at..]);
+            assert!(
+                rest[close..].starts_with(')'),
+                "`(str \"...\")` takes one string: {}",
+                &rest[at..]
+            );
             let addr = self.next;
             self.next += len.max(1);
             assert!(self.next <= 65_536, "the texts of a guest outgrew their space");

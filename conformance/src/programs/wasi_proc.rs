@@ -40,7 +40,8 @@ pub(super) fn programs() -> Vec<Program> {
     let exit = |name, arg: &'static [&'static str], status| Program {
         args: arg,
         ending: Ending::Exit(status),
-        stdout: b"proc_raise 15: ENOTSUP (58)\nproc_raise 300: EINVAL (28)\nsched_yield: ok\nexiting\n",
+        stdout:
+            b"proc_raise 15: ENOTSUP (58)\nproc_raise 300: EINVAL (28)\nsched_yield: ok\nexiting\n",
         stderr: b"to stderr\n",
         ..Program::new(GROUP, name, wat(EXIT))
     };

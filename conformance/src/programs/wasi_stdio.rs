@@ -18,7 +18,12 @@ const STDIO: Guest = Guest::Wasm(include_bytes!("../../guests/stdio.wasm"));
 const ROOT: &[Preopen] = &[Preopen { host: "root", guest: "/", read_only: false }];
 
 fn run(name: &'static str, args: &'static [&'static str]) -> Program {
-    Program { args, setup: &[Setup::Dir("root")], preopens: ROOT, ..Program::new(GROUP, name, STDIO) }
+    Program {
+        args,
+        setup: &[Setup::Dir("root")],
+        preopens: ROOT,
+        ..Program::new(GROUP, name, STDIO)
+    }
 }
 
 pub(super) fn programs() -> Vec<Program> {

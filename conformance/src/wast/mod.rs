@@ -115,8 +115,12 @@ impl fmt::Display for WastReport {
         for outcome in &self.outcomes {
             match &outcome.status {
                 Status::Passed => {}
-                Status::Failed(why) => writeln!(f, "  line {}: {} FAILED: {why}", outcome.line, outcome.kind)?,
-                Status::Skipped(why) => writeln!(f, "  line {}: {} skipped: {why}", outcome.line, outcome.kind)?,
+                Status::Failed(why) => {
+                    writeln!(f, "  line {}: {} FAILED: {why}", outcome.line, outcome.kind)?
+                }
+                Status::Skipped(why) => {
+                    writeln!(f, "  line {}: {} skipped: {why}", outcome.line, outcome.kind)?
+                }
             }
         }
         Ok(())
@@ -134,7 +138,14 @@ pub fn run_wast(engine: &dyn DynEngine, name: &str, source: &str) -> Result<Wast
     let missing = required_capabilities(source)?
         .into_iter()
         .find(|cap| !engine.info().capabilities.has(*cap));
-    let mut runner = Runner { engine, current: None, named: HashMap::new(), definitions: HashMap::new(), last_definition: None, registered: HashMap::new() };
+    let mut runner = Runner {
+        engine,
+        current: None,
+        named: HashMap::new(),
+        definitions: HashMap::new(),
+        last_definition: None,
+        registered: HashMap::new(),
+    };
     let outcomes = script
         .directives
         .into_iter()
@@ -214,7 +225,10 @@ impl Runner<'_> {
         match directive {
             WastDirective::Module(mut module) => {
                 let name = module.name().map(|id| id.name().to_string());
-                match self.compile_quote(&mut module).and_then(|m| self.instantiate(&m).map_err(|e| e.to_string())) {
+                match self
+                    .compile_quote(&mut module)
+                    .and_then(|m| self.instantiate(&m).map_err(|e| e.to_string()))
+                {
                     Ok(instance) => {
                         if let Some(name) = name {
                             self.named.insert(name, instance.clone());
@@ -274,16 +288,27 @@ impl Runner<'_> {
             WastDirective::AssertReturn { exec, results, .. } => self.assert_return(exec, &results),
             WastDirective::AssertTrap { exec, message, .. } => self.assert_trap(exec, message),
             WastDirective::AssertExhaustion { call, .. } => match self.invoke(&call) {
-                Executed::Failed(Error::Trap(trap)) if trap.code == TrapCode::StackOverflow => Status::Passed,
-                other => Status::Failed(format!("expected stack exhaustion, got {}", describe(&other))),
+                Executed::Failed(Error::Trap(trap)) if trap.code == TrapCode::StackOverflow => {
+                    Status::Passed
+                }
+                other => {
+                    Status::Failed(format!("expected stack exhaustion, got {}", describe(&other)))
+                }
             },
             WastDirective::AssertException { exec, .. } => {
                 if !self.engine.info().capabilities.has(Capability::Exceptions) {
                     return Status::Skipped("needs capability exceptions".into());
                 }
                 match self.execute(exec) {
-                    Executed::Failed(Error::Trap(trap)) if trap.code == TrapCode::UncaughtException => Status::Passed,
-                    other => Status::Failed(format!("expected an uncaught exception, got {}", describe(&other))),
+                    Executed::Failed(Error::Trap(trap))
+                        if trap.code == TrapCode::UncaughtException =>
+                    {
+                        Status::Passed
+                    }
+                    other => Status::Failed(format!(
+                        "expected an uncaught exception, got {}",
+                        describe(&other)
+                    )),
                 }
             }
             WastDirective::AssertInvalid { mut module, .. } => match module.encode() {
@@ -300,7 +325,9 @@ impl Runner<'_> {
                     Err(why) => return Status::Failed(why),
                 };
                 match self.instantiate(&compiled) {
-                    Err(Error::Link(_) | Error::Instantiate { .. } | Error::ResourceLimit { .. }) => Status::Passed,
+                    Err(
+                        Error::Link(_) | Error::Instantiate { .. } | Error::ResourceLimit { .. },
+                    ) => Status::Passed,
                     Err(other) => Status::Failed(format!("expected a link error, got: {other}")),
                     Ok(_) => Status::Failed("an unlinkable module was instantiated".into()),
                 }
@@ -342,7 +369,9 @@ impl Runner<'_> {
 
     fn target(&self, name: Option<&str>) -> Result<SharedInstance, String> {
         match name {
-            Some(name) => self.named.get(name).cloned().ok_or_else(|| format!("no module named ${name}")),
+            Some(name) => {
+                self.named.get(name).cloned().ok_or_else(|| format!("no module named ${name}"))
+            }
             None => self.current.clone().ok_or_else(|| "no module instantiated yet".into()),
         }
     }
@@ -384,7 +413,11 @@ impl Runner<'_> {
                 };
                 let mut instance = match target.lock() {
                     Ok(instance) => instance,
-                    Err(_) => return Executed::Failed(Error::InvalidArgument("instance poisoned".into())),
+                    Err(_) => {
+                        return Executed::Failed(Error::InvalidArgument(
+                            "instance poisoned".into(),
+                        ));
+                    }
                 };
                 match instance.get_global(global) {
                     Ok(value) => Executed::Values(vec![value]),
@@ -398,7 +431,10 @@ impl Runner<'_> {
         match self.execute(exec) {
             Executed::Values(actual) => {
                 if actual.len() != expected.len() {
-                    return Status::Failed(format!("expected {} results, got {actual:?}", expected.len()));
+                    return Status::Failed(format!(
+                        "expected {} results, got {actual:?}",
+                        expected.len()
+                    ));
                 }
                 match expected.iter().zip(&actual).try_for_each(|(e, a)| values::matches(e, a)) {
                     Ok(()) => Status::Passed,
@@ -416,12 +452,20 @@ impl Runner<'_> {
             Executed::Failed(Error::Trap(trap)) => match expected_trap(message) {
                 Some(code) if trap.code == code => Status::Passed,
                 // A trap raised in a registered module reaches its importer as a host error.
-                Some(code) if trap.code == TrapCode::HostError && trap.message.contains(code.as_str()) => Status::Passed,
-                Some(code) => Status::Failed(format!("expected a `{code}` trap, got `{}`", trap.code)),
+                Some(code)
+                    if trap.code == TrapCode::HostError && trap.message.contains(code.as_str()) =>
+                {
+                    Status::Passed
+                }
+                Some(code) => {
+                    Status::Failed(format!("expected a `{code}` trap, got `{}`", trap.code))
+                }
                 None => Status::Passed,
             },
             Executed::Skipped(why) => Status::Skipped(why),
-            other => Status::Failed(format!("expected a trap ({message}), got {}", describe(&other))),
+            other => {
+                Status::Failed(format!("expected a trap ({message}), got {}", describe(&other)))
+            }
         }
     }
 }
@@ -433,12 +477,17 @@ fn exported_func(target: &SharedInstance, module: &str, field: &str) -> Option<H
     Some(bridge(target.clone(), module, field, ty))
 }
 
-fn bridge(target: SharedInstance, module: &str, field: &str, ty: wasmux_core::FuncType) -> HostFunc {
+fn bridge(
+    target: SharedInstance,
+    module: &str,
+    field: &str,
+    ty: wasmux_core::FuncType,
+) -> HostFunc {
     let name = field.to_string();
     HostFunc::new(module, field, ty, move |_caller, params, results| {
-        let mut instance = target
-            .try_lock()
-            .map_err(|_| HostError::trap("re-entrant calls between spec-test instances are not supported"))?;
+        let mut instance = target.try_lock().map_err(|_| {
+            HostError::trap("re-entrant calls between spec-test instances are not supported")
+        })?;
         let values = instance.call(&name, params).map_err(|error| match error {
             Error::Exit(status) => HostError::Exit(status),
             other => HostError::trap(other.to_string()),
@@ -451,7 +500,9 @@ fn bridge(target: SharedInstance, module: &str, field: &str, ty: wasmux_core::Fu
 fn expect_rejected(result: Result<DynModule, Error>, what: &str) -> Status {
     match result {
         Err(Error::Compile { .. } | Error::Parse { .. }) => Status::Passed,
-        Err(other) => Status::Failed(format!("expected the {what} module to be rejected as invalid, got: {other}")),
+        Err(other) => Status::Failed(format!(
+            "expected the {what} module to be rejected as invalid, got: {other}"
+        )),
         Ok(_) => Status::Failed(format!("an {what} module was accepted")),
     }
 }

@@ -13,9 +13,10 @@ pub(crate) fn arg(arg: &WastArg<'_>) -> Result<Val, String> {
         WastArgCore::F32(v) => Val::F32(v.bits),
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
-        WastArgCore::RefNull(HeapType::Abstract { ty: wast::core::AbstractHeapType::Extern, .. }) => {
-            Val::ExternRef(None)
-        }
+        WastArgCore::RefNull(HeapType::Abstract {
+            ty: wast::core::AbstractHeapType::Extern,
+            ..
+        }) => Val::ExternRef(None),
         WastArgCore::RefNull(_) => Val::FuncRef(None),
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef::new(*n))),
         WastArgCore::RefHost(_) => return Err("ref.host arguments".into()),
@@ -33,7 +34,9 @@ pub(crate) fn matches(expected: &WastRet<'_>, actual: &Val) -> Result<(), String
         (WastRetCore::V128(e), Val::V128(a)) => v128_matches(e, *a),
         (WastRetCore::RefNull(_), Val::FuncRef(None) | Val::ExternRef(None)) => true,
         (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
-        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(r))) => r.downcast_ref::<u32>() == Some(n),
+        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(r))) => {
+            r.downcast_ref::<u32>() == Some(n)
+        }
         (WastRetCore::RefFunc(_), Val::FuncRef(Some(_))) => true,
         _ => false,
     };

@@ -13,14 +13,8 @@ use super::types::clockid;
 /// The real-time and monotonic clocks of one context.
 #[derive(Debug)]
 pub(crate) enum Clocks {
-    System {
-        created: Instant,
-    },
-    Deterministic {
-        start_unix_nanos: u64,
-        step_nanos: u64,
-        elapsed: u64,
-    },
+    System { created: Instant },
+    Deterministic { start_unix_nanos: u64, step_nanos: u64, elapsed: u64 },
 }
 
 /// Nanoseconds as a `u64`, saturating.
@@ -31,17 +25,10 @@ fn nanos(d: Duration) -> u64 {
 impl Clocks {
     pub fn new(config: &ClockConfig) -> Clocks {
         match *config {
-            ClockConfig::System => Clocks::System {
-                created: Instant::now(),
-            },
-            ClockConfig::Deterministic {
-                start_unix_nanos,
-                step_nanos,
-            } => Clocks::Deterministic {
-                start_unix_nanos,
-                step_nanos,
-                elapsed: 0,
-            },
+            ClockConfig::System => Clocks::System { created: Instant::now() },
+            ClockConfig::Deterministic { start_unix_nanos, step_nanos } => {
+                Clocks::Deterministic { start_unix_nanos, step_nanos, elapsed: 0 }
+            }
         }
     }
 
@@ -65,12 +52,7 @@ impl Clocks {
     pub fn time(&mut self, id: u32) -> WasiResult<u64> {
         check_id(id)?;
         let now = self.peek(id)?;
-        if let Clocks::Deterministic {
-            step_nanos,
-            elapsed,
-            ..
-        } = self
-        {
+        if let Clocks::Deterministic { step_nanos, elapsed, .. } = self {
             *elapsed = elapsed.saturating_add(*step_nanos);
         }
         Ok(now)
@@ -86,14 +68,9 @@ impl Clocks {
                 Ok(nanos(since))
             }
             (Clocks::System { created }, clockid::MONOTONIC) => Ok(nanos(created.elapsed())),
-            (
-                Clocks::Deterministic {
-                    start_unix_nanos,
-                    elapsed,
-                    ..
-                },
-                clockid::REALTIME,
-            ) => Ok(start_unix_nanos.saturating_add(*elapsed)),
+            (Clocks::Deterministic { start_unix_nanos, elapsed, .. }, clockid::REALTIME) => {
+                Ok(start_unix_nanos.saturating_add(*elapsed))
+            }
             (Clocks::Deterministic { elapsed, .. }, clockid::MONOTONIC) => Ok(*elapsed),
             _ => Err(Errno::Inval),
         }
@@ -164,9 +141,7 @@ mod tests {
         assert_eq!(clocks.time(clockid::MONOTONIC), Ok(10));
         assert_eq!(clocks.time(clockid::REALTIME), Ok(1_000_020));
         assert_eq!(clocks.resolution(clockid::MONOTONIC), Ok(10));
-        let deadline = clocks
-            .deadline(clockid::MONOTONIC, 100, false)
-            .expect("valid clock");
+        let deadline = clocks.deadline(clockid::MONOTONIC, 100, false).expect("valid clock");
         clocks.wait_until(deadline);
         assert_eq!(clocks.time(clockid::MONOTONIC), Ok(130));
         assert_eq!(clocks.time(clockid::PROCESS_CPUTIME_ID), Err(Errno::Badf));

@@ -158,8 +158,7 @@ impl WasiConfig {
         K: Into<String>,
         V: Into<String>,
     {
-        self.env
-            .extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self.env.extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
     }
 
@@ -190,11 +189,7 @@ impl WasiConfig {
         guest: impl Into<String>,
         access: DirAccess,
     ) -> &mut Self {
-        self.preopens.push(PreopenDir {
-            host: host.into(),
-            guest: guest.into(),
-            access,
-        });
+        self.preopens.push(PreopenDir { host: host.into(), guest: guest.into(), access });
         self
     }
 
@@ -258,10 +253,7 @@ impl WasiConfig {
     /// Virtual clocks starting at `start_unix_nanos` and advancing `step_nanos` per reading;
     /// see [`ClockConfig::Deterministic`].
     pub fn deterministic_clock(&mut self, start_unix_nanos: u64, step_nanos: u64) -> &mut Self {
-        self.clock(ClockConfig::Deterministic {
-            start_unix_nanos,
-            step_nanos,
-        })
+        self.clock(ClockConfig::Deterministic { start_unix_nanos, step_nanos })
     }
 
     /// Makes `random_get` a deterministic stream (ChaCha20) seeded with `seed`. Reproducible,

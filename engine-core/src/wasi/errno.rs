@@ -377,28 +377,16 @@ mod tests {
 
     #[test]
     fn io_errors_map_to_errnos() {
-        assert_eq!(
-            Errno::from(io::Error::from(io::ErrorKind::NotFound)),
-            Errno::Noent
-        );
+        assert_eq!(Errno::from(io::Error::from(io::ErrorKind::NotFound)), Errno::Noent);
         assert_eq!(
             Errno::from(io::Error::new(io::ErrorKind::PermissionDenied, "escape")),
             Errno::Perm
         );
         #[cfg(unix)]
         {
-            assert_eq!(
-                Errno::from(io::Error::from(rustix::io::Errno::ACCESS)),
-                Errno::Acces
-            );
-            assert_eq!(
-                Errno::from(io::Error::from(rustix::io::Errno::NOTEMPTY)),
-                Errno::Notempty
-            );
-            assert_eq!(
-                Errno::from(io::Error::from(rustix::io::Errno::LOOP)),
-                Errno::Loop
-            );
+            assert_eq!(Errno::from(io::Error::from(rustix::io::Errno::ACCESS)), Errno::Acces);
+            assert_eq!(Errno::from(io::Error::from(rustix::io::Errno::NOTEMPTY)), Errno::Notempty);
+            assert_eq!(Errno::from(io::Error::from(rustix::io::Errno::LOOP)), Errno::Loop);
         }
     }
 }

@@ -63,21 +63,12 @@ pub(crate) struct Descriptor {
 
 impl Descriptor {
     pub fn new(handle: Handle, base: Rights, inheriting: Rights) -> Descriptor {
-        Descriptor {
-            handle,
-            base,
-            inheriting,
-            flags: 0,
-        }
+        Descriptor { handle, base, inheriting, flags: 0 }
     }
 
     /// `ENOTCAPABLE` unless the descriptor has every right of `rights`.
     pub fn require(&self, rights: Rights) -> WasiResult<()> {
-        if self.base.contains(rights) {
-            Ok(())
-        } else {
-            Err(Errno::Notcapable)
-        }
+        if self.base.contains(rights) { Ok(()) } else { Err(Errno::Notcapable) }
     }
 
     /// The open file, if this is one and it has `rights`. Other kinds are `EBADF`.
@@ -126,10 +117,7 @@ impl Descriptor {
 
     pub fn preopen(&self) -> Option<&str> {
         match &self.handle {
-            Handle::Dir(DirHandle {
-                preopen: Some(name),
-                ..
-            }) => Some(name),
+            Handle::Dir(DirHandle { preopen: Some(name), .. }) => Some(name),
             _ => None,
         }
     }
@@ -143,17 +131,11 @@ pub(crate) struct FdTable {
 
 impl FdTable {
     pub fn get(&self, fd: u32) -> WasiResult<&Descriptor> {
-        self.slots
-            .get(fd as usize)
-            .and_then(Option::as_ref)
-            .ok_or(Errno::Badf)
+        self.slots.get(fd as usize).and_then(Option::as_ref).ok_or(Errno::Badf)
     }
 
     pub fn get_mut(&mut self, fd: u32) -> WasiResult<&mut Descriptor> {
-        self.slots
-            .get_mut(fd as usize)
-            .and_then(Option::as_mut)
-            .ok_or(Errno::Badf)
+        self.slots.get_mut(fd as usize).and_then(Option::as_mut).ok_or(Errno::Badf)
     }
 
     pub fn contains(&self, fd: u32) -> bool {
@@ -188,18 +170,12 @@ impl FdTable {
     }
 
     pub fn remove(&mut self, fd: u32) -> WasiResult<Descriptor> {
-        self.slots
-            .get_mut(fd as usize)
-            .and_then(Option::take)
-            .ok_or(Errno::Badf)
+        self.slots.get_mut(fd as usize).and_then(Option::take).ok_or(Errno::Badf)
     }
 
     /// Every open descriptor.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &Descriptor)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(fd, d)| Some((fd as u32, d.as_ref()?)))
+        self.slots.iter().enumerate().filter_map(|(fd, d)| Some((fd as u32, d.as_ref()?)))
     }
 }
 

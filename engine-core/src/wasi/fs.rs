@@ -27,11 +27,7 @@ use super::types::{
 
 /// `ENOTCAPABLE` unless `base` holds `rights`.
 fn need(base: Rights, rights: Rights) -> WasiResult<()> {
-    if base.contains(rights) {
-        Ok(())
-    } else {
-        Err(Errno::Notcapable)
-    }
+    if base.contains(rights) { Ok(()) } else { Err(Errno::Notcapable) }
 }
 
 /// The preview1 file type of a host file type.
@@ -106,16 +102,8 @@ fn times_of(atim: u64, mtim: u64, fst: u16) -> WasiResult<(Option<Time>, Option<
     if fst & !fstflags::ALL != 0 {
         return Err(Errno::Inval);
     }
-    let atime = time_of(
-        atim,
-        fst & fstflags::ATIM != 0,
-        fst & fstflags::ATIM_NOW != 0,
-    )?;
-    let mtime = time_of(
-        mtim,
-        fst & fstflags::MTIM != 0,
-        fst & fstflags::MTIM_NOW != 0,
-    )?;
+    let atime = time_of(atim, fst & fstflags::ATIM != 0, fst & fstflags::ATIM_NOW != 0)?;
+    let mtime = time_of(mtim, fst & fstflags::MTIM != 0, fst & fstflags::MTIM_NOW != 0)?;
     Ok((atime, mtime))
 }
 
@@ -151,9 +139,7 @@ fn name_bytes(name: std::ffi::OsString) -> WasiResult<Vec<u8>> {
     }
     #[cfg(not(unix))]
     {
-        name.into_string()
-            .map(String::into_bytes)
-            .map_err(|_| Errno::Ilseq)
+        name.into_string().map(String::into_bytes).map_err(|_| Errno::Ilseq)
     }
 }
 
@@ -161,16 +147,8 @@ fn name_bytes(name: std::ffi::OsString) -> WasiResult<Vec<u8>> {
 fn list(dir: &Dir) -> WasiResult<Vec<DirEntry>> {
     let ino = cap_fs_ext::MetadataExt::ino(&dir.dir_metadata()?);
     let mut entries = vec![
-        DirEntry {
-            name: b".".to_vec(),
-            ino,
-            filetype: filetype::DIRECTORY,
-        },
-        DirEntry {
-            name: b"..".to_vec(),
-            ino,
-            filetype: filetype::DIRECTORY,
-        },
+        DirEntry { name: b".".to_vec(), ino, filetype: filetype::DIRECTORY },
+        DirEntry { name: b"..".to_vec(), ino, filetype: filetype::DIRECTORY },
     ];
     for entry in dir.entries()? {
         let entry = entry?;
@@ -179,11 +157,7 @@ fn list(dir: &Dir) -> WasiResult<Vec<DirEntry>> {
         let ino = rustix::fs::DirEntryExt::ino(&entry);
         #[cfg(not(unix))]
         let ino = cap_fs_ext::MetadataExt::ino(&entry.metadata()?);
-        entries.push(DirEntry {
-            name: name_bytes(entry.file_name())?,
-            ino,
-            filetype,
-        });
+        entries.push(DirEntry { name: name_bytes(entry.file_name())?, ino, filetype });
     }
     Ok(entries)
 }
@@ -392,10 +366,9 @@ impl WasiCtx {
         match &desc.handle {
             Handle::File(file) => Ok(filestat_of(&file.metadata()?)),
             Handle::Dir(dir) => Ok(filestat_of(&dir.dir.dir_metadata()?)),
-            Handle::Stdin(_) | Handle::Stdout(_) | Handle::Socket(_) => Ok(Filestat {
-                filetype: desc.filetype(),
-                ..Filestat::default()
-            }),
+            Handle::Stdin(_) | Handle::Stdout(_) | Handle::Socket(_) => {
+                Ok(Filestat { filetype: desc.filetype(), ..Filestat::default() })
+            }
         }
     }
 
@@ -423,9 +396,7 @@ impl WasiCtx {
             Handle::Dir(dir) => {
                 desc.require(Rights::FD_FILESTAT_SET_TIMES)?;
                 // Through the path `.`: the directory may be held by a path-only descriptor.
-                Ok(dir
-                    .dir
-                    .set_symlink_times(".", path_time(atime), path_time(mtime))?)
+                Ok(dir.dir.set_symlink_times(".", path_time(atime), path_time(mtime))?)
             }
             _ => Err(Errno::Badf),
         }
@@ -456,10 +427,7 @@ impl WasiCtx {
     /// `fd_allocate`.
     pub(crate) fn fd_allocate(&mut self, fd: u32, offset: u64, len: u64) -> WasiResult<()> {
         let file = self.table.get(fd)?.file(Rights::FD_ALLOCATE)?;
-        if offset
-            .checked_add(len)
-            .is_none_or(|end| end > i64::MAX as u64)
-        {
+        if offset.checked_add(len).is_none_or(|end| end > i64::MAX as u64) {
             return Err(Errno::Fbig);
         }
         Ok(file.allocate(offset, len)?)
@@ -467,20 +435,12 @@ impl WasiCtx {
 
     /// `fd_sync` (`data_only` false) and `fd_datasync` (true).
     pub(crate) fn fd_sync(&mut self, fd: u32, data_only: bool) -> WasiResult<()> {
-        let right = if data_only {
-            Rights::FD_DATASYNC
-        } else {
-            Rights::FD_SYNC
-        };
+        let right = if data_only { Rights::FD_DATASYNC } else { Rights::FD_SYNC };
         let desc = self.table.get(fd)?;
         match &desc.handle {
             Handle::File(file) => {
                 desc.require(right)?;
-                if data_only {
-                    retry(|| file.sync_data())
-                } else {
-                    retry(|| file.sync_all())
-                }
+                if data_only { retry(|| file.sync_data()) } else { retry(|| file.sync_all()) }
             }
             Handle::Dir(dir) => {
                 desc.require(right)?;
@@ -488,11 +448,7 @@ impl WasiCtx {
                 let mut opts = OpenOptions::new();
                 opts.read(true).maybe_dir(true);
                 let file = dir.dir.open_with(".", &opts)?;
-                if data_only {
-                    retry(|| file.sync_data())
-                } else {
-                    retry(|| file.sync_all())
-                }
+                if data_only { retry(|| file.sync_data()) } else { retry(|| file.sync_all()) }
             }
             Handle::Stdin(_) | Handle::Stdout(_) | Handle::Socket(_) => Err(Errno::Inval),
         }
@@ -623,16 +579,8 @@ impl WasiCtx {
             if oflags & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0 {
                 return Err(Errno::Inval);
             }
-            let child = if follow {
-                dir.open_dir(path)?
-            } else {
-                dir.open_dir_nofollow(path)?
-            };
-            Handle::Dir(DirHandle {
-                dir: child,
-                preopen: None,
-                listing: None,
-            })
+            let child = if follow { dir.open_dir(path)? } else { dir.open_dir_nofollow(path)? };
+            Handle::Dir(DirHandle { dir: child, preopen: None, listing: None })
         } else {
             let write = base
                 .intersects(Rights::FD_WRITE | Rights::FD_ALLOCATE | Rights::FD_FILESTAT_SET_SIZE);
@@ -657,11 +605,7 @@ impl WasiCtx {
                 .rsync(fdflags & fdflags::RSYNC != 0)
                 .sync(fdflags & fdflags::SYNC != 0)
                 .nonblock(fdflags & fdflags::NONBLOCK != 0);
-            opts.follow(if follow {
-                FollowSymlinks::Yes
-            } else {
-                FollowSymlinks::No
-            });
+            opts.follow(if follow { FollowSymlinks::Yes } else { FollowSymlinks::No });
             // A directory opened for reading alone becomes a directory descriptor.
             opts.maybe_dir(!write && oflags & oflags::CREAT == 0);
             let file = dir.open_with(path, &opts)?;
@@ -688,23 +632,17 @@ impl WasiCtx {
 
     /// `path_create_directory`.
     pub(crate) fn path_create_directory(&mut self, fd: u32, path: &str) -> WasiResult<()> {
-        Ok(self
-            .dir_at(fd, Rights::PATH_CREATE_DIRECTORY)?
-            .create_dir(path)?)
+        Ok(self.dir_at(fd, Rights::PATH_CREATE_DIRECTORY)?.create_dir(path)?)
     }
 
     /// `path_remove_directory`.
     pub(crate) fn path_remove_directory(&mut self, fd: u32, path: &str) -> WasiResult<()> {
-        Ok(self
-            .dir_at(fd, Rights::PATH_REMOVE_DIRECTORY)?
-            .remove_dir(path)?)
+        Ok(self.dir_at(fd, Rights::PATH_REMOVE_DIRECTORY)?.remove_dir(path)?)
     }
 
     /// `path_unlink_file`.
     pub(crate) fn path_unlink_file(&mut self, fd: u32, path: &str) -> WasiResult<()> {
-        Ok(self
-            .dir_at(fd, Rights::PATH_UNLINK_FILE)?
-            .remove_file(path)?)
+        Ok(self.dir_at(fd, Rights::PATH_UNLINK_FILE)?.remove_file(path)?)
     }
 
     /// `path_filestat_get`.
@@ -716,11 +654,7 @@ impl WasiCtx {
     ) -> WasiResult<Filestat> {
         let follow = follow(flags)?;
         let dir = self.dir_at(fd, Rights::PATH_FILESTAT_GET)?;
-        let meta = if follow {
-            dir.metadata(path)?
-        } else {
-            dir.symlink_metadata(path)?
-        };
+        let meta = if follow { dir.metadata(path)? } else { dir.symlink_metadata(path)? };
         Ok(filestat_of(&meta))
     }
 

@@ -57,10 +57,7 @@ impl Args<'_> {
 type Body = fn(&mut WasiCtx, &mut GuestMemory<'_>, &Args<'_>) -> WasiResult<()>;
 
 fn signature(params: &str) -> Vec<ValType> {
-    params
-        .chars()
-        .map(|c| if c == 'L' { ValType::I64 } else { ValType::I32 })
-        .collect()
+    params.chars().map(|c| if c == 'L' { ValType::I64 } else { ValType::I32 }).collect()
 }
 
 fn no_ctx(name: &str) -> HostError {
@@ -73,9 +70,7 @@ fn check_params(name: &str, expected: &[ValType], params: &[Val]) -> Result<(), 
     if params.len() == expected.len() && params.iter().zip(expected).all(|(v, t)| v.ty() == *t) {
         Ok(())
     } else {
-        Err(HostError::trap(format!(
-            "`{MODULE}::{name}` was called with mismatched arguments"
-        )))
+        Err(HostError::trap(format!("`{MODULE}::{name}` was called with mismatched arguments")))
     }
 }
 
@@ -84,55 +79,45 @@ fn check_params(name: &str, expected: &[ValType], params: &[Val]) -> Result<(), 
 fn wasi_func(name: &'static str, params: &'static str, memory: bool, body: Body) -> HostFunc {
     let types = signature(params);
     let ty = FuncType::new(types.iter().copied(), [ValType::I32]);
-    HostFunc::new(
-        MODULE,
-        name,
-        ty,
-        move |caller: &mut Caller<'_>, params, results| {
-            check_params(name, &types, params)?;
-            let (bytes, state) = caller.split();
-            let ctx = state.wasi().ok_or_else(|| no_ctx(name))?;
-            let mut none: [u8; 0] = [];
-            let bytes = match bytes {
-                Some(bytes) => bytes,
-                None if memory => {
-                    return Err(HostError::trap(format!(
-                        "`{MODULE}::{name}` needs the caller to export its memory as `memory`"
-                    )));
-                }
-                None => &mut none[..],
-            };
-            let mut mem = GuestMemory::new(bytes);
-            let errno = match body(ctx, &mut mem, &Args(params)) {
-                Ok(()) => Errno::Success,
-                Err(errno) => {
-                    tracing::trace!(target: "wasmux::wasi", function = name, %errno);
-                    errno
-                }
-            };
-            if let Some(slot) = results.first_mut() {
-                *slot = Val::I32(i32::from(errno.raw()));
+    HostFunc::new(MODULE, name, ty, move |caller: &mut Caller<'_>, params, results| {
+        check_params(name, &types, params)?;
+        let (bytes, state) = caller.split();
+        let ctx = state.wasi().ok_or_else(|| no_ctx(name))?;
+        let mut none: [u8; 0] = [];
+        let bytes = match bytes {
+            Some(bytes) => bytes,
+            None if memory => {
+                return Err(HostError::trap(format!(
+                    "`{MODULE}::{name}` needs the caller to export its memory as `memory`"
+                )));
             }
-            Ok(())
-        },
-    )
+            None => &mut none[..],
+        };
+        let mut mem = GuestMemory::new(bytes);
+        let errno = match body(ctx, &mut mem, &Args(params)) {
+            Ok(()) => Errno::Success,
+            Err(errno) => {
+                tracing::trace!(target: "wasmux::wasi", function = name, %errno);
+                errno
+            }
+        };
+        if let Some(slot) = results.first_mut() {
+            *slot = Val::I32(i32::from(errno.raw()));
+        }
+        Ok(())
+    })
 }
 
 fn proc_exit() -> HostFunc {
     let ty = FuncType::new([ValType::I32], []);
-    HostFunc::new(
-        MODULE,
-        "proc_exit",
-        ty,
-        |caller: &mut Caller<'_>, params, _results| {
-            check_params("proc_exit", &[ValType::I32], params)?;
-            if let Some(ctx) = caller.state().wasi() {
-                ctx.flush_outputs();
-            }
-            let status = params.first().and_then(Val::i32).unwrap_or(0);
-            Err(HostError::Exit(status))
-        },
-    )
+    HostFunc::new(MODULE, "proc_exit", ty, |caller: &mut Caller<'_>, params, _results| {
+        check_params("proc_exit", &[ValType::I32], params)?;
+        if let Some(ctx) = caller.state().wasi() {
+            ctx.flush_outputs();
+        }
+        let status = params.first().and_then(Val::i32).unwrap_or(0);
+        Err(HostError::Exit(status))
+    })
 }
 
 /// Writes `NUL`-terminated `items` to `buf` and their addresses to the pointer array `ptrs`.
@@ -271,9 +256,7 @@ fn build() -> Vec<HostFunc> {
             ctx.fd_allocate(a.u32(0), a.u64(1), a.u64(2))
         }),
         wasi_func("fd_close", "I", false, |ctx, _, a| ctx.fd_close(a.u32(0))),
-        wasi_func("fd_datasync", "I", false, |ctx, _, a| {
-            ctx.fd_sync(a.u32(0), true)
-        }),
+        wasi_func("fd_datasync", "I", false, |ctx, _, a| ctx.fd_sync(a.u32(0), true)),
         wasi_func("fd_fdstat_get", "II", true, |ctx, mem, a| {
             let out = a.u32(1);
             mem.check(out, 24)?;
@@ -333,18 +316,14 @@ fn build() -> Vec<HostFunc> {
             let n = ctx.fd_readdir(mem, a.u32(0), a.u32(1), a.u32(2), a.u64(3))?;
             mem.write_u32(out, n)
         }),
-        wasi_func("fd_renumber", "II", false, |ctx, _, a| {
-            ctx.fd_renumber(a.u32(0), a.u32(1))
-        }),
+        wasi_func("fd_renumber", "II", false, |ctx, _, a| ctx.fd_renumber(a.u32(0), a.u32(1))),
         wasi_func("fd_seek", "ILII", true, |ctx, mem, a| {
             let out = a.u32(3);
             mem.check(out, 8)?;
             let pos = ctx.fd_seek(a.u32(0), a.i64(1), u32::from(a.u8(2)?))?;
             mem.write_u64(out, pos)
         }),
-        wasi_func("fd_sync", "I", false, |ctx, _, a| {
-            ctx.fd_sync(a.u32(0), false)
-        }),
+        wasi_func("fd_sync", "I", false, |ctx, _, a| ctx.fd_sync(a.u32(0), false)),
         wasi_func("fd_tell", "II", true, |ctx, mem, a| {
             let out = a.u32(1);
             mem.check(out, 8)?;
@@ -378,15 +357,8 @@ fn build() -> Vec<HostFunc> {
             let out = a.u32(8);
             mem.check(out, 4)?;
             let path = a.str(mem, 2)?;
-            let fd = ctx.path_open(
-                a.u32(0),
-                a.u32(1),
-                path,
-                a.u16(4)?,
-                a.u64(5),
-                a.u64(6),
-                a.u16(7)?,
-            )?;
+            let fd =
+                ctx.path_open(a.u32(0), a.u32(1), path, a.u16(4)?, a.u64(5), a.u64(6), a.u16(7)?)?;
             mem.write_u32(out, fd)
         }),
         wasi_func("path_readlink", "IIIIII", true, |ctx, mem, a| {
@@ -419,11 +391,7 @@ fn build() -> Vec<HostFunc> {
         proc_exit(),
         wasi_func("proc_raise", "I", false, |_, _, a| {
             // Signals 0..=30 exist in witx; none can be raised in a sandbox.
-            if a.u8(0)? > 30 {
-                Err(Errno::Inval)
-            } else {
-                Err(Errno::Notsup)
-            }
+            if a.u8(0)? > 30 { Err(Errno::Inval) } else { Err(Errno::Notsup) }
         }),
         wasi_func("sched_yield", "", false, |_, _, _| {
             std::thread::yield_now();
@@ -453,8 +421,6 @@ fn build() -> Vec<HostFunc> {
             let n = ctx.sock_send(mem, a.u32(0), a.u32(1), a.u32(2), a.u16(3)?)?;
             mem.write_u32(out, n)
         }),
-        wasi_func("sock_shutdown", "II", false, |ctx, _, a| {
-            ctx.sock_shutdown(a.u32(0), a.u8(1)?)
-        }),
+        wasi_func("sock_shutdown", "II", false, |ctx, _, a| ctx.sock_shutdown(a.u32(0), a.u8(1)?)),
     ]
 }

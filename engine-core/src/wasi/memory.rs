@@ -122,10 +122,7 @@ impl<'a> GuestMemory<'a> {
         let at = u32::try_from(at).map_err(|_| Errno::Fault)?;
         let raw: [u8; 8] = self.array(at)?;
         let [a, b, c, d, e, f, g, h] = raw;
-        Ok((
-            u32::from_le_bytes([a, b, c, d]),
-            u32::from_le_bytes([e, f, g, h]),
-        ))
+        Ok((u32::from_le_bytes([a, b, c, d]), u32::from_le_bytes([e, f, g, h])))
     }
 
     /// Checks that the iovec array and every buffer it names lie inside the memory; returns
@@ -228,10 +225,7 @@ mod tests {
         assert_eq!(mem.read_u32(u32::MAX), Err(Errno::Fault));
         assert_eq!(mem.slice(16, 0).map(<[u8]>::len), Ok(0));
         assert_eq!(mem.slice(17, 0).map(<[u8]>::len), Err(Errno::Fault));
-        assert_eq!(
-            mem.slice(u32::MAX, u32::MAX).map(<[u8]>::len),
-            Err(Errno::Fault)
-        );
+        assert_eq!(mem.slice(u32::MAX, u32::MAX).map(<[u8]>::len), Err(Errno::Fault));
     }
 
     #[test]

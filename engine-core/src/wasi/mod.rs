@@ -132,9 +132,7 @@ impl WasiCtx {
         let mut args = Vec::with_capacity(config.args.len());
         for (i, arg) in config.args.iter().enumerate() {
             if arg.contains('\0') {
-                return Err(config_error(format!(
-                    "WASI argument {i} contains a NUL byte"
-                )));
+                return Err(config_error(format!("WASI argument {i} contains a NUL byte")));
             }
             args.push(with_nul(arg));
         }
@@ -143,14 +141,10 @@ impl WasiCtx {
         if config.inherit_env {
             for (name, value) in std::env::vars_os() {
                 let name = name.into_string().map_err(|name| {
-                    config_error(format!(
-                        "host environment variable {name:?} is not valid UTF-8"
-                    ))
+                    config_error(format!("host environment variable {name:?} is not valid UTF-8"))
                 })?;
                 let value = value.into_string().map_err(|_| {
-                    config_error(format!(
-                        "host environment variable `{name}` is not valid UTF-8"
-                    ))
+                    config_error(format!("host environment variable `{name}` is not valid UTF-8"))
                 })?;
                 vars.push((name, value));
             }
@@ -172,18 +166,12 @@ impl WasiCtx {
                 None => vars.push((name.clone(), value.clone())),
             }
         }
-        let env = vars
-            .iter()
-            .map(|(n, v)| with_nul(&format!("{n}={v}")))
-            .collect();
+        let env = vars.iter().map(|(n, v)| with_nul(&format!("{n}={v}"))).collect();
 
         let input = match &config.stdin {
             StdinConfig::Null => Input::Null,
             StdinConfig::Inherit => Input::Inherit,
-            StdinConfig::Bytes(bytes) => Input::Bytes {
-                data: bytes.clone(),
-                pos: 0,
-            },
+            StdinConfig::Bytes(bytes) => Input::Bytes { data: bytes.clone(), pos: 0 },
             StdinConfig::File(path) => Input::File(File::open(path).map_err(|e| {
                 Error::io(format!("opening WASI stdin file {}", path.display()), e)
             })?),
@@ -200,27 +188,15 @@ impl WasiCtx {
             stdout: stdout_capture,
             stderr: stderr_capture,
         };
-        for handle in [
-            Handle::Stdin(input),
-            Handle::Stdout(stdout),
-            Handle::Stdout(stderr),
-        ] {
-            let rights = if matches!(handle, Handle::Stdin(_)) {
-                Rights::STDIN
-            } else {
-                Rights::STDOUT
-            };
-            ctx.table
-                .push(Descriptor::new(handle, rights, Rights::NONE))
-                .map_err(table_error)?;
+        for handle in [Handle::Stdin(input), Handle::Stdout(stdout), Handle::Stdout(stderr)] {
+            let rights =
+                if matches!(handle, Handle::Stdin(_)) { Rights::STDIN } else { Rights::STDOUT };
+            ctx.table.push(Descriptor::new(handle, rights, Rights::NONE)).map_err(table_error)?;
         }
 
         for preopen in &config.preopens {
             let dir = Dir::open_ambient_dir(&preopen.host, ambient_authority()).map_err(|e| {
-                Error::io(
-                    format!("opening preopened directory {}", preopen.host.display()),
-                    e,
-                )
+                Error::io(format!("opening preopened directory {}", preopen.host.display()), e)
             })?;
             ctx.push_preopened_dir(dir, &preopen.guest, preopen.access)?;
         }
@@ -247,19 +223,13 @@ impl WasiCtx {
         }
         let (base, inheriting) = match access {
             DirAccess::ReadWrite => (Rights::DIR, Rights::DIR | Rights::FILE),
-            DirAccess::ReadOnly => (
-                Rights::DIR_READ_ONLY,
-                Rights::DIR_READ_ONLY | Rights::FILE_READ_ONLY,
-            ),
+            DirAccess::ReadOnly => {
+                (Rights::DIR_READ_ONLY, Rights::DIR_READ_ONLY | Rights::FILE_READ_ONLY)
+            }
         };
-        let handle = Handle::Dir(DirHandle {
-            dir,
-            preopen: Some(guest_path.to_owned()),
-            listing: None,
-        });
-        self.table
-            .push(Descriptor::new(handle, base, inheriting))
-            .map_err(table_error)
+        let handle =
+            Handle::Dir(DirHandle { dir, preopen: Some(guest_path.to_owned()), listing: None });
+        self.table.push(Descriptor::new(handle, base, inheriting)).map_err(table_error)
     }
 
     /// Hands a socket to the guest; returns its descriptor. A listener accepts with
@@ -270,34 +240,21 @@ impl WasiCtx {
     /// [`Error::Config`] when the descriptor table is full.
     pub fn push_socket(&mut self, socket: impl Into<Socket>) -> Result<u32> {
         let socket = socket.into();
-        let rights = if socket.is_listener() {
-            Rights::SOCKET_LISTENER
-        } else {
-            Rights::SOCKET_STREAM
-        };
+        let rights =
+            if socket.is_listener() { Rights::SOCKET_LISTENER } else { Rights::SOCKET_STREAM };
         self.table
-            .push(Descriptor::new(
-                Handle::Socket(socket),
-                rights,
-                Rights::NONE,
-            ))
+            .push(Descriptor::new(Handle::Socket(socket), rights, Rights::NONE))
             .map_err(table_error)
     }
 
     /// What the guest wrote to standard output, when it is captured (else empty).
     pub fn stdout_captured(&self) -> Vec<u8> {
-        self.stdout
-            .as_ref()
-            .map(CaptureBuffer::contents)
-            .unwrap_or_default()
+        self.stdout.as_ref().map(CaptureBuffer::contents).unwrap_or_default()
     }
 
     /// What the guest wrote to standard error, when it is captured (else empty).
     pub fn stderr_captured(&self) -> Vec<u8> {
-        self.stderr
-            .as_ref()
-            .map(CaptureBuffer::contents)
-            .unwrap_or_default()
+        self.stderr.as_ref().map(CaptureBuffer::contents).unwrap_or_default()
     }
 
     /// A handle on the standard output capture, if standard output is captured. It stays
@@ -313,16 +270,12 @@ impl WasiCtx {
 
     /// The guest's arguments.
     pub fn args(&self) -> impl Iterator<Item = &str> {
-        self.args
-            .iter()
-            .map(|a| std::str::from_utf8(&a[..a.len() - 1]).unwrap_or_default())
+        self.args.iter().map(|a| std::str::from_utf8(&a[..a.len() - 1]).unwrap_or_default())
     }
 
     /// The guest's environment, as `NAME=value` entries.
     pub fn env(&self) -> impl Iterator<Item = &str> {
-        self.env
-            .iter()
-            .map(|e| std::str::from_utf8(&e[..e.len() - 1]).unwrap_or_default())
+        self.env.iter().map(|e| std::str::from_utf8(&e[..e.len() - 1]).unwrap_or_default())
     }
 }
 
@@ -357,10 +310,7 @@ impl fmt::Debug for WasiCtx {
         f.debug_struct("WasiCtx")
             .field("args", &self.args().collect::<Vec<_>>())
             .field("env_vars", &self.env.len())
-            .field(
-                "descriptors",
-                &self.table.iter().map(|(fd, _)| fd).collect::<Vec<_>>(),
-            )
+            .field("descriptors", &self.table.iter().map(|(fd, _)| fd).collect::<Vec<_>>())
             .field("clocks", &self.clocks)
             .finish_non_exhaustive()
     }

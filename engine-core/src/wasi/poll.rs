@@ -23,11 +23,7 @@ fn fd_event(userdata: u64, write: bool, nbytes: u64, hangup: bool) -> Event {
     Event {
         userdata,
         error: Errno::Success,
-        kind: if write {
-            eventtype::FD_WRITE
-        } else {
-            eventtype::FD_READ
-        },
+        kind: if write { eventtype::FD_WRITE } else { eventtype::FD_READ },
         nbytes,
         flags: if hangup { eventrwflags::HANGUP } else { 0 },
     }
@@ -44,10 +40,7 @@ fn readiness(desc: &Descriptor, write: bool) -> Readiness<'_> {
                 let pos = system_interface::fs::FileIoExt::stream_position(file).unwrap_or(len);
                 len.saturating_sub(pos)
             };
-            Readiness::Ready {
-                nbytes,
-                hangup: false,
-            }
+            Readiness::Ready { nbytes, hangup: false }
         }
         Handle::Stdin(input) if !write => input.readiness(),
         #[cfg(unix)]
@@ -57,10 +50,7 @@ fn readiness(desc: &Descriptor, write: bool) -> Readiness<'_> {
         }),
         #[cfg(unix)]
         Handle::Socket(socket) => Readiness::Os(socket.as_fd()),
-        _ => Readiness::Ready {
-            nbytes: 0,
-            hangup: false,
-        },
+        _ => Readiness::Ready { nbytes: 0, hangup: false },
     }
 }
 
@@ -81,30 +71,18 @@ impl WasiCtx {
 
         let mut pending = Vec::with_capacity(count as usize);
         for i in 0..count {
-            pending.push(
-                match Subscription::read(mem, subs_ptr + i * Subscription::SIZE)? {
-                    Subscription::Clock {
-                        userdata,
-                        id,
-                        timeout,
-                        flags,
-                        ..
-                    } => {
-                        if flags & !subclockflags::ABSTIME != 0 {
-                            return Err(Errno::Inval);
-                        }
-                        let absolute = flags & subclockflags::ABSTIME != 0;
-                        let deadline = self.clocks.deadline(id, timeout, absolute)?;
-                        Pending::Clock { userdata, deadline }
+            pending.push(match Subscription::read(mem, subs_ptr + i * Subscription::SIZE)? {
+                Subscription::Clock { userdata, id, timeout, flags, .. } => {
+                    if flags & !subclockflags::ABSTIME != 0 {
+                        return Err(Errno::Inval);
                     }
-                    Subscription::FdRead { userdata, fd } => {
-                        self.fd_pending(userdata, fd, false)?
-                    }
-                    Subscription::FdWrite { userdata, fd } => {
-                        self.fd_pending(userdata, fd, true)?
-                    }
-                },
-            );
+                    let absolute = flags & subclockflags::ABSTIME != 0;
+                    let deadline = self.clocks.deadline(id, timeout, absolute)?;
+                    Pending::Clock { userdata, deadline }
+                }
+                Subscription::FdRead { userdata, fd } => self.fd_pending(userdata, fd, false)?,
+                Subscription::FdWrite { userdata, fd } => self.fd_pending(userdata, fd, true)?,
+            });
         }
 
         let events = wait(&self.table, &mut self.clocks, &pending)?;
@@ -124,11 +102,7 @@ impl WasiCtx {
             return Err(Errno::Badf);
         }
         desc.require(Rights::POLL_FD_READWRITE)?;
-        Ok(Pending::Fd {
-            userdata,
-            fd,
-            write,
-        })
+        Ok(Pending::Fd { userdata, fd, write })
     }
 }
 
@@ -149,12 +123,7 @@ fn wait(
     loop {
         let mut os: Vec<(usize, OsFd<'_>)> = Vec::new();
         for (i, p) in pending.iter().enumerate() {
-            let Pending::Fd {
-                userdata,
-                fd,
-                write,
-            } = *p
-            else {
+            let Pending::Fd { userdata, fd, write } = *p else {
                 continue;
             };
             match readiness(table.get(fd)?, write) {
@@ -232,10 +201,7 @@ fn poll_os(
     }
     for (&(i, fd), polled) in os.iter().zip(&fds) {
         let revents = polled.revents();
-        let Pending::Fd {
-            userdata, write, ..
-        } = pending[i]
-        else {
+        let Pending::Fd { userdata, write, .. } = pending[i] else {
             continue;
         };
         if revents.is_empty() {

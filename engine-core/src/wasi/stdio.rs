@@ -33,9 +33,7 @@ impl CaptureBuffer {
 
     fn lock(&self) -> MutexGuard<'_, Vec<u8>> {
         // A panic while holding the lock cannot leave the bytes inconsistent.
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A copy of everything written so far.
@@ -143,28 +141,16 @@ impl Input {
 
     pub fn readiness(&self) -> Readiness<'static> {
         match self {
-            Input::Null => Readiness::Ready {
-                nbytes: 0,
-                hangup: true,
-            },
+            Input::Null => Readiness::Ready { nbytes: 0, hangup: true },
             Input::Bytes { data, pos } => {
                 let left = data.len().saturating_sub(*pos) as u64;
-                Readiness::Ready {
-                    nbytes: left,
-                    hangup: left == 0,
-                }
+                Readiness::Ready { nbytes: left, hangup: left == 0 }
             }
-            Input::File(_) => Readiness::Ready {
-                nbytes: 0,
-                hangup: false,
-            },
+            Input::File(_) => Readiness::Ready { nbytes: 0, hangup: false },
             #[cfg(unix)]
             Input::Inherit => Readiness::Os(rustix::stdio::stdin()),
             #[cfg(not(unix))]
-            Input::Inherit => Readiness::Ready {
-                nbytes: 0,
-                hangup: false,
-            },
+            Input::Inherit => Readiness::Ready { nbytes: 0, hangup: false },
         }
     }
 }
@@ -174,14 +160,8 @@ fn read_host_stdin(buf: &mut [u8], nonblock: bool) -> WasiResult<usize> {
     // The raw descriptor, not `std::io::stdin()`: its buffer would hide data from `poll`.
     let fd = rustix::stdio::stdin();
     if nonblock {
-        let mut fds = [rustix::event::PollFd::from_borrowed_fd(
-            fd,
-            rustix::event::PollFlags::IN,
-        )];
-        let zero = rustix::event::Timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
+        let mut fds = [rustix::event::PollFd::from_borrowed_fd(fd, rustix::event::PollFlags::IN)];
+        let zero = rustix::event::Timespec { tv_sec: 0, tv_nsec: 0 };
         if rustix::event::poll(&mut fds, Some(&zero))? == 0 {
             return Err(Errno::Again);
         }
@@ -222,11 +202,7 @@ impl Output {
             Output::Inherit(HostStream::Stderr) => io::stderr().is_terminal(),
             _ => false,
         };
-        if terminal {
-            filetype::CHARACTER_DEVICE
-        } else {
-            filetype::UNKNOWN
-        }
+        if terminal { filetype::CHARACTER_DEVICE } else { filetype::UNKNOWN }
     }
 
     pub fn write(&mut self, buf: &[u8]) -> WasiResult<usize> {
@@ -286,10 +262,7 @@ mod tests {
 
     #[test]
     fn byte_input_reads_then_ends() {
-        let mut input = Input::Bytes {
-            data: b"abc".to_vec(),
-            pos: 0,
-        };
+        let mut input = Input::Bytes { data: b"abc".to_vec(), pos: 0 };
         let mut buf = [0u8; 2];
         assert_eq!(input.read(&mut buf, false), Ok(2));
         assert_eq!(&buf, b"ab");

@@ -48,11 +48,7 @@ impl Harness {
         state.set_wasi(WasiCtx::new(config).expect("valid WASI config"));
         let mut imports = Imports::new();
         add_to_imports(&mut imports);
-        Harness {
-            state,
-            mem: vec![0; MEM_SIZE],
-            imports,
-        }
+        Harness { state, mem: vec![0; MEM_SIZE], imports }
     }
 
     /// A harness with `dir` preopened as `/sandbox` (descriptor 3).
@@ -67,17 +63,9 @@ impl Harness {
     }
 
     fn raw_call(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, HostError> {
-        let func = self
-            .imports
-            .get(MODULE, name)
-            .expect("function registered")
-            .clone();
-        let mut results: Vec<Val> = func
-            .ty()
-            .results()
-            .iter()
-            .map(|t| Val::default_for(*t))
-            .collect();
+        let func = self.imports.get(MODULE, name).expect("function registered").clone();
+        let mut results: Vec<Val> =
+            func.ty().results().iter().map(|t| Val::default_for(*t)).collect();
         let mut caller = Caller::new(Some(&mut self.mem), &mut self.state);
         func.call(&mut caller, args, &mut results)?;
         Ok(results)
@@ -143,13 +131,7 @@ impl Harness {
         fdflags: u16,
     ) -> Result<u32, Errno> {
         let [p, n] = self.string(STR1, path);
-        let args = [
-            i(dirfd),
-            i(lookupflags::SYMLINK_FOLLOW),
-            p,
-            n,
-            i(u32::from(oflags)),
-        ];
+        let args = [i(dirfd), i(lookupflags::SYMLINK_FOLLOW), p, n, i(u32::from(oflags))];
         let mut args = args.to_vec();
         args.extend([l(base), l(ALL), i(u32::from(fdflags)), i(OUT)]);
         self.result("path_open", &args).map(|()| self.u32_at(OUT))
@@ -157,17 +139,7 @@ impl Harness {
 
     fn open_nofollow(&mut self, dirfd: u32, path: &str, oflags: u16) -> Result<u32, Errno> {
         let [p, n] = self.string(STR1, path);
-        let args = [
-            i(dirfd),
-            i(0),
-            p,
-            n,
-            i(u32::from(oflags)),
-            l(ALL),
-            l(ALL),
-            i(0),
-            i(OUT),
-        ];
+        let args = [i(dirfd), i(0), p, n, i(u32::from(oflags)), l(ALL), l(ALL), i(0), i(OUT)];
         self.result("path_open", &args).map(|()| self.u32_at(OUT))
     }
 
@@ -175,8 +147,7 @@ impl Harness {
         self.put(BUF, data);
         self.put_u32(IOV, BUF);
         self.put_u32(IOV + 4, data.len() as u32);
-        self.result("fd_write", &[i(fd), i(IOV), i(1), i(OUT)])
-            .map(|()| self.u32_at(OUT))
+        self.result("fd_write", &[i(fd), i(IOV), i(1), i(OUT)]).map(|()| self.u32_at(OUT))
     }
 
     fn read(&mut self, fd: u32, max: u32) -> Result<Vec<u8>, Errno> {
@@ -218,23 +189,14 @@ impl Harness {
 
     fn filestat(&mut self, fd: u32, path: &str, follow: bool) -> Result<Vec<u8>, Errno> {
         let [p, n] = self.string(STR1, path);
-        let flags = if follow {
-            lookupflags::SYMLINK_FOLLOW
-        } else {
-            0
-        };
+        let flags = if follow { lookupflags::SYMLINK_FOLLOW } else { 0 };
         self.result("path_filestat_get", &[i(fd), i(flags), p, n, i(OUT)])?;
         Ok(self.get(OUT, 64))
     }
 
     fn fdstat(&mut self, fd: u32) -> Result<(u8, u16, u64, u64), Errno> {
         self.result("fd_fdstat_get", &[i(fd), i(OUT)])?;
-        Ok((
-            self.get(OUT, 1)[0],
-            self.u16_at(OUT + 2),
-            self.u64_at(OUT + 8),
-            self.u64_at(OUT + 16),
-        ))
+        Ok((self.get(OUT, 1)[0], self.u16_at(OUT + 2), self.u64_at(OUT + 8), self.u64_at(OUT + 16)))
     }
 
     /// All names of a directory listing, paging with a buffer of `buf_len` bytes.
@@ -242,10 +204,7 @@ impl Harness {
         let mut names = Vec::new();
         let mut cookie = 0u64;
         loop {
-            self.result(
-                "fd_readdir",
-                &[i(fd), i(BUF), i(buf_len), l(cookie), i(OUT)],
-            )?;
+            self.result("fd_readdir", &[i(fd), i(BUF), i(buf_len), l(cookie), i(OUT)])?;
             let used = self.u32_at(OUT);
             let mut at = 0u32;
             let mut progressed = false;
@@ -264,10 +223,7 @@ impl Harness {
             if used < buf_len {
                 return Ok(names);
             }
-            assert!(
-                progressed,
-                "buffer of {buf_len} bytes too small for one entry"
-            );
+            assert!(progressed, "buffer of {buf_len} bytes too small for one entry");
         }
     }
 }
@@ -295,12 +251,8 @@ fn all_46_functions_are_registered_with_preview1_signatures() {
     assert_eq!(imports.iter().count(), 46);
     let sig = |name: &str| {
         let f = imports.get(MODULE, name).expect(name);
-        let p: String = f
-            .ty()
-            .params()
-            .iter()
-            .map(|t| if *t == ValType::I64 { 'L' } else { 'I' })
-            .collect();
+        let p: String =
+            f.ty().params().iter().map(|t| if *t == ValType::I64 { 'L' } else { 'I' }).collect();
         (p, f.ty().results().to_vec())
     };
     let expected = [
@@ -391,28 +343,20 @@ fn calls_without_a_context_or_memory_trap_where_needed() {
 
     let mut no_wasi = HostState::default();
     let mut caller = Caller::new(None, &mut no_wasi);
-    assert!(matches!(
-        fd_close.call(&mut caller, &[i(1)], &mut results),
-        Err(HostError::Trap(_))
-    ));
+    assert!(matches!(fd_close.call(&mut caller, &[i(1)], &mut results), Err(HostError::Trap(_))));
 
     let mut state = HostState::default();
     state.set_wasi(WasiCtx::default());
     let mut caller = Caller::new(None, &mut state);
     // No memory: a function that needs none still works...
-    fd_close
-        .call(&mut caller, &[i(2)], &mut results)
-        .expect("fd_close without memory");
+    fd_close.call(&mut caller, &[i(2)], &mut results).expect("fd_close without memory");
     assert_eq!(results[0], Val::I32(0));
     // ...one that does traps instead of guessing.
     let err = fd_write.call(&mut caller, &[i(1), i(0), i(0), i(0)], &mut results);
     assert!(matches!(err, Err(HostError::Trap(_))));
     // Wrongly typed arguments trap too.
     let mut caller = Caller::new(None, &mut state);
-    assert!(matches!(
-        fd_close.call(&mut caller, &[l(1)], &mut results),
-        Err(HostError::Trap(_))
-    ));
+    assert!(matches!(fd_close.call(&mut caller, &[l(1)], &mut results), Err(HostError::Trap(_))));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -421,11 +365,7 @@ fn calls_without_a_context_or_memory_trap_where_needed() {
 #[test]
 fn args_and_environment_reach_the_guest() {
     let mut config = WasiConfig::new();
-    config
-        .args(["prog", "héllo"])
-        .env("A", "1")
-        .env("B", "x=y")
-        .env("A", "2");
+    config.args(["prog", "héllo"]).env("A", "1").env("B", "x=y").env("A", "2");
     let mut h = Harness::new(&config);
 
     h.ok("args_sizes_get", &[i(OUT), i(OUT + 4)]);
@@ -443,18 +383,9 @@ fn args_and_environment_reach_the_guest() {
     assert_eq!(h.ctx().args().collect::<Vec<_>>(), ["prog", "héllo"]);
 
     // Bad pointers are EFAULT, never a panic.
-    assert_eq!(
-        h.call("args_get", &[i(MEM_SIZE as u32 - 4), i(BUF)]),
-        Errno::Fault
-    );
-    assert_eq!(
-        h.call("args_get", &[i(IOV), i(MEM_SIZE as u32 - 3)]),
-        Errno::Fault
-    );
-    assert_eq!(
-        h.call("environ_sizes_get", &[i(u32::MAX), i(OUT)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("args_get", &[i(MEM_SIZE as u32 - 4), i(BUF)]), Errno::Fault);
+    assert_eq!(h.call("args_get", &[i(IOV), i(MEM_SIZE as u32 - 3)]), Errno::Fault);
+    assert_eq!(h.call("environ_sizes_get", &[i(u32::MAX), i(OUT)]), Errno::Fault);
 }
 
 #[test]
@@ -468,12 +399,7 @@ fn nothing_of_the_host_environment_is_inherited_unless_asked() {
     let mut config = WasiConfig::new();
     config.inherit_env(true).env("WASMUX_TEST_OVERRIDE", "mine");
     let ctx = WasiCtx::new(&config).expect("host environment is UTF-8 here");
-    assert_eq!(
-        ctx.env()
-            .filter(|e| e.starts_with("WASMUX_TEST_OVERRIDE="))
-            .count(),
-        1
-    );
+    assert_eq!(ctx.env().filter(|e| e.starts_with("WASMUX_TEST_OVERRIDE=")).count(), 1);
     assert!(ctx.env().count() > 1 || std::env::vars_os().next().is_none());
 }
 
@@ -556,14 +482,8 @@ fn deterministic_clocks_advance_by_their_step() {
     assert_eq!(h.u64_at(OUT), 1_000);
     assert_eq!(h.call("clock_time_get", &[i(2), l(0), i(OUT)]), Errno::Badf);
     assert_eq!(h.call("clock_res_get", &[i(3), i(OUT)]), Errno::Badf);
-    assert_eq!(
-        h.call("clock_time_get", &[i(4), l(0), i(OUT)]),
-        Errno::Inval
-    );
-    assert_eq!(
-        h.call("clock_time_get", &[i(0), l(0), i(MEM_SIZE as u32 - 4)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("clock_time_get", &[i(4), l(0), i(OUT)]), Errno::Inval);
+    assert_eq!(h.call("clock_time_get", &[i(0), l(0), i(MEM_SIZE as u32 - 4)]), Errno::Fault);
     // A failed call does not move virtual time.
     h.ok("clock_time_get", &[i(1), l(0), i(OUT)]);
     assert_eq!(h.u64_at(OUT), 3_000);
@@ -603,10 +523,7 @@ fn seeded_random_is_reproducible() {
     let mut os = Harness::new(&WasiConfig::new());
     os.ok("random_get", &[i(BUF), i(64)]);
     assert_ne!(os.get(BUF, 64), b.get(BUF, 64));
-    assert_eq!(
-        os.call("random_get", &[i(MEM_SIZE as u32 - 8), i(9)]),
-        Errno::Fault
-    );
+    assert_eq!(os.call("random_get", &[i(MEM_SIZE as u32 - 8), i(9)]), Errno::Fault);
     os.ok("random_get", &[i(MEM_SIZE as u32), i(0)]);
 }
 
@@ -661,10 +578,7 @@ fn stdout_and_stderr_are_captured() {
     assert_eq!(ft, filetype::UNKNOWN);
     assert_eq!(flags, 0);
     assert!(Rights(base).contains(Rights::FD_WRITE));
-    assert!(
-        !Rights(base).intersects(Rights::FD_SEEK | Rights::FD_TELL),
-        "isatty needs this"
-    );
+    assert!(!Rights(base).intersects(Rights::FD_SEEK | Rights::FD_TELL), "isatty needs this");
 
     // Output survives closing the descriptor.
     h.ok("fd_close", &[i(1)]);
@@ -679,9 +593,7 @@ fn stdio_to_null_and_files() {
     let output = dir.path().join("out.txt");
     std::fs::write(&input, b"from a file").expect("write input");
     let mut config = WasiConfig::new();
-    config
-        .stdin(StdinConfig::File(input))
-        .stdout(OutputConfig::File(output.clone()));
+    config.stdin(StdinConfig::File(input)).stdout(OutputConfig::File(output.clone()));
     let mut h = Harness::new(&config);
     assert_eq!(h.read(0, 100), Ok(b"from a file".to_vec()));
     assert_eq!(h.write(1, b"to a file"), Ok(9));
@@ -700,14 +612,9 @@ fn stdio_to_null_and_files() {
 fn files_are_written_read_and_seeked() {
     let dir = tempdir();
     let mut h = Harness::with_dir(dir.path(), DirAccess::ReadWrite);
-    let fd = h
-        .open(3, "data.txt", oflags::CREAT, ALL, 0)
-        .expect("create");
+    let fd = h.open(3, "data.txt", oflags::CREAT, ALL, 0).expect("create");
     assert_eq!(h.write(fd, b"hello world"), Ok(11));
-    assert_eq!(
-        std::fs::read(dir.path().join("data.txt")).expect("on disk"),
-        b"hello world"
-    );
+    assert_eq!(std::fs::read(dir.path().join("data.txt")).expect("on disk"), b"hello world");
 
     assert_eq!(h.seek(fd, 0, 1), Ok(11));
     assert_eq!(h.seek(fd, 6, 0), Ok(6));
@@ -741,9 +648,7 @@ fn files_are_written_read_and_seeked() {
 fn large_chunks_are_read_and_written_whole() {
     let dir = tempdir();
     let mut h = Harness::with_dir(dir.path(), DirAccess::ReadWrite);
-    let fd = h
-        .open(3, "big", oflags::CREAT | oflags::TRUNC, ALL, 0)
-        .expect("create");
+    let fd = h.open(3, "big", oflags::CREAT | oflags::TRUNC, ALL, 0).expect("create");
     let chunk: Vec<u8> = (0..65536u32).map(|n| (n % 251) as u8).collect();
     for _ in 0..3 {
         assert_eq!(h.write(fd, &chunk), Ok(65536));
@@ -753,12 +658,7 @@ fn large_chunks_are_read_and_written_whole() {
         assert_eq!(h.read(fd, 65536).expect("read"), chunk);
     }
     assert_eq!(h.read(fd, 65536), Ok(Vec::new()));
-    assert_eq!(
-        std::fs::metadata(dir.path().join("big"))
-            .expect("meta")
-            .len(),
-        3 * 65536
-    );
+    assert_eq!(std::fs::metadata(dir.path().join("big")).expect("meta").len(), 3 * 65536);
 }
 
 #[test]
@@ -782,18 +682,9 @@ fn pread_and_pwrite_leave_the_position_alone() {
     assert_eq!(h.u32_at(OUT), 2);
     h.ok("fd_tell", &[i(fd), i(OUT)]);
     assert_eq!(h.u64_at(OUT), 2);
-    assert_eq!(
-        std::fs::read(dir.path().join("f")).expect("read"),
-        b"01234567ab"
-    );
-    assert_eq!(
-        h.call("fd_pread", &[i(1), i(IOV), i(1), l(0), i(OUT)]),
-        Errno::Spipe
-    );
-    assert_eq!(
-        h.call("fd_pwrite", &[i(3), i(IOV), i(1), l(0), i(OUT)]),
-        Errno::Badf
-    );
+    assert_eq!(std::fs::read(dir.path().join("f")).expect("read"), b"01234567ab");
+    assert_eq!(h.call("fd_pread", &[i(1), i(IOV), i(1), l(0), i(OUT)]), Errno::Spipe);
+    assert_eq!(h.call("fd_pwrite", &[i(3), i(IOV), i(1), l(0), i(OUT)]), Errno::Badf);
 }
 
 #[test]
@@ -801,33 +692,19 @@ fn append_flag_appends() {
     let dir = tempdir();
     std::fs::write(dir.path().join("log"), b"one\n").expect("write");
     let mut h = Harness::with_dir(dir.path(), DirAccess::ReadWrite);
-    let fd = h
-        .open(3, "log", 0, ALL, fdflags::APPEND)
-        .expect("open append");
+    let fd = h.open(3, "log", 0, ALL, fdflags::APPEND).expect("open append");
     assert_eq!(h.write(fd, b"two\n"), Ok(4));
     assert_eq!(h.fdstat(fd).expect("fdstat").1, fdflags::APPEND);
 
     let plain = h.open(3, "log", 0, ALL, 0).expect("open");
-    h.ok(
-        "fd_fdstat_set_flags",
-        &[i(plain), i(u32::from(fdflags::APPEND))],
-    );
+    h.ok("fd_fdstat_set_flags", &[i(plain), i(u32::from(fdflags::APPEND))]);
     assert_eq!(h.write(plain, b"three\n"), Ok(6));
+    assert_eq!(std::fs::read(dir.path().join("log")).expect("read"), b"one\ntwo\nthree\n");
     assert_eq!(
-        std::fs::read(dir.path().join("log")).expect("read"),
-        b"one\ntwo\nthree\n"
-    );
-    assert_eq!(
-        h.call(
-            "fd_fdstat_set_flags",
-            &[i(plain), i(u32::from(fdflags::SYNC))]
-        ),
+        h.call("fd_fdstat_set_flags", &[i(plain), i(u32::from(fdflags::SYNC))]),
         Errno::Inval
     );
-    assert_eq!(
-        h.call("fd_fdstat_set_flags", &[i(plain), i(0x100)]),
-        Errno::Inval
-    );
+    assert_eq!(h.call("fd_fdstat_set_flags", &[i(plain), i(0x100)]), Errno::Inval);
     h.ok("fd_fdstat_set_flags", &[i(plain), i(0)]);
     assert_eq!(h.fdstat(plain).expect("fdstat").1, 0);
 }
@@ -851,86 +728,47 @@ fn filestat_size_and_times() {
     let (atim, mtim) = (1_000_000_000_123_456_789u64, 1_100_000_000_000_000_000u64);
     h.ok(
         "fd_filestat_set_times",
-        &[
-            i(fd),
-            l(atim),
-            l(mtim),
-            i(u32::from(fstflags::ATIM | fstflags::MTIM)),
-        ],
+        &[i(fd), l(atim), l(mtim), i(u32::from(fstflags::ATIM | fstflags::MTIM))],
     );
     h.ok("fd_filestat_get", &[i(fd), i(OUT)]);
     assert_eq!(h.u64_at(OUT + 48), mtim);
     assert_eq!(h.u64_at(OUT + 40), atim);
-    let modified = std::fs::metadata(dir.path().join("f"))
-        .expect("meta")
-        .modified()
-        .expect("mtime");
+    let modified =
+        std::fs::metadata(dir.path().join("f")).expect("meta").modified().expect("mtime");
     assert_eq!(
-        modified
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("after epoch")
-            .as_nanos() as u64,
+        modified.duration_since(std::time::UNIX_EPOCH).expect("after epoch").as_nanos() as u64,
         mtim
     );
     // Only mtime, set to now.
-    h.ok(
-        "fd_filestat_set_times",
-        &[i(fd), l(0), l(0), i(u32::from(fstflags::MTIM_NOW))],
-    );
+    h.ok("fd_filestat_set_times", &[i(fd), l(0), l(0), i(u32::from(fstflags::MTIM_NOW))]);
     h.ok("fd_filestat_get", &[i(fd), i(OUT)]);
     assert!(h.u64_at(OUT + 48) > mtim);
     assert_eq!(h.u64_at(OUT + 40), atim, "atime untouched");
     let both = u32::from(fstflags::ATIM | fstflags::ATIM_NOW);
-    assert_eq!(
-        h.call("fd_filestat_set_times", &[i(fd), l(0), l(0), i(both)]),
-        Errno::Inval
-    );
-    assert_eq!(
-        h.call("fd_filestat_set_times", &[i(fd), l(0), l(0), i(0x10)]),
-        Errno::Inval
-    );
+    assert_eq!(h.call("fd_filestat_set_times", &[i(fd), l(0), l(0), i(both)]), Errno::Inval);
+    assert_eq!(h.call("fd_filestat_set_times", &[i(fd), l(0), l(0), i(0x10)]), Errno::Inval);
 
     // By path, without following a symlink.
     h.symlink("f", 3, "link").expect("symlink");
     let [p, n] = h.string(STR1, "link");
     h.ok(
         "path_filestat_set_times",
-        &[
-            i(3),
-            i(0),
-            p,
-            n,
-            l(atim),
-            l(mtim),
-            i(u32::from(fstflags::MTIM)),
-        ],
+        &[i(3), i(0), p, n, l(atim), l(mtim), i(u32::from(fstflags::MTIM))],
     );
     let link_stat = h.filestat(3, "link", false).expect("stat link");
     assert_eq!(link_stat[16], filetype::SYMBOLIC_LINK);
-    assert_eq!(
-        u64::from_le_bytes(link_stat[48..56].try_into().expect("8")),
-        mtim
-    );
+    assert_eq!(u64::from_le_bytes(link_stat[48..56].try_into().expect("8")), mtim);
     let file_stat = h.filestat(3, "link", true).expect("stat through link");
     assert_eq!(file_stat[16], filetype::REGULAR_FILE);
-    assert_eq!(
-        u64::from_le_bytes(file_stat[32..40].try_into().expect("8")),
-        2
-    );
+    assert_eq!(u64::from_le_bytes(file_stat[32..40].try_into().expect("8")), 2);
     assert_eq!(h.filestat(3, "nope", true), Err(Errno::Noent));
     let [p, n] = h.string(STR1, "f");
-    assert_eq!(
-        h.call("path_filestat_get", &[i(3), i(2), p, n, i(OUT)]),
-        Errno::Inval
-    );
+    assert_eq!(h.call("path_filestat_get", &[i(3), i(2), p, n, i(OUT)]), Errno::Inval);
 
     // Directories have filestats too.
     h.ok("fd_filestat_get", &[i(3), i(OUT)]);
     assert_eq!(h.get(OUT + 16, 1)[0], filetype::DIRECTORY);
-    assert_eq!(
-        h.call("fd_filestat_get", &[i(fd), i(MEM_SIZE as u32 - 63)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("fd_filestat_get", &[i(fd), i(MEM_SIZE as u32 - 63)]), Errno::Fault);
 }
 
 #[test]
@@ -939,10 +777,7 @@ fn advise_allocate_and_sync() {
     let mut h = Harness::with_dir(dir.path(), DirAccess::ReadWrite);
     let fd = h.open(3, "f", oflags::CREAT, ALL, 0).expect("create");
     h.ok("fd_advise", &[i(fd), l(0), l(100), i(1)]);
-    assert_eq!(
-        h.call("fd_advise", &[i(fd), l(0), l(100), i(6)]),
-        Errno::Inval
-    );
+    assert_eq!(h.call("fd_advise", &[i(fd), l(0), l(100), i(6)]), Errno::Inval);
     assert_eq!(h.call("fd_advise", &[i(0), l(0), l(0), i(0)]), Errno::Spipe);
     h.ok("fd_allocate", &[i(fd), l(0), l(4096)]);
     assert!(std::fs::metadata(dir.path().join("f")).expect("meta").len() >= 4096);
@@ -966,17 +801,10 @@ fn fdstat_reports_types_flags_and_rights() {
     let fd = h.open(3, "f", 0, READ_ONLY, 0).expect("open");
     let (ft, _, base, inheriting) = h.fdstat(fd).expect("file");
     assert_eq!(ft, filetype::REGULAR_FILE);
-    assert_eq!(
-        Rights(base),
-        Rights(READ_ONLY) & Rights::FILE,
-        "granted what was asked"
-    );
+    assert_eq!(Rights(base), Rights(READ_ONLY) & Rights::FILE, "granted what was asked");
     assert_eq!(inheriting, 0);
     assert_eq!(h.fdstat(42), Err(Errno::Badf));
-    assert_eq!(
-        h.call("fd_fdstat_get", &[i(3), i(MEM_SIZE as u32)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("fd_fdstat_get", &[i(3), i(MEM_SIZE as u32)]), Errno::Fault);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -991,10 +819,7 @@ fn preopens_are_described() {
     assert_eq!(h.u32_at(OUT + 4), 8);
     h.ok("fd_prestat_dir_name", &[i(3), i(BUF), i(8)]);
     assert_eq!(h.get(BUF, 8), b"/sandbox");
-    assert_eq!(
-        h.call("fd_prestat_dir_name", &[i(3), i(BUF), i(7)]),
-        Errno::Nametoolong
-    );
+    assert_eq!(h.call("fd_prestat_dir_name", &[i(3), i(BUF), i(7)]), Errno::Nametoolong);
     assert_eq!(h.call("fd_prestat_get", &[i(4), i(OUT)]), Errno::Badf);
     assert_eq!(h.call("fd_prestat_get", &[i(1), i(OUT)]), Errno::Badf);
     let sub = {
@@ -1002,10 +827,7 @@ fn preopens_are_described() {
         h.open(3, "d", oflags::DIRECTORY, ALL, 0).expect("open dir")
     };
     assert_eq!(h.call("fd_prestat_get", &[i(sub), i(OUT)]), Errno::Badf);
-    assert_eq!(
-        h.call("fd_prestat_dir_name", &[i(3), i(MEM_SIZE as u32 - 2), i(8)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("fd_prestat_dir_name", &[i(3), i(MEM_SIZE as u32 - 2), i(8)]), Errno::Fault);
 }
 
 #[test]
@@ -1013,62 +835,30 @@ fn directories_are_created_opened_and_removed() {
     let dir = tempdir();
     let mut h = Harness::with_dir(dir.path(), DirAccess::ReadWrite);
     h.path("path_create_directory", 3, "a").expect("mkdir a");
-    h.path("path_create_directory", 3, "a/b")
-        .expect("mkdir a/b");
+    h.path("path_create_directory", 3, "a/b").expect("mkdir a/b");
     assert!(dir.path().join("a/b").is_dir());
     assert_eq!(h.path("path_create_directory", 3, "a"), Err(Errno::Exist));
     assert_eq!(h.path("path_create_directory", 3, "x/y"), Err(Errno::Noent));
 
     let a = h.open(3, "a", oflags::DIRECTORY, ALL, 0).expect("open a");
     assert_eq!(h.fdstat(a).expect("fdstat").0, filetype::DIRECTORY);
-    let f = h
-        .open(a, "b/file", oflags::CREAT, ALL, 0)
-        .expect("create in a/b");
+    let f = h.open(a, "b/file", oflags::CREAT, ALL, 0).expect("create in a/b");
     h.write(f, b"deep").expect("write");
-    assert_eq!(
-        std::fs::read(dir.path().join("a/b/file")).expect("read"),
-        b"deep"
-    );
+    assert_eq!(std::fs::read(dir.path().join("a/b/file")).expect("read"), b"deep");
     // A directory opened without O_DIRECTORY is still a directory descriptor.
     let b = h.open(a, "b", 0, READ_ONLY, 0).expect("open a/b plainly");
     assert_eq!(h.fdstat(b).expect("fdstat").0, filetype::DIRECTORY);
-    assert_eq!(
-        h.list(b, 4096),
-        Ok(vec![".".into(), "..".into(), "file".into()])
-    );
+    assert_eq!(h.list(b, 4096), Ok(vec![".".into(), "..".into(), "file".into()]));
 
-    assert_eq!(
-        h.open(3, "a/b/file", oflags::DIRECTORY, ALL, 0),
-        Err(Errno::Notdir)
-    );
-    assert_eq!(
-        h.open(3, "a", oflags::DIRECTORY | oflags::CREAT, ALL, 0),
-        Err(Errno::Inval)
-    );
-    assert_eq!(
-        h.open(3, "a", 0, ALL, 0),
-        Err(Errno::Isdir),
-        "a directory is not written"
-    );
-    assert_eq!(
-        h.open(f, "x", 0, ALL, 0),
-        Err(Errno::Notdir),
-        "path_open on a file"
-    );
-    assert_eq!(
-        h.open(3, "a/b/file", oflags::CREAT | oflags::EXCL, ALL, 0),
-        Err(Errno::Exist)
-    );
+    assert_eq!(h.open(3, "a/b/file", oflags::DIRECTORY, ALL, 0), Err(Errno::Notdir));
+    assert_eq!(h.open(3, "a", oflags::DIRECTORY | oflags::CREAT, ALL, 0), Err(Errno::Inval));
+    assert_eq!(h.open(3, "a", 0, ALL, 0), Err(Errno::Isdir), "a directory is not written");
+    assert_eq!(h.open(f, "x", 0, ALL, 0), Err(Errno::Notdir), "path_open on a file");
+    assert_eq!(h.open(3, "a/b/file", oflags::CREAT | oflags::EXCL, ALL, 0), Err(Errno::Exist));
     assert_eq!(h.open(3, "missing", 0, ALL, 0), Err(Errno::Noent));
 
-    assert_eq!(
-        h.path("path_remove_directory", 3, "a/b"),
-        Err(Errno::Notempty)
-    );
-    assert_eq!(
-        h.path("path_remove_directory", 3, "a/b/file"),
-        Err(Errno::Notdir)
-    );
+    assert_eq!(h.path("path_remove_directory", 3, "a/b"), Err(Errno::Notempty));
+    assert_eq!(h.path("path_remove_directory", 3, "a/b/file"), Err(Errno::Notdir));
     h.path("path_unlink_file", 3, "a/b/file").expect("unlink");
     h.path("path_remove_directory", 3, "a/b").expect("rmdir");
     assert!(!dir.path().join("a/b").exists());
@@ -1093,10 +883,7 @@ fn readdir_pages_with_cookies() {
     let mut paged = h.list(3, 40).expect("list in small pages");
     paged.sort();
     assert_eq!(whole, paged);
-    let mut names: Vec<String> = whole
-        .into_iter()
-        .filter(|n| n != "." && n != "..")
-        .collect();
+    let mut names: Vec<String> = whole.into_iter().filter(|n| n != "." && n != "..").collect();
     names.sort();
     expected.sort();
     assert_eq!(names, expected);
@@ -1115,15 +902,9 @@ fn readdir_pages_with_cookies() {
     assert_eq!(h.u32_at(OUT), 0);
 
     let f = h.open(3, "file-00", 0, ALL, 0).expect("open");
+    assert_eq!(h.call("fd_readdir", &[i(f), i(BUF), i(100), l(0), i(OUT)]), Errno::Notdir);
     assert_eq!(
-        h.call("fd_readdir", &[i(f), i(BUF), i(100), l(0), i(OUT)]),
-        Errno::Notdir
-    );
-    assert_eq!(
-        h.call(
-            "fd_readdir",
-            &[i(3), i(MEM_SIZE as u32 - 10), i(100), l(0), i(OUT)]
-        ),
+        h.call("fd_readdir", &[i(3), i(MEM_SIZE as u32 - 10), i(100), l(0), i(OUT)]),
         Errno::Fault
     );
 }
@@ -1138,54 +919,33 @@ fn hard_links_and_symlinks() {
     let mut h = Harness::with_dir(dir.path(), DirAccess::ReadWrite);
 
     h.link(3, "target", 3, "hard").expect("link");
-    assert_eq!(
-        std::fs::read(dir.path().join("hard")).expect("read"),
-        b"data"
-    );
+    assert_eq!(std::fs::read(dir.path().join("hard")).expect("read"), b"data");
     let stat = h.filestat(3, "target", false).expect("stat");
-    assert_eq!(
-        u64::from_le_bytes(stat[24..32].try_into().expect("8")),
-        2,
-        "nlink"
-    );
+    assert_eq!(u64::from_le_bytes(stat[24..32].try_into().expect("8")), 2, "nlink");
     assert_eq!(h.link(3, "target", 3, "hard"), Err(Errno::Exist));
     let [op, on] = h.string(STR1, "target");
     let [np, nn] = h.string(STR2, "hard2");
-    assert_eq!(
-        h.call("path_link", &[i(3), i(1), op, on, i(3), np, nn]),
-        Errno::Inval
-    );
+    assert_eq!(h.call("path_link", &[i(3), i(1), op, on, i(3), np, nn]), Errno::Inval);
 
     h.symlink("target", 3, "soft").expect("symlink");
     let [p, n] = h.string(STR1, "soft");
-    h.ok(
-        "path_readlink",
-        &[i(3), p.clone(), n.clone(), i(BUF), i(64), i(OUT)],
-    );
+    h.ok("path_readlink", &[i(3), p.clone(), n.clone(), i(BUF), i(64), i(OUT)]);
     assert_eq!(h.u32_at(OUT), 6);
     assert_eq!(h.get(BUF, 6), b"target");
     // Truncated to the buffer, like POSIX readlink.
-    h.ok(
-        "path_readlink",
-        &[i(3), p.clone(), n.clone(), i(BUF + 100), i(3), i(OUT)],
-    );
+    h.ok("path_readlink", &[i(3), p.clone(), n.clone(), i(BUF + 100), i(3), i(OUT)]);
     assert_eq!((h.u32_at(OUT), h.get(BUF + 100, 3)), (3, b"tar".to_vec()));
     let fd = h.open(3, "soft", 0, ALL, 0).expect("follow symlink");
     assert_eq!(h.read(fd, 10), Ok(b"data".to_vec()));
     assert_eq!(h.open_nofollow(3, "soft", 0), Err(Errno::Loop));
     let [tp, tn] = h.string(STR1, "target");
-    assert_eq!(
-        h.call("path_readlink", &[i(3), tp, tn, i(BUF), i(64), i(OUT)]),
-        Errno::Inval
-    );
+    assert_eq!(h.call("path_readlink", &[i(3), tp, tn, i(BUF), i(64), i(OUT)]), Errno::Inval);
 
     // Dangling symlinks are allowed; they just do not resolve.
-    h.symlink("nowhere", 3, "dangling")
-        .expect("dangling symlink");
+    h.symlink("nowhere", 3, "dangling").expect("dangling symlink");
     assert_eq!(h.open(3, "dangling", 0, ALL, 0), Err(Errno::Noent));
     assert_eq!(h.symlink("x", 3, "soft"), Err(Errno::Exist));
-    h.path("path_unlink_file", 3, "dangling")
-        .expect("unlink a symlink");
+    h.path("path_unlink_file", 3, "dangling").expect("unlink a symlink");
     assert!(std::fs::symlink_metadata(dir.path().join("dangling")).is_err());
 }
 
@@ -1199,22 +959,12 @@ fn renames_and_unlinks() {
     let d = h.open(3, "d", oflags::DIRECTORY, ALL, 0).expect("open d");
 
     h.rename(3, "a", d, "moved").expect("rename into d");
-    assert_eq!(
-        std::fs::read(dir.path().join("d/moved")).expect("read"),
-        b"A"
-    );
+    assert_eq!(std::fs::read(dir.path().join("d/moved")).expect("read"), b"A");
     assert!(!dir.path().join("a").exists());
     h.rename(3, "b", 3, "d/moved").expect("rename over");
-    assert_eq!(
-        std::fs::read(dir.path().join("d/moved")).expect("read"),
-        b"B"
-    );
+    assert_eq!(std::fs::read(dir.path().join("d/moved")).expect("read"), b"B");
     assert_eq!(h.rename(3, "missing", 3, "x"), Err(Errno::Noent));
-    assert_eq!(
-        h.rename(3, "d", 3, "d/moved"),
-        Err(Errno::Inval),
-        "into itself"
-    );
+    assert_eq!(h.rename(3, "d", 3, "d/moved"), Err(Errno::Inval), "into itself");
     h.path("path_create_directory", 3, "e").expect("mkdir e");
     assert_eq!(h.rename(3, "e", 3, "d/moved"), Err(Errno::Notdir));
 
@@ -1260,57 +1010,30 @@ fn rights_can_only_be_dropped() {
     h.ok("fd_fdstat_set_rights", &[i(fd), l(without_write), l(0)]);
     assert_eq!(h.write(fd, b"x"), Err(Errno::Notcapable));
     assert_eq!(h.fdstat(fd).expect("fdstat").2, without_write);
-    assert_eq!(
-        h.call("fd_fdstat_set_rights", &[i(fd), l(base), l(0)]),
-        Errno::Notcapable
-    );
+    assert_eq!(h.call("fd_fdstat_set_rights", &[i(fd), l(base), l(0)]), Errno::Notcapable);
     assert_eq!(h.read(fd, 1), Ok(Vec::new()), "reading still allowed");
     h.ok("fd_fdstat_set_rights", &[i(fd), l(Rights::FD_READ.0), l(0)]);
     assert_eq!(h.seek(fd, 0, 0), Err(Errno::Notcapable));
-    assert_eq!(
-        h.result("fd_tell", &[i(fd), i(OUT)]),
-        Err(Errno::Notcapable)
-    );
-    assert_eq!(
-        h.call("fd_filestat_get", &[i(fd), i(OUT)]),
-        Errno::Notcapable
-    );
-    assert_eq!(
-        h.call("fd_filestat_set_size", &[i(fd), l(0)]),
-        Errno::Notcapable
-    );
+    assert_eq!(h.result("fd_tell", &[i(fd), i(OUT)]), Err(Errno::Notcapable));
+    assert_eq!(h.call("fd_filestat_get", &[i(fd), i(OUT)]), Errno::Notcapable);
+    assert_eq!(h.call("fd_filestat_set_size", &[i(fd), l(0)]), Errno::Notcapable);
     assert_eq!(h.call("fd_sync", &[i(fd)]), Errno::Notcapable);
 
     // A directory that lost PATH_CREATE_FILE cannot create, and hands on only its inheriting
     // rights.
     let (_, _, dir_base, dir_inh) = h.fdstat(3).expect("fdstat");
     let inh = dir_inh & !Rights::FD_SEEK.0;
-    h.ok(
-        "fd_fdstat_set_rights",
-        &[i(3), l(dir_base & !Rights::PATH_CREATE_FILE.0), l(inh)],
-    );
-    assert_eq!(
-        h.open(3, "new", oflags::CREAT, ALL, 0),
-        Err(Errno::Notcapable)
-    );
+    h.ok("fd_fdstat_set_rights", &[i(3), l(dir_base & !Rights::PATH_CREATE_FILE.0), l(inh)]);
+    assert_eq!(h.open(3, "new", oflags::CREAT, ALL, 0), Err(Errno::Notcapable));
     let g = h.open(3, "f", 0, ALL, 0).expect("open existing");
     let (_, _, g_base, _) = h.fdstat(g).expect("fdstat");
     assert!(!Rights(g_base).contains(Rights::FD_SEEK));
     assert_eq!(h.seek(g, 1, 0), Err(Errno::Notcapable));
     h.ok("fd_fdstat_set_rights", &[i(3), l(0), l(0)]);
-    assert_eq!(
-        h.path("path_create_directory", 3, "x"),
-        Err(Errno::Notcapable)
-    );
+    assert_eq!(h.path("path_create_directory", 3, "x"), Err(Errno::Notcapable));
     assert_eq!(h.open(3, "f", 0, ALL, 0), Err(Errno::Notcapable));
-    assert_eq!(
-        h.call("fd_readdir", &[i(3), i(BUF), i(100), l(0), i(OUT)]),
-        Errno::Notcapable
-    );
-    assert_eq!(
-        h.call("fd_fdstat_set_rights", &[i(3), l(1), l(0)]),
-        Errno::Notcapable
-    );
+    assert_eq!(h.call("fd_readdir", &[i(3), i(BUF), i(100), l(0), i(OUT)]), Errno::Notcapable);
+    assert_eq!(h.call("fd_fdstat_set_rights", &[i(3), l(1), l(0)]), Errno::Notcapable);
 }
 
 #[test]
@@ -1323,70 +1046,26 @@ fn read_only_preopens_grant_no_writes() {
     let fd = h.open(3, "f", 0, READ_ONLY, 0).expect("open for reading");
     assert_eq!(h.read(fd, 10), Ok(b"keep".to_vec()));
     assert_eq!(h.write(fd, b"x"), Err(Errno::Notcapable));
-    assert_eq!(
-        h.call("fd_fdstat_set_rights", &[i(fd), l(ALL), l(0)]),
-        Errno::Notcapable
-    );
-    assert_eq!(
-        h.open(3, "f", 0, ALL, 0),
-        Err(Errno::Notcapable),
-        "asking to write"
-    );
-    assert_eq!(
-        h.open(3, "f", oflags::TRUNC, READ_ONLY, 0),
-        Err(Errno::Notcapable)
-    );
-    assert_eq!(
-        h.open(3, "new", oflags::CREAT, READ_ONLY, 0),
-        Err(Errno::Notcapable)
-    );
-    assert_eq!(
-        h.path("path_create_directory", 3, "x"),
-        Err(Errno::Notcapable)
-    );
+    assert_eq!(h.call("fd_fdstat_set_rights", &[i(fd), l(ALL), l(0)]), Errno::Notcapable);
+    assert_eq!(h.open(3, "f", 0, ALL, 0), Err(Errno::Notcapable), "asking to write");
+    assert_eq!(h.open(3, "f", oflags::TRUNC, READ_ONLY, 0), Err(Errno::Notcapable));
+    assert_eq!(h.open(3, "new", oflags::CREAT, READ_ONLY, 0), Err(Errno::Notcapable));
+    assert_eq!(h.path("path_create_directory", 3, "x"), Err(Errno::Notcapable));
     assert_eq!(h.path("path_unlink_file", 3, "f"), Err(Errno::Notcapable));
-    assert_eq!(
-        h.path("path_remove_directory", 3, "d"),
-        Err(Errno::Notcapable)
-    );
+    assert_eq!(h.path("path_remove_directory", 3, "d"), Err(Errno::Notcapable));
     assert_eq!(h.rename(3, "f", 3, "g"), Err(Errno::Notcapable));
     assert_eq!(h.link(3, "f", 3, "g"), Err(Errno::Notcapable));
     assert_eq!(h.symlink("f", 3, "g"), Err(Errno::Notcapable));
     let [p, n] = h.string(STR1, "f");
-    let set_times = [
-        i(3),
-        i(0),
-        p,
-        n,
-        l(0),
-        l(0),
-        i(u32::from(fstflags::MTIM_NOW)),
-    ];
-    assert_eq!(
-        h.call("path_filestat_set_times", &set_times),
-        Errno::Notcapable
-    );
-    assert_eq!(
-        h.call("fd_filestat_set_size", &[i(fd), l(0)]),
-        Errno::Notcapable
-    );
+    let set_times = [i(3), i(0), p, n, l(0), l(0), i(u32::from(fstflags::MTIM_NOW))];
+    assert_eq!(h.call("path_filestat_set_times", &set_times), Errno::Notcapable);
+    assert_eq!(h.call("fd_filestat_set_size", &[i(fd), l(0)]), Errno::Notcapable);
     let mtim_now = i(u32::from(fstflags::MTIM_NOW));
-    assert_eq!(
-        h.call("fd_filestat_set_times", &[i(fd), l(0), l(0), mtim_now]),
-        Errno::Notcapable
-    );
+    assert_eq!(h.call("fd_filestat_set_times", &[i(fd), l(0), l(0), mtim_now]), Errno::Notcapable);
     // Subdirectories inherit the restriction.
-    let d = h
-        .open(3, "d", oflags::DIRECTORY, ALL, 0)
-        .expect("open subdirectory");
-    assert_eq!(
-        h.open(d, "new", oflags::CREAT, READ_ONLY, 0),
-        Err(Errno::Notcapable)
-    );
-    assert_eq!(
-        h.path("path_create_directory", d, "x"),
-        Err(Errno::Notcapable)
-    );
+    let d = h.open(3, "d", oflags::DIRECTORY, ALL, 0).expect("open subdirectory");
+    assert_eq!(h.open(d, "new", oflags::CREAT, READ_ONLY, 0), Err(Errno::Notcapable));
+    assert_eq!(h.path("path_create_directory", d, "x"), Err(Errno::Notcapable));
     // Reading and listing still work.
     assert!(h.list(3, 4096).expect("list").contains(&"f".to_owned()));
     h.filestat(3, "f", true).expect("stat");
@@ -1398,12 +1077,7 @@ fn read_only_preopens_grant_no_writes() {
         .collect();
     names.sort();
     assert_eq!(names, ["d", "f"]);
-    assert!(
-        std::fs::read_dir(dir.path().join("d"))
-            .expect("read_dir")
-            .next()
-            .is_none()
-    );
+    assert!(std::fs::read_dir(dir.path().join("d")).expect("read_dir").next().is_none());
 }
 
 #[test]
@@ -1430,102 +1104,44 @@ fn bad_pointers_are_efault() {
     // An iovec whose buffer runs off the end: nothing is written.
     h.put_u32(IOV, end - 2);
     h.put_u32(IOV + 4, 8);
-    assert_eq!(
-        h.call("fd_write", &[i(fd), i(IOV), i(1), i(OUT)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("fd_write", &[i(fd), i(IOV), i(1), i(OUT)]), Errno::Fault);
     // An iovec array off the end, or wrapping around.
-    assert_eq!(
-        h.call("fd_write", &[i(fd), i(end - 4), i(1), i(OUT)]),
-        Errno::Fault
-    );
-    assert_eq!(
-        h.call("fd_write", &[i(fd), i(IOV), i(u32::MAX), i(OUT)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("fd_write", &[i(fd), i(end - 4), i(1), i(OUT)]), Errno::Fault);
+    assert_eq!(h.call("fd_write", &[i(fd), i(IOV), i(u32::MAX), i(OUT)]), Errno::Fault);
     // A good buffer but a bad result pointer: the write does not happen.
     h.put(BUF, b"data");
     h.put_u32(IOV, BUF);
     h.put_u32(IOV + 4, 4);
-    assert_eq!(
-        h.call("fd_write", &[i(fd), i(IOV), i(1), i(end - 1)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("fd_write", &[i(fd), i(IOV), i(1), i(end - 1)]), Errno::Fault);
     assert_eq!(std::fs::read(dir.path().join("f")).expect("read"), b"");
-    assert_eq!(
-        h.call("fd_read", &[i(fd), i(IOV), i(1), i(u32::MAX)]),
-        Errno::Fault
-    );
-    assert_eq!(
-        h.call("fd_read", &[i(fd), i(end), i(1), i(OUT)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("fd_read", &[i(fd), i(IOV), i(1), i(u32::MAX)]), Errno::Fault);
+    assert_eq!(h.call("fd_read", &[i(fd), i(end), i(1), i(OUT)]), Errno::Fault);
     // Paths.
     assert_eq!(
-        h.call(
-            "path_open",
-            &[
-                i(3),
-                i(0),
-                i(end - 1),
-                i(2),
-                i(0),
-                l(ALL),
-                l(ALL),
-                i(0),
-                i(OUT)
-            ]
-        ),
+        h.call("path_open", &[i(3), i(0), i(end - 1), i(2), i(0), l(ALL), l(ALL), i(0), i(OUT)]),
         Errno::Fault
     );
-    assert_eq!(
-        h.call("path_create_directory", &[i(3), i(u32::MAX), i(u32::MAX)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("path_create_directory", &[i(3), i(u32::MAX), i(u32::MAX)]), Errno::Fault);
     h.put(BUF, &[0xff, 0xfe]);
-    assert_eq!(
-        h.call("path_create_directory", &[i(3), i(BUF), i(2)]),
-        Errno::Ilseq
-    );
+    assert_eq!(h.call("path_create_directory", &[i(3), i(BUF), i(2)]), Errno::Ilseq);
     // A result pointer checked before the file is created.
     let [p, n] = h.string(STR1, "never");
     assert_eq!(
-        h.call(
-            "path_open",
-            &[i(3), i(0), p, n, i(1), l(ALL), l(ALL), i(0), i(end)]
-        ),
+        h.call("path_open", &[i(3), i(0), p, n, i(1), l(ALL), l(ALL), i(0), i(end)]),
         Errno::Fault
     );
     assert!(!dir.path().join("never").exists());
     // Everything else that writes results.
-    assert_eq!(
-        h.call("fd_seek", &[i(fd), l(0), i(0), i(end - 7)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("fd_seek", &[i(fd), l(0), i(0), i(end - 7)]), Errno::Fault);
     assert_eq!(h.call("fd_tell", &[i(fd), i(end)]), Errno::Fault);
     assert_eq!(h.call("fd_prestat_get", &[i(3), i(end - 4)]), Errno::Fault);
-    assert_eq!(
-        h.call("poll_oneoff", &[i(end - 8), i(BUF), i(1), i(OUT)]),
-        Errno::Fault
-    );
-    assert_eq!(
-        h.call("poll_oneoff", &[i(BUF), i(end - 8), i(1), i(OUT)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("poll_oneoff", &[i(end - 8), i(BUF), i(1), i(OUT)]), Errno::Fault);
+    assert_eq!(h.call("poll_oneoff", &[i(BUF), i(end - 8), i(1), i(OUT)]), Errno::Fault);
     assert_eq!(h.call("clock_res_get", &[i(0), i(end - 1)]), Errno::Fault);
-    assert_eq!(
-        h.call("fd_pread", &[i(fd), i(IOV), i(1), l(0), i(end)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("fd_pread", &[i(fd), i(IOV), i(1), l(0), i(end)]), Errno::Fault);
     let [p, n] = h.string(STR1, "f");
-    assert_eq!(
-        h.call("path_readlink", &[i(3), p, n, i(end - 1), i(10), i(OUT)]),
-        Errno::Fault
-    );
-    assert_eq!(
-        h.call("sock_recv", &[i(fd), i(IOV), i(1), i(0), i(end), i(OUT)]),
-        Errno::Fault
-    );
+    assert_eq!(h.call("path_readlink", &[i(3), p, n, i(end - 1), i(10), i(OUT)]), Errno::Fault);
+    assert_eq!(h.call("sock_recv", &[i(fd), i(IOV), i(1), i(0), i(end), i(OUT)]), Errno::Fault);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1539,52 +1155,25 @@ fn dotdot_and_absolute_paths_cannot_leave_a_preopen() {
     let outside = root.path().to_str().expect("utf-8 path").to_owned();
 
     assert_eq!(h.open(3, "../secret", 0, READ_ONLY, 0), Err(Errno::Perm));
-    assert_eq!(
-        h.open(3, "sub/../../secret", 0, READ_ONLY, 0),
-        Err(Errno::Perm)
-    );
+    assert_eq!(h.open(3, "sub/../../secret", 0, READ_ONLY, 0), Err(Errno::Perm));
     assert_eq!(h.open(3, "..", oflags::DIRECTORY, ALL, 0), Err(Errno::Perm));
-    assert_eq!(
-        h.open(3, &format!("{outside}/secret"), 0, READ_ONLY, 0),
-        Err(Errno::Perm)
-    );
+    assert_eq!(h.open(3, &format!("{outside}/secret"), 0, READ_ONLY, 0), Err(Errno::Perm));
     assert_eq!(h.open(3, "/etc/passwd", 0, READ_ONLY, 0), Err(Errno::Perm));
-    assert_eq!(
-        h.open(3, "../escaped", oflags::CREAT, ALL, 0),
-        Err(Errno::Perm)
-    );
+    assert_eq!(h.open(3, "../escaped", oflags::CREAT, ALL, 0), Err(Errno::Perm));
     assert_eq!(h.filestat(3, "../secret", true), Err(Errno::Perm));
-    assert_eq!(
-        h.path("path_create_directory", 3, "../newdir"),
-        Err(Errno::Perm)
-    );
+    assert_eq!(h.path("path_create_directory", 3, "../newdir"), Err(Errno::Perm));
     assert_eq!(h.path("path_unlink_file", 3, "../secret"), Err(Errno::Perm));
-    assert_eq!(
-        h.path("path_remove_directory", 3, "../sandbox"),
-        Err(Errno::Perm)
-    );
+    assert_eq!(h.path("path_remove_directory", 3, "../sandbox"), Err(Errno::Perm));
     // From a subdirectory, `..` reaches the preopen but no further.
-    let sub = h
-        .open(3, "sub", oflags::DIRECTORY, ALL, 0)
-        .expect("open sub");
-    assert_eq!(
-        h.open(sub, "..", oflags::DIRECTORY, ALL, 0),
-        Err(Errno::Perm)
-    );
-    assert_eq!(
-        h.open(sub, "../../secret", 0, READ_ONLY, 0),
-        Err(Errno::Perm)
-    );
+    let sub = h.open(3, "sub", oflags::DIRECTORY, ALL, 0).expect("open sub");
+    assert_eq!(h.open(sub, "..", oflags::DIRECTORY, ALL, 0), Err(Errno::Perm));
+    assert_eq!(h.open(sub, "../../secret", 0, READ_ONLY, 0), Err(Errno::Perm));
 
-    assert_eq!(
-        std::fs::read(root.path().join("secret")).expect("read"),
-        b"outside"
-    );
+    assert_eq!(std::fs::read(root.path().join("secret")).expect("read"), b"outside");
     assert!(!root.path().join("escaped").exists());
     assert!(!root.path().join("newdir").exists());
     // Inside is fine, `..` included.
-    h.open(3, "sub/../sub", oflags::DIRECTORY, ALL, 0)
-        .expect("inside");
+    h.open(3, "sub/../sub", oflags::DIRECTORY, ALL, 0).expect("inside");
 }
 
 #[test]
@@ -1598,20 +1187,11 @@ fn symlinks_cannot_lead_out_of_a_preopen() {
 
     assert_eq!(h.open(3, "abs", 0, READ_ONLY, 0), Err(Errno::Perm));
     assert_eq!(h.open(3, "rel", 0, READ_ONLY, 0), Err(Errno::Perm));
-    assert_eq!(
-        h.open(3, "dirlink/secret", 0, READ_ONLY, 0),
-        Err(Errno::Perm)
-    );
-    assert_eq!(
-        h.open(3, "dirlink", oflags::DIRECTORY, ALL, 0),
-        Err(Errno::Perm)
-    );
+    assert_eq!(h.open(3, "dirlink/secret", 0, READ_ONLY, 0), Err(Errno::Perm));
+    assert_eq!(h.open(3, "dirlink", oflags::DIRECTORY, ALL, 0), Err(Errno::Perm));
     assert_eq!(h.open(3, "rel", oflags::TRUNC, ALL, 0), Err(Errno::Perm));
     assert_eq!(h.filestat(3, "rel", true), Err(Errno::Perm));
-    assert_eq!(
-        h.filestat(3, "rel", false).map(|s| s[16]),
-        Ok(filetype::SYMBOLIC_LINK)
-    );
+    assert_eq!(h.filestat(3, "rel", false).map(|s| s[16]), Ok(filetype::SYMBOLIC_LINK));
     let [p, n] = h.string(STR1, "abs");
     assert_eq!(
         h.call("path_readlink", &[i(3), p, n, i(BUF), i(100), i(OUT)]),
@@ -1621,26 +1201,16 @@ fn symlinks_cannot_lead_out_of_a_preopen() {
 
     // The guest cannot make such links either: absolute targets are refused; relative ones
     // that climb out are created but never resolve.
-    assert_eq!(
-        h.symlink(secret.to_str().expect("utf-8"), 3, "mine"),
-        Err(Errno::Perm)
-    );
+    assert_eq!(h.symlink(secret.to_str().expect("utf-8"), 3, "mine"), Err(Errno::Perm));
     assert_eq!(h.symlink("/etc", 3, "etc"), Err(Errno::Perm));
-    h.symlink("../secret", 3, "climb")
-        .expect("a relative symlink may be created");
+    h.symlink("../secret", 3, "climb").expect("a relative symlink may be created");
     assert_eq!(h.open(3, "climb", 0, READ_ONLY, 0), Err(Errno::Perm));
-    assert_eq!(
-        h.path("path_create_directory", 3, "dirlink/new"),
-        Err(Errno::Perm)
-    );
+    assert_eq!(h.path("path_create_directory", 3, "dirlink/new"), Err(Errno::Perm));
     let [p, n] = h.string(STR1, "climb");
     let mtim = i(u32::from(fstflags::MTIM_NOW));
     let follow = i(lookupflags::SYMLINK_FOLLOW);
     assert_eq!(
-        h.call(
-            "path_filestat_set_times",
-            &[i(3), follow, p, n, l(0), l(0), mtim]
-        ),
+        h.call("path_filestat_set_times", &[i(3), follow, p, n, l(0), l(0), mtim]),
         Errno::Perm
     );
 
@@ -1664,10 +1234,7 @@ fn links_and_renames_cannot_leave_a_preopen() {
     assert!(!inside.join("stolen").exists());
     assert!(!root.path().join("moved").exists());
     assert!(!root.path().join("planted").exists());
-    assert_eq!(
-        std::fs::read(root.path().join("secret")).expect("read"),
-        b"outside"
-    );
+    assert_eq!(std::fs::read(root.path().join("secret")).expect("read"), b"outside");
 }
 
 #[test]
@@ -1676,9 +1243,7 @@ fn two_preopens_link_and_rename_between_each_other() {
     let b = tempdir();
     std::fs::write(a.path().join("f"), b"x").expect("write");
     let mut config = WasiConfig::new();
-    config
-        .preopen_dir(a.path(), "/a")
-        .preopen_dir_read_only(b.path(), "/b");
+    config.preopen_dir(a.path(), "/a").preopen_dir_read_only(b.path(), "/b");
     let mut h = Harness::new(&config);
     // Into a read-only preopen: refused by rights.
     assert_eq!(h.rename(3, "f", 4, "f"), Err(Errno::Notcapable));
@@ -1687,13 +1252,10 @@ fn two_preopens_link_and_rename_between_each_other() {
     // Between two writable ones: allowed.
     let c = tempdir();
     let mut config = WasiConfig::new();
-    config
-        .preopen_dir(a.path(), "/a")
-        .preopen_dir(c.path(), "/c");
+    config.preopen_dir(a.path(), "/a").preopen_dir(c.path(), "/c");
     let mut h = Harness::new(&config);
     h.link(3, "f", 4, "linked").expect("link across preopens");
-    h.rename(3, "f", 4, "moved")
-        .expect("rename across preopens");
+    h.rename(3, "f", 4, "moved").expect("rename across preopens");
     assert_eq!(std::fs::read(c.path().join("moved")).expect("read"), b"x");
 }
 
@@ -1755,25 +1317,13 @@ fn poll_sleeps_on_clocks() {
     h.ok("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]);
     assert_eq!(events(&h, EVENTS).len(), 1);
 
-    assert_eq!(
-        h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(0), i(OUT)]),
-        Errno::Inval
-    );
+    assert_eq!(h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(0), i(OUT)]), Errno::Inval);
     put_clock_sub(&mut h, SUBS, 3, 2, 1, 0);
-    assert_eq!(
-        h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]),
-        Errno::Badf
-    );
+    assert_eq!(h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]), Errno::Badf);
     put_clock_sub(&mut h, SUBS, 3, 1, 1, 4);
-    assert_eq!(
-        h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]),
-        Errno::Inval
-    );
+    assert_eq!(h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]), Errno::Inval);
     h.put(SUBS + 8, &[9]);
-    assert_eq!(
-        h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]),
-        Errno::Inval
-    );
+    assert_eq!(h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]), Errno::Inval);
 }
 
 #[test]
@@ -1795,10 +1345,7 @@ fn poll_reports_ready_descriptors() {
     let dir = tempdir();
     std::fs::write(dir.path().join("f"), b"0123456789").expect("write");
     let mut config = WasiConfig::new();
-    config
-        .preopen_dir(dir.path(), "/")
-        .stdin_bytes(b"abc".to_vec())
-        .capture_stdout();
+    config.preopen_dir(dir.path(), "/").stdin_bytes(b"abc".to_vec()).capture_stdout();
     let mut h = Harness::new(&config);
     let fd = h.open(3, "f", 0, ALL, 0).expect("open");
     assert_eq!(h.seek(fd, 4, 0), Ok(4));
@@ -1809,10 +1356,7 @@ fn poll_reports_ready_descriptors() {
     put_clock_sub(&mut h, SUBS + 144, 13, 1, 10_000_000_000, 0);
     let start = std::time::Instant::now();
     h.ok("poll_oneoff", &[i(SUBS), i(EVENTS), i(4), i(OUT)]);
-    assert!(
-        start.elapsed() < std::time::Duration::from_secs(5),
-        "ready descriptors do not wait"
-    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(5), "ready descriptors do not wait");
     assert_eq!(
         events(&h, EVENTS),
         [
@@ -1823,21 +1367,12 @@ fn poll_reports_ready_descriptors() {
     );
 
     put_fd_sub(&mut h, SUBS, 1, eventtype::FD_READ, 99);
-    assert_eq!(
-        h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]),
-        Errno::Badf
-    );
+    assert_eq!(h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]), Errno::Badf);
     put_fd_sub(&mut h, SUBS, 1, eventtype::FD_READ, 3);
-    assert_eq!(
-        h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]),
-        Errno::Badf
-    );
+    assert_eq!(h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]), Errno::Badf);
     h.ok("fd_fdstat_set_rights", &[i(fd), l(Rights::FD_READ.0), l(0)]);
     put_fd_sub(&mut h, SUBS, 1, eventtype::FD_READ, fd);
-    assert_eq!(
-        h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]),
-        Errno::Notcapable
-    );
+    assert_eq!(h.call("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]), Errno::Notcapable);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1851,20 +1386,13 @@ fn sockets_handed_in_by_the_embedder() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let addr = listener.local_addr().expect("address");
     let mut h = Harness::new(&WasiConfig::new());
-    assert_eq!(
-        h.call("sock_accept", &[i(3), i(0), i(OUT)]),
-        Errno::Badf,
-        "none by default"
-    );
+    assert_eq!(h.call("sock_accept", &[i(3), i(0), i(OUT)]), Errno::Badf, "none by default");
     let lfd = h.ctx().push_socket(listener).expect("push listener");
     assert_eq!(lfd, 3);
     assert_eq!(h.fdstat(lfd).expect("fdstat").0, filetype::SOCKET_STREAM);
 
     // Nothing pending: a non-blocking accept says so.
-    h.ok(
-        "fd_fdstat_set_flags",
-        &[i(lfd), i(u32::from(fdflags::NONBLOCK))],
-    );
+    h.ok("fd_fdstat_set_flags", &[i(lfd), i(u32::from(fdflags::NONBLOCK))]);
     assert_eq!(h.call("sock_accept", &[i(lfd), i(0), i(OUT)]), Errno::Again);
     h.ok("fd_fdstat_set_flags", &[i(lfd), i(0)]);
 
@@ -1891,17 +1419,11 @@ fn sockets_handed_in_by_the_embedder() {
     h.ok("poll_oneoff", &[i(SUBS), i(EVENTS), i(1), i(OUT)]);
     h.put_u32(IOV, BUF);
     h.put_u32(IOV + 4, 4);
-    h.ok(
-        "sock_recv",
-        &[i(conn), i(IOV), i(1), i(1 | 2), i(OUT), i(OUT + 4)],
-    );
+    h.ok("sock_recv", &[i(conn), i(IOV), i(1), i(1 | 2), i(OUT), i(OUT + 4)]);
     assert_eq!((h.u32_at(OUT), h.get(BUF, 4)), (4, b"ping".to_vec()));
     assert_eq!(h.read(conn, 4), Ok(b"ping".to_vec()));
     assert_eq!(
-        h.call(
-            "sock_recv",
-            &[i(conn), i(IOV), i(1), i(4), i(OUT), i(OUT + 4)]
-        ),
+        h.call("sock_recv", &[i(conn), i(IOV), i(1), i(4), i(OUT), i(OUT + 4)]),
         Errno::Inval
     );
 
@@ -1909,10 +1431,7 @@ fn sockets_handed_in_by_the_embedder() {
     h.put_u32(IOV + 4, 4);
     h.ok("sock_send", &[i(conn), i(IOV), i(1), i(0), i(OUT)]);
     assert_eq!(h.u32_at(OUT), 4);
-    assert_eq!(
-        h.call("sock_send", &[i(conn), i(IOV), i(1), i(1), i(OUT)]),
-        Errno::Inval
-    );
+    assert_eq!(h.call("sock_send", &[i(conn), i(IOV), i(1), i(1), i(OUT)]), Errno::Inval);
     assert_eq!(h.write(conn, b"tail"), Ok(4));
     assert_eq!(h.call("sock_shutdown", &[i(conn), i(4)]), Errno::Inval);
     h.ok("sock_shutdown", &[i(conn), i(2)]);
@@ -1927,14 +1446,8 @@ fn sockets_handed_in_by_the_embedder() {
         h.call("sock_recv", &[i(0), i(IOV), i(1), i(0), i(OUT), i(OUT + 4)]),
         Errno::Notsock
     );
-    assert_eq!(
-        h.call("sock_accept", &[i(conn), i(0), i(OUT)]),
-        Errno::Notcapable
-    );
-    assert_eq!(
-        h.call("sock_send", &[i(lfd), i(IOV), i(1), i(0), i(OUT)]),
-        Errno::Notcapable
-    );
+    assert_eq!(h.call("sock_accept", &[i(conn), i(0), i(OUT)]), Errno::Notcapable);
+    assert_eq!(h.call("sock_send", &[i(lfd), i(IOV), i(1), i(0), i(OUT)]), Errno::Notcapable);
     h.ok("fd_close", &[i(conn)]);
 }
 
@@ -1971,19 +1484,11 @@ fn directories_take_times_and_odd_paths_fail_cleanly() {
     let mut h = Harness::with_dir(dir.path(), DirAccess::ReadWrite);
     let d = h.open(3, "d", oflags::DIRECTORY, ALL, 0).expect("open d");
     let mtim = 1_234_567_890_000_000_000u64;
-    h.ok(
-        "fd_filestat_set_times",
-        &[i(d), l(0), l(mtim), i(u32::from(fstflags::MTIM))],
-    );
-    let modified = std::fs::metadata(dir.path().join("d"))
-        .expect("meta")
-        .modified()
-        .expect("mtime");
+    h.ok("fd_filestat_set_times", &[i(d), l(0), l(mtim), i(u32::from(fstflags::MTIM))]);
+    let modified =
+        std::fs::metadata(dir.path().join("d")).expect("meta").modified().expect("mtime");
     assert_eq!(
-        modified
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("after epoch")
-            .as_nanos() as u64,
+        modified.duration_since(std::time::UNIX_EPOCH).expect("after epoch").as_nanos() as u64,
         mtim
     );
     h.ok("fd_datasync", &[i(d)]);
@@ -1992,20 +1497,7 @@ fn directories_take_times_and_odd_paths_fail_cleanly() {
     assert_eq!(h.filestat(3, "", true), Err(Errno::Noent));
     assert_eq!(h.open(3, "d/../f", 0, READ_ONLY, 0).map(|_| ()), Ok(()));
     assert_eq!(
-        h.call(
-            "path_open",
-            &[
-                i(3),
-                i(2),
-                i(STR1),
-                i(1),
-                i(0),
-                l(ALL),
-                l(ALL),
-                i(0),
-                i(OUT)
-            ]
-        ),
+        h.call("path_open", &[i(3), i(2), i(STR1), i(1), i(0), l(ALL), l(ALL), i(0), i(OUT)]),
         Errno::Inval
     );
     assert_eq!(h.open(3, "f", 0x10, ALL, 0), Err(Errno::Inval));
@@ -2021,8 +1513,7 @@ fn creating_through_an_escaping_symlink_creates_nothing_outside() {
     assert_eq!(h.open_nofollow(3, "out", oflags::CREAT), Err(Errno::Loop));
     assert!(!root.path().join("created").exists());
     // Replacing the link itself is fine: it lives inside.
-    h.path("path_unlink_file", 3, "out")
-        .expect("unlink the symlink");
+    h.path("path_unlink_file", 3, "out").expect("unlink the symlink");
     assert!(root.path().join("secret").exists());
 }
 
@@ -2038,9 +1529,7 @@ fn throughput_of_64k_chunks() {
     const ROUNDS: usize = 4096; // 256 MiB
     let dir = tempdir();
     let mut h = Harness::with_dir(dir.path(), DirAccess::ReadWrite);
-    let fd = h
-        .open(3, "wasi", oflags::CREAT | oflags::TRUNC, ALL, 0)
-        .expect("create");
+    let fd = h.open(3, "wasi", oflags::CREAT | oflags::TRUNC, ALL, 0).expect("create");
     h.put(BUF, &[7u8; CHUNK]);
     h.put_u32(IOV, BUF);
     h.put_u32(IOV + 4, CHUNK as u32);
@@ -2062,24 +1551,16 @@ fn throughput_of_64k_chunks() {
     for _ in 0..3 {
         let mut caller = Caller::new(Some(&mut h.mem), &mut h.state);
         let seek = [i(fd), l(0), i(0), i(OUT)];
-        fd_seek
-            .call(&mut caller, &seek, &mut results)
-            .expect("seek");
+        fd_seek.call(&mut caller, &seek, &mut results).expect("seek");
         let t = Instant::now();
         for _ in 0..ROUNDS {
-            fd_write
-                .call(&mut caller, &args, &mut results)
-                .expect("fd_write");
+            fd_write.call(&mut caller, &args, &mut results).expect("fd_write");
         }
         best[0] = best[0].min(t.elapsed());
-        fd_seek
-            .call(&mut caller, &seek, &mut results)
-            .expect("seek");
+        fd_seek.call(&mut caller, &seek, &mut results).expect("seek");
         let t = Instant::now();
         for _ in 0..ROUNDS {
-            fd_read
-                .call(&mut caller, &args, &mut results)
-                .expect("fd_read");
+            fd_read.call(&mut caller, &args, &mut results).expect("fd_read");
         }
         best[1] = best[1].min(t.elapsed());
         assert_eq!(results[0], Val::I32(0));

@@ -348,21 +348,9 @@ impl Event {
 /// `subscription`: 48 bytes. The union starts at offset 8 (tag) / 16 (contents).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Subscription {
-    Clock {
-        userdata: u64,
-        id: u32,
-        timeout: u64,
-        precision: u64,
-        flags: u16,
-    },
-    FdRead {
-        userdata: u64,
-        fd: u32,
-    },
-    FdWrite {
-        userdata: u64,
-        fd: u32,
-    },
+    Clock { userdata: u64, id: u32, timeout: u64, precision: u64, flags: u16 },
+    FdRead { userdata: u64, fd: u32 },
+    FdWrite { userdata: u64, fd: u32 },
 }
 
 impl Subscription {
@@ -381,14 +369,8 @@ impl Subscription {
                 precision: mem.read_u64(ptr + 32)?,
                 flags: mem.read_u16(ptr + 40)?,
             },
-            eventtype::FD_READ => Subscription::FdRead {
-                userdata,
-                fd: mem.read_u32(ptr + 16)?,
-            },
-            eventtype::FD_WRITE => Subscription::FdWrite {
-                userdata,
-                fd: mem.read_u32(ptr + 16)?,
-            },
+            eventtype::FD_READ => Subscription::FdRead { userdata, fd: mem.read_u32(ptr + 16)? },
+            eventtype::FD_WRITE => Subscription::FdWrite { userdata, fd: mem.read_u32(ptr + 16)? },
             _ => return Err(Errno::Inval),
         })
     }
@@ -413,14 +395,8 @@ mod tests {
         .encode();
         assert_eq!(stat.len(), 64);
         assert_eq!(stat[16], 4);
-        assert_eq!(
-            u64::from_le_bytes(stat[24..32].try_into().expect("8 bytes")),
-            3
-        );
-        assert_eq!(
-            u64::from_le_bytes(stat[56..64].try_into().expect("8 bytes")),
-            7
-        );
+        assert_eq!(u64::from_le_bytes(stat[24..32].try_into().expect("8 bytes")), 3);
+        assert_eq!(u64::from_le_bytes(stat[56..64].try_into().expect("8 bytes")), 7);
 
         let fdstat = Fdstat {
             filetype: filetype::DIRECTORY,

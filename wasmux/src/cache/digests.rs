@@ -63,7 +63,13 @@ pub(crate) fn recall(root: &Path, stamp: &FileStamp) -> Option<[u8; 32]> {
 /// Remembers `digest` for the file with `stamp`, whose bytes it was computed from, unless the
 /// file changed within [`SETTLED`] of `now`. Best effort: a digest not remembered only costs
 /// hashing next time.
-pub(crate) fn remember(cache_dir: &Path, root: &Path, stamp: &FileStamp, digest: &[u8; 32], now: SystemTime) {
+pub(crate) fn remember(
+    cache_dir: &Path,
+    root: &Path,
+    stamp: &FileStamp,
+    digest: &[u8; 32],
+    now: SystemTime,
+) {
     let latest = stamp.modified.max(stamp.changed);
     let Ok(latest_secs) = u64::try_from(latest.0) else { return };
     let latest = UNIX_EPOCH + Duration::new(latest_secs, u32::try_from(latest.1).unwrap_or(0));
@@ -82,7 +88,13 @@ mod tests {
     use super::*;
 
     fn stamp() -> FileStamp {
-        FileStamp { device: 0x801, inode: 42, size: 1000, modified: (1_700_000_000, 5), changed: (1_700_000_001, 7) }
+        FileStamp {
+            device: 0x801,
+            inode: 42,
+            size: 1000,
+            modified: (1_700_000_000, 5),
+            changed: (1_700_000_001, 7),
+        }
     }
 
     fn settled() -> SystemTime {

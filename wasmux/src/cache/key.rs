@@ -185,7 +185,10 @@ mod tests {
         assert_ne!(base, key(&info("1.0.0"), "build", &config, b"module2"));
         assert_ne!(base, key(&info("1.0.1"), "build", &config, b"module"));
         assert_ne!(base, key(&info("1.0.0"), "other build", &config, b"module"));
-        assert_ne!(base, CacheKey::for_digest(&info("1.0.0"), None, &config, &module_digest(b"module")));
+        assert_ne!(
+            base,
+            CacheKey::for_digest(&info("1.0.0"), None, &config, &module_digest(b"module"))
+        );
         let mut other = info("1.0.0");
         other.name = "other";
         assert_ne!(base, key(&other, "build", &config, b"module"));

@@ -63,7 +63,11 @@ impl ModuleFile {
             let mut head = vec![0; HEAD_BYTES];
             let mut filled = 0;
             while filled < head.len() {
-                match std::os::unix::fs::FileExt::read_at(&self.file, &mut head[filled..], filled as u64)? {
+                match std::os::unix::fs::FileExt::read_at(
+                    &self.file,
+                    &mut head[filled..],
+                    filled as u64,
+                )? {
                     0 => break,
                     n => filled += n,
                 }

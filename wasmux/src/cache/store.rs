@@ -37,7 +37,9 @@ pub(crate) fn read_entry(path: &Path) -> io::Result<Option<Vec<u8>>> {
         Ok(file) => file,
         // A missing directory on the way (or a file where one should be) means no entry; the
         // attempt to store one will say what is wrong.
-        Err(error) if matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+        Err(error)
+            if matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) =>
+        {
             return Ok(None);
         }
         Err(error) => return Err(error),
@@ -46,8 +48,11 @@ pub(crate) fn read_entry(path: &Path) -> io::Result<Option<Vec<u8>>> {
     let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
     file.read_to_end(&mut bytes)?;
     let now = SystemTime::now();
-    let stale =
-        metadata.modified().ok().and_then(|m| now.duration_since(m).ok()).is_none_or(|age| age > TOUCH_AFTER);
+    let stale = metadata
+        .modified()
+        .ok()
+        .and_then(|m| now.duration_since(m).ok())
+        .is_none_or(|age| age > TOUCH_AFTER);
     if stale {
         // Best effort: a cache shared read-only still serves hits, it just ages by write time.
         let _ = file.set_modified(now);
