@@ -15,7 +15,7 @@ use std::time::Duration;
 use criterion::measurement::{Measurement, WallTime};
 use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use wasmux::backends::{WasmerEngine, WasmiEngine, WasmtimeEngine};
-use wasmux::wasi::{WasiConfig, WasiCtx};
+use wasmux::wasi::{WasiConfig, WasiCtx, WasiEnvExt};
 use wasmux::{Capability, Config, DynEngine, Engine, Instance, Limits};
 use wasmux_benches::paired::{self, Ratio};
 use wasmux_benches::raw::{Raw, RawWasmer, RawWasmi, RawWasmtime};

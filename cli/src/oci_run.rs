@@ -1,7 +1,7 @@
 //! `wasmux run IMAGE [ARGS...]`: an OCI image in place of a module. A child of `run`, whose
 //! options, limits, invocation and exit handling it shares.
 
-use wasmux::wasi::{DirAccess, PreopenDir, WasiCtx};
+use wasmux::wasi::{DirAccess, PreopenDir, WasiCtx, WasiEnvExt};
 use wasmux::{Config, HostEnv, Result};
 use wasmux_oci::{RunOptions, Source};
 

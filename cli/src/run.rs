@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
-use wasmux::wasi::{WasiConfig, WasiCtx};
+use wasmux::wasi::{WasiConfig, WasiCtx, WasiEnvExt};
 use wasmux::{Config, DynInstance, Error, ExternType, HostEnv, Limits, Result};
 use wasmux_conformance::differential::Entry;
 

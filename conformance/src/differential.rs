@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use wasmux_core::wasi::{CaptureBuffer, WasiConfig, WasiCtx};
 use wasmux_core::{DynEngine, DynModule, Error, HostEnv, Limits, Val};
+use wasmux_wasi::{CaptureBuffer, WasiConfig, WasiCtx, WasiEnvExt};
 
 /// A difference between engines that the specification allows, and how observations are
 /// normalised so it does not count.

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use wasmux_core::wasi::{DirAccess, WasiConfig};
 use wasmux_core::{Capability, DynEngine, Limits, TrapCode};
+use wasmux_wasi::{DirAccess, WasiConfig};
 
 use crate::differential::{self, Entry, Observation, Run};
 

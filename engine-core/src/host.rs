@@ -9,7 +9,6 @@ use crate::error::{Error, LinkError, LinkProblem, Result};
 use crate::limits::Limits;
 use crate::val_buf::{BitsBuf, ValBuf};
 use crate::value::{ExternType, FuncType, ModuleInfo, Val};
-use crate::wasi::WasiCtx;
 
 /// Why a host function failed. The backend turns it into [`Error::Trap`] with
 /// [`TrapCode::HostError`](crate::TrapCode::HostError), or into [`Error::Exit`].
@@ -41,22 +40,24 @@ impl HostError {
     }
 }
 
-/// What an instance's host functions share: the embedder's data and the WASI context.
+/// What an instance's host functions share: the embedder's data and, beside it, the state of
+/// a host interface such as WASI (the `wasmux-wasi` crate keeps its context there), so that
+/// neither has to hold the other and the contract needs no WASI.
 pub struct HostState {
     data: Box<dyn Any + Send>,
-    wasi: Option<WasiCtx>,
+    extension: Option<Box<dyn Any + Send>>,
 }
 
 impl Default for HostState {
     fn default() -> Self {
-        HostState { data: Box::new(()), wasi: None }
+        HostState { data: Box::new(()), extension: None }
     }
 }
 
 impl HostState {
     /// State holding the embedder's `data`.
     pub fn new<T: Any + Send>(data: T) -> Self {
-        HostState { data: Box::new(data), wasi: None }
+        HostState { data: Box::new(data), extension: None }
     }
 
     /// The embedder's data, if it has type `T`.
@@ -64,20 +65,22 @@ impl HostState {
         self.data.downcast_mut()
     }
 
-    /// The WASI context, if the instance has one.
-    pub fn wasi(&mut self) -> Option<&mut WasiCtx> {
-        self.wasi.as_mut()
+    /// The host interface's state, if one of type `T` is installed.
+    pub fn extension<T: Any>(&mut self) -> Option<&mut T> {
+        self.extension.as_mut()?.downcast_mut()
     }
 
-    /// Installs a WASI context.
-    pub fn set_wasi(&mut self, ctx: WasiCtx) {
-        self.wasi = Some(ctx);
+    /// Installs a host interface's state, replacing any before it.
+    pub fn set_extension<T: Any + Send>(&mut self, state: T) {
+        self.extension = Some(Box::new(state));
     }
 }
 
 impl fmt::Debug for HostState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HostState").field("wasi", &self.wasi.is_some()).finish_non_exhaustive()
+        f.debug_struct("HostState")
+            .field("extension", &self.extension.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -402,13 +405,6 @@ impl HostEnv {
     /// [`Caller::data`] and afterwards through the instance's host state.
     pub fn data<T: Any + Send>(&mut self, data: T) -> &mut Self {
         self.state.data = Box::new(data);
-        self
-    }
-
-    /// Gives the instance a WASI context and offers the WASI preview1 functions.
-    pub fn wasi(&mut self, ctx: WasiCtx) -> &mut Self {
-        crate::wasi::add_to_imports(&mut self.imports);
-        self.state.set_wasi(ctx);
         self
     }
 }

@@ -1,8 +1,9 @@
 //! The engine-independent contract of wasmux.
 //!
 //! An [`Engine`] compiles bytes into a module, and instantiates a module with a [`HostEnv`]
-//! (host functions, [`Limits`], state, optionally WASI) into an [`Instance`], whose exports are
-//! called with [`Val`]s. Every backend — wasmtime, wasmer, wasmi — implements these traits,
+//! (host functions, [`Limits`], state) into an [`Instance`], whose exports are called with
+//! [`Val`]s. WASI is not part of the contract: the `wasmux-wasi` crate builds it on host
+//! functions. Every backend — wasmtime, wasmer, wasmi — implements these traits,
 //! maps its errors into [`Error`] and its traps into [`TrapCode`], and states what it can do in
 //! [`Capabilities`]. [`DynEngine`] and [`DynInstance`] are the object-safe forms, for choosing
 //! an engine at run time.
@@ -22,7 +23,6 @@ pub mod link_cache;
 pub mod typed;
 pub mod val_buf;
 pub mod value;
-pub mod wasi;
 
 pub use artifact::{ArtifactStamp, artifact_engine};
 pub use call_span::call_span;
@@ -45,8 +45,4 @@ pub use val_buf::{BitsBuf, ValBuf};
 pub use value::{
     ExportInfo, ExternRef, ExternType, FuncRef, FuncType, GlobalType, ImportInfo, MemoryType,
     ModuleInfo, TableType, Val, ValType,
-};
-pub use wasi::{
-    CaptureBuffer, ClockConfig, DirAccess, OutputConfig, PreopenDir, StdinConfig, WasiConfig,
-    WasiCtx,
 };

@@ -10,7 +10,7 @@ use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 use oci_spec::image::{Digest, ImageConfiguration, ImageManifest};
 use tempfile::TempDir;
-use wasmux::wasi::{PreopenDir, WasiConfig, WasiCtx};
+use wasmux::wasi::{PreopenDir, WasiConfig, WasiCtx, WasiEnvExt};
 use wasmux::{Backend, Config, HostEnv, Limits};
 
 use crate::error::{Error, Result};

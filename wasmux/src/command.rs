@@ -1,6 +1,6 @@
 //! Running a WASI command in a few lines: bytes in, exit status and output out.
 
-use crate::wasi::{CaptureBuffer, WasiConfig, WasiCtx};
+use crate::wasi::{CaptureBuffer, WasiConfig, WasiCtx, WasiEnvExt};
 use crate::{DynEngine, Error, HostEnv, Limits, Result};
 
 /// What a WASI command produced.

@@ -15,15 +15,27 @@
 //! ```
 //!
 //! Features: `wasmtime`, `wasmer` (Cranelift), `wasmer-singlepass`, `wasmer-llvm` (needs LLVM
-//! 22.1 installed), `wasmer-headless` (loads artifacts only), `wasmi`, and `all-engines` (the
-//! default: all but LLVM). Any subset builds, including none.
+//! 22.1 installed), `wasmer-headless` (loads artifacts only), `wasmi`, `all-engines` (all but
+//! LLVM), and `wasi` (WASI preview 1 on cap-std). The default is `all-engines` and `wasi`. Any
+//! subset of engines builds, including none, with or without `wasi`.
 
+#[cfg(feature = "wasi")]
 mod command;
 
 use std::borrow::Cow;
 
+#[cfg(feature = "wasi")]
 pub use command::{CommandOutput, run_command};
 pub use wasmux_core::*;
+/// WASI preview 1 (feature `wasi`, on by default): [`wasi::WasiConfig`] says what a guest gets,
+/// [`wasi::WasiEnvExt::wasi`] gives it to an instance.
+#[cfg(feature = "wasi")]
+pub use wasmux_wasi as wasi;
+#[cfg(feature = "wasi")]
+pub use wasmux_wasi::{
+    CaptureBuffer, ClockConfig, DirAccess, OutputConfig, PreopenDir, StdinConfig, WasiConfig,
+    WasiCtx, WasiEnvExt, WasiStateExt,
+};
 
 pub mod cache;
 

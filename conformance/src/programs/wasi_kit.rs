@@ -339,7 +339,7 @@ fn module(guest: &str) -> String {
     // Every preview1 function, declared with the signature the implementation offers; the
     // signatures themselves are checked against the specification in engine-core's tests.
     let mut imports = Imports::new();
-    wasmux_core::wasi::add_to_imports(&mut imports);
+    wasmux_wasi::add_to_imports(&mut imports);
     for func in imports.iter() {
         let ty = func.ty().to_string();
         let signature =

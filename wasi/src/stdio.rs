@@ -14,7 +14,7 @@ use super::types::filetype;
 /// while or after the guest runs.
 ///
 /// ```
-/// use wasmux_core::wasi::{CaptureBuffer, WasiConfig};
+/// use wasmux_wasi::{CaptureBuffer, WasiConfig};
 ///
 /// let out = CaptureBuffer::new();
 /// let mut config = WasiConfig::new();

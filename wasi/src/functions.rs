@@ -3,12 +3,12 @@
 
 use std::sync::OnceLock;
 
-use super::WasiCtx;
 use super::errno::{Errno, WasiResult};
 use super::memory::GuestMemory;
 use super::types::Filestat;
-use crate::host::{Caller, HostError, HostFunc};
-use crate::value::{FuncType, Val, ValType};
+use super::{WasiCtx, WasiStateExt};
+use wasmux_core::{Caller, HostError, HostFunc};
+use wasmux_core::{FuncType, Val, ValType};
 
 /// The import module of WASI preview1.
 pub const MODULE: &str = "wasi_snapshot_preview1";

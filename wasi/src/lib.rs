@@ -2,18 +2,19 @@
 //! host functions.
 //!
 //! A [`WasiConfig`] says what the guest gets; [`WasiCtx::new`] checks it and opens what it
-//! names (before the guest starts); [`HostEnv::wasi`](crate::HostEnv::wasi) installs the
-//! context and offers the 46 preview1 functions ([`add_to_imports`]). Each function is an
-//! ordinary [`HostFunc`](crate::HostFunc) that finds the context in the caller's
-//! [`HostState`](crate::HostState), so a backend only has to call host functions with the
-//! caller's memory; `proc_exit` surfaces as [`HostError::Exit`](crate::HostError::Exit).
+//! names (before the guest starts); [`WasiEnvExt::wasi`] installs the context in a
+//! [`HostEnv`](wasmux_core::HostEnv) and offers the 46 preview1 functions
+//! ([`add_to_imports`]). Each function is an ordinary [`HostFunc`](wasmux_core::HostFunc) that
+//! finds the context in the caller's [`HostState`](wasmux_core::HostState), so a backend only
+//! has to call host functions with the caller's memory, and knows nothing of WASI; `proc_exit`
+//! surfaces as [`HostError::Exit`](wasmux_core::HostError::Exit).
 //!
 //! The guest reaches only what was preopened: paths are resolved by cap-std inside the
 //! directory descriptors, and the preview1 rights model limits each descriptor.
 //!
 //! ```
 //! use wasmux_core::HostEnv;
-//! use wasmux_core::wasi::{WasiConfig, WasiCtx};
+//! use wasmux_wasi::{WasiConfig, WasiCtx, WasiEnvExt};
 //!
 //! let mut config = WasiConfig::new();
 //! config.args(["prog", "input.txt"]).capture_stdout();
@@ -27,6 +28,7 @@
 //! # Ok::<(), wasmux_core::Error>(())
 //! ```
 
+mod binding;
 mod clocks;
 mod config;
 mod errno;
@@ -49,9 +51,10 @@ use std::fs::File;
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 
-use crate::error::{Error, Result};
-use crate::host::Imports;
+use wasmux_core::Imports;
+use wasmux_core::{Error, Result};
 
+pub use binding::{WasiEnvExt, WasiStateExt};
 pub use config::{ClockConfig, DirAccess, OutputConfig, PreopenDir, StdinConfig, WasiConfig};
 pub use errno::Errno;
 pub use functions::{FUNCTION_NAMES, MODULE};
@@ -68,7 +71,7 @@ use types::Rights;
 /// The WASI state of one instance: arguments, environment, descriptors, clocks, randomness.
 ///
 /// Made from a [`WasiConfig`] with [`WasiCtx::new`], then handed to
-/// [`HostEnv::wasi`](crate::HostEnv::wasi). Keep a [`CaptureBuffer`] handle
+/// [`WasiEnvExt::wasi`]. Keep a [`CaptureBuffer`] handle
 /// ([`WasiCtx::stdout_buffer`]) to read captured output after the context has moved into the
 /// instance.
 pub struct WasiCtx {

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::types::{Rights, eventtype, fdflags, filetype, fstflags, lookupflags, oflags};
 use super::*;
-use crate::host::{Caller, HostError, HostState};
-use crate::value::{Val, ValType};
+use wasmux_core::{Caller, HostError, HostState};
+use wasmux_core::{Val, ValType};
 
 const MEM_SIZE: usize = 256 * 1024;
 /// Scratch for results.

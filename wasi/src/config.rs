@@ -11,7 +11,7 @@ use super::stdio::CaptureBuffer;
 /// no environment variables, no directories, and stdio connected to nothing.
 ///
 /// ```
-/// use wasmux_core::wasi::{WasiConfig, WasiCtx};
+/// use wasmux_wasi::{WasiConfig, WasiCtx};
 ///
 /// let mut config = WasiConfig::new();
 /// config.arg("prog").arg("--verbose").env("LANG", "C").capture_stdout();
