@@ -68,24 +68,12 @@ pub(crate) fn disable(config: &mut Config, cap: Capability) {
 }
 
 fn set(config: &mut Config, cap: Capability, on: bool) {
-    let features = &mut config.features;
     match cap {
         Capability::Fuel => config.fuel = on,
         Capability::Deadline | Capability::Interrupt => config.interruptible = on,
-        Capability::Simd => features.simd = on,
-        Capability::RelaxedSimd => features.relaxed_simd = on,
-        Capability::MultiValue => features.multi_value = on,
-        Capability::BulkMemory => features.bulk_memory = on,
-        Capability::ReferenceTypes => features.reference_types = on,
-        Capability::TailCalls => features.tail_calls = on,
-        Capability::Exceptions => features.exceptions = on,
-        Capability::Gc => features.gc = on,
-        Capability::Threads => features.threads = on,
-        Capability::Memory64 => features.memory64 = on,
-        Capability::MultiMemory => features.multi_memory = on,
-        Capability::ExtendedConst => features.extended_const = on,
-        Capability::FunctionReferences => features.function_references = on,
-        _ => {}
+        _ => {
+            config.features.set(cap, on);
+        }
     }
 }
 

@@ -90,23 +90,52 @@ impl Default for Features {
 impl Features {
     /// The enabled proposals, as capabilities.
     pub fn enabled(&self) -> impl Iterator<Item = Capability> + '_ {
-        [
-            (self.simd, Capability::Simd),
-            (self.relaxed_simd, Capability::RelaxedSimd),
-            (self.multi_value, Capability::MultiValue),
-            (self.bulk_memory, Capability::BulkMemory),
-            (self.reference_types, Capability::ReferenceTypes),
-            (self.tail_calls, Capability::TailCalls),
-            (self.exceptions, Capability::Exceptions),
-            (self.gc, Capability::Gc),
-            (self.threads, Capability::Threads),
-            (self.memory64, Capability::Memory64),
-            (self.multi_memory, Capability::MultiMemory),
-            (self.extended_const, Capability::ExtendedConst),
-            (self.function_references, Capability::FunctionReferences),
-        ]
-        .into_iter()
-        .filter_map(|(on, cap)| on.then_some(cap))
+        Capability::ALL.into_iter().filter(|cap| self.get(*cap) == Some(true))
+    }
+
+    /// Whether the proposal `cap` is enabled; `None` if `cap` is not a proposal (fuel, say).
+    pub fn get(&self, cap: Capability) -> Option<bool> {
+        let mut copy = self.clone();
+        copy.flag(cap).map(|on| *on)
+    }
+
+    /// Switches the proposal `cap` on or off. Returns whether `cap` is a proposal; a
+    /// capability that no feature governs (fuel, deadlines, precompilation) changes nothing.
+    pub fn set(&mut self, cap: Capability, on: bool) -> bool {
+        match self.flag(cap) {
+            Some(flag) => {
+                *flag = on;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The one mapping from capability to feature switch.
+    fn flag(&mut self, cap: Capability) -> Option<&mut bool> {
+        Some(match cap {
+            Capability::Simd => &mut self.simd,
+            Capability::RelaxedSimd => &mut self.relaxed_simd,
+            Capability::MultiValue => &mut self.multi_value,
+            Capability::BulkMemory => &mut self.bulk_memory,
+            Capability::ReferenceTypes => &mut self.reference_types,
+            Capability::TailCalls => &mut self.tail_calls,
+            Capability::Exceptions => &mut self.exceptions,
+            Capability::Gc => &mut self.gc,
+            Capability::Threads => &mut self.threads,
+            Capability::Memory64 => &mut self.memory64,
+            Capability::MultiMemory => &mut self.multi_memory,
+            Capability::ExtendedConst => &mut self.extended_const,
+            Capability::FunctionReferences => &mut self.function_references,
+            Capability::Precompile
+            | Capability::Fuel
+            | Capability::Deadline
+            | Capability::Interrupt
+            | Capability::MemoryLimit
+            | Capability::TableLimit
+            | Capability::StackOverflowTrap
+            | Capability::MultiResultHostFunctions => return None,
+        })
     }
 }
 

@@ -80,8 +80,8 @@ impl Backend {
     /// Every backend, in order of preference.
     pub const ALL: [Backend; 3] = [Backend::Wasmtime, Backend::Wasmer, Backend::Wasmi];
 
-    /// The backend's name.
-    pub fn name(self) -> &'static str {
+    /// The backend's name: the one spelling every backend, error, artifact and the CLI use.
+    pub const fn name(self) -> &'static str {
         match self {
             Backend::Wasmtime => "wasmtime",
             Backend::Wasmer => "wasmer",
@@ -193,7 +193,7 @@ pub trait Instance: Send + 'static {
     /// Sets the fuel left; [`Error::Unsupported`] unless the engine was configured with fuel.
     fn set_fuel(&mut self, fuel: u64) -> Result<()>;
 
-    /// The state shared by the host functions: embedder data, WASI context.
+    /// The state shared by the host functions: embedder data and a host interface's state (WASI).
     fn host_state(&mut self) -> &mut HostState;
 
     /// Calls the exported function `name`.

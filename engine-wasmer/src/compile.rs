@@ -18,7 +18,7 @@ use wasmux_core::{Error, OptLevel, Result, panic_message};
 
 use crate::module::START_EXPORT;
 use crate::settings::{CompilerKind, Settings};
-use crate::{ENGINE, WASMER_VERSION};
+use crate::{ENGINE, ENGINE_VERSION};
 
 /// A new wasmer engine compiling with `kind` as `settings` say.
 pub(crate) fn engine(settings: &Settings, kind: CompilerKind) -> wasmer::Engine {
@@ -48,7 +48,7 @@ pub(crate) fn compile(
         refuse_multi_result_imports(wasm)?;
     }
     match catch_unwind(AssertUnwindSafe(|| wasmer::Module::new(engine, wasm))) {
-        Ok(compiled) => compiled.map_err(crate::trap::from_compile_error),
+        Ok(compiled) => compiled.map_err(crate::traps::from_compile_error),
         Err(panic) => Err(Error::Compile {
             engine: ENGINE,
             message: format!("the {} compiler failed: {}", kind.name(), panic_message(&*panic)),
@@ -77,7 +77,7 @@ fn refuse_multi_result_imports(wasm: &[u8]) -> Result<()> {
                             ENGINE,
                             format!(
                                 "importing `{}::{}`, a function of several results, with the \
-                                 singlepass compiler of wasmer {WASMER_VERSION}",
+                                 singlepass compiler of wasmer {ENGINE_VERSION}",
                                 import.module, import.name
                             ),
                         ));

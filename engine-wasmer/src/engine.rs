@@ -16,9 +16,9 @@ use crate::instance::{Parts, WasmerInstance};
 use crate::interrupt::{Target, Watchdog, inert_handle};
 use crate::module::WasmerModule;
 use crate::settings::Settings;
-use crate::trap::{TrapContext, from_deserialize_error, from_instantiation_error};
+use crate::traps::{TrapContext, from_deserialize_error, from_instantiation_error};
 use crate::tunables::{LimitTunables, SharedTunables};
-use crate::{ENGINE, WASMER_VERSION};
+use crate::{ENGINE, ENGINE_VERSION};
 
 /// The wasmux engine on wasmer: compiles ahead of time with Cranelift or Singlepass, and loads
 /// precompiled artifacts without a compiler.
@@ -120,7 +120,7 @@ impl Engine for WasmerEngine {
         };
         let info = EngineInfo {
             name: ENGINE,
-            version: WASMER_VERSION,
+            version: ENGINE_VERSION,
             kind: EngineKind::Aot,
             compiler: settings.compiler.map(|k| k.name()),
             capabilities: settings.capabilities,
@@ -146,7 +146,7 @@ impl Engine for WasmerEngine {
         #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
         if let Some(validator) = &self.validator {
             return wasmer::Module::validate(validator, wasm)
-                .map_err(crate::trap::from_compile_error);
+                .map_err(crate::traps::from_compile_error);
         }
         let _ = wasm;
         Err(no_compiler("validating"))
@@ -180,12 +180,12 @@ impl Engine for WasmerEngine {
     unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<WasmerModule> {
         let _span = tracing::debug_span!("load", engine = ENGINE, bytes = artifact.len()).entered();
         let payload = self.open(artifact)?;
-        // SAFETY: the caller vouches that the artifact comes from a trusted `precompile`; the
-        // envelope has established that it is intact and was made by wasmer 7.4.2 with this
-        // engine's code-generation settings for this CPU.
         // A headless engine of its own: wasmer keeps every module's code until its engine is
         // dropped, so one shared engine would grow by each load, forever.
         let engine = wasmer::Engine::headless();
+        // SAFETY: the caller vouches that the artifact comes from a trusted `precompile`; the
+        // envelope has established that it is intact and was made by wasmer 7.4.2 with this
+        // engine's code-generation settings for this CPU.
         let module = unsafe { wasmer::Module::deserialize(&engine, payload) }
             .map_err(from_deserialize_error)?;
         Ok(WasmerModule::new(module, engine, self.settings.fuel))

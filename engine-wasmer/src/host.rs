@@ -7,7 +7,7 @@ use wasmer::{
 };
 use wasmux_core::{BitsBuf, Caller, HostError, HostFunc, HostState, Val};
 
-use crate::convert::{bits_to_wasmer, from_wasmer, to_wasmer, to_wasmer_func_type, wasmer_to_bits};
+use crate::values::{bits_to_wasmer, from_wasmer, to_wasmer, to_wasmer_func_type, wasmer_to_bits};
 
 /// What the host functions of one instance share, kept in the store.
 pub(crate) struct Env {
@@ -92,7 +92,7 @@ fn run(
 }
 
 /// A host function's failure as the trap wasmer unwinds the guest with; recovered by
-/// [`crate::trap::from_runtime_error`].
+/// [`crate::traps::from_runtime_error`].
 fn host_trap(error: HostError) -> RuntimeError {
     RuntimeError::user(Box::new(error))
 }

@@ -11,13 +11,13 @@ use wasmux_core::{
 };
 
 use crate::ENGINE;
-use crate::convert::{from_wasmer, from_wasmer_func_type, to_wasmer};
 use crate::fuel::Fuel;
 use crate::host::{Env, guest_memory};
 use crate::interrupt::{Target, Watchdog};
 use crate::module::{START_EXPORT, WasmerModule};
-use crate::trap::{TrapContext, from_runtime_error};
+use crate::traps::{TrapContext, from_runtime_error};
 use crate::typed_call::{self, NativeCache};
+use crate::values::{from_wasmer, from_wasmer_func_type, to_wasmer};
 
 /// An exported function of a [`WasmerInstance`], resolved once for repeated calls.
 pub struct WasmerFunc {
@@ -320,7 +320,7 @@ impl Instance for WasmerInstance {
         if !ty.mutability.is_mutable() {
             return Err(Self::export_error(name, "is immutable"));
         }
-        if crate::convert::from_wasmer_type(ty.ty) != Some(value.ty()) {
+        if crate::values::from_wasmer_type(ty.ty) != Some(value.ty()) {
             return Err(Error::InvalidArgument(format!(
                 "global `{name}` of type {} set to a value of type {}",
                 ty.ty,

@@ -84,7 +84,6 @@
 
 #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 mod compile;
-mod convert;
 mod engine;
 mod fuel;
 mod host;
@@ -92,16 +91,19 @@ mod instance;
 mod interrupt;
 mod module;
 mod settings;
-mod trap;
+mod traps;
 mod tunables;
 mod typed_call;
+mod values;
 
 pub use engine::WasmerEngine;
 pub use instance::{WasmerFunc, WasmerInstance};
 pub use module::WasmerModule;
 
-/// The engine's name in errors, spans and artifacts.
-const ENGINE: &str = "wasmer";
+/// The engine's name in [`EngineInfo`](wasmux_core::EngineInfo), errors, spans and artifacts:
+/// core's name for this backend.
+pub(crate) const ENGINE: &str = wasmux_core::Backend::Wasmer.name();
 
-/// The exact wasmer version this crate is built against (pinned in the workspace).
-pub const WASMER_VERSION: &str = "7.4.2";
+/// The exact version of the `wasmer` crate this backend is built on (pinned in the workspace);
+/// `wasmux/tests/engine_versions.rs` checks it against `Cargo.lock`.
+pub const ENGINE_VERSION: &str = "7.4.2";

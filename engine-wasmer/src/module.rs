@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use wasmux_core::{ExportInfo, ImportInfo, ModuleInfo};
 
-use crate::convert::from_wasmer_extern_type;
 use crate::fuel::{METERING_EXHAUSTED, METERING_REMAINING};
+use crate::values::from_wasmer_extern_type;
 
 /// The export under which wasmux keeps a module's start function (see `compile.rs`): not part
 /// of the module's interface.

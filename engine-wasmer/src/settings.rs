@@ -10,7 +10,7 @@ use wasmux_core::{
     ArtifactStamp, Capabilities, Capability, Compiler, Config, Error, OptLevel, Result,
 };
 
-use crate::{ENGINE, WASMER_VERSION};
+use crate::{ENGINE, ENGINE_VERSION};
 
 /// Version of the transformations wasmux applies to every module it compiles (start function
 /// hoisted to an export, metering globals). Part of every artifact's compatibility key.
@@ -116,7 +116,7 @@ impl Settings {
                 return Err(Error::unsupported(
                     ENGINE,
                     format!(
-                        "{cap} with the {} compiler of wasmer {WASMER_VERSION}",
+                        "{cap} with the {} compiler of wasmer {ENGINE_VERSION}",
                         names.join("/")
                     ),
                 ));
@@ -187,7 +187,7 @@ impl Settings {
     pub(crate) fn stamp(&self, kind: CompilerKind) -> ArtifactStamp {
         ArtifactStamp {
             engine: ENGINE,
-            engine_version: WASMER_VERSION.to_string(),
+            engine_version: ENGINE_VERSION.to_string(),
             compat_key: self.compat_key(kind),
         }
     }

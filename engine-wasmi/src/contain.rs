@@ -12,13 +12,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use wasmux_core::{Error, Result, panic_message};
 
-use crate::ENGINE_NAME;
+use crate::ENGINE;
 
 /// Runs `f`, turning a panic inside wasmi into [`Error::Engine`].
 pub(crate) fn contained<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     // Unwind safety: after a panic the caller discards (or poisons) whatever `f` touched.
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
         let message = format!("wasmi panicked: {}", panic_message(payload.as_ref()));
-        Err(Error::Engine { engine: ENGINE_NAME, message })
+        Err(Error::Engine { engine: ENGINE, message })
     })
 }

@@ -3,18 +3,20 @@
 use std::sync::Arc;
 
 use tracing::debug_span;
-use wasmi::{AsContextMut, Linker, Store};
+use wasmi::{AsContextMut, Store};
 use wasmux_core::{
-    Capabilities, Capability, Compiler, Config, Engine, EngineInfo, EngineKind, Error, HostEnv,
-    InstanceCounter, LinkCache, ModuleInfo, ResourceGuard, Result,
+    Capability, Config, Engine, EngineInfo, EngineKind, Error, HostEnv, InstanceCounter,
+    ModuleInfo, ResourceGuard, Result,
 };
 
 use crate::contain::contained;
-use crate::convert::module_info;
-use crate::errors::{compile_error, execution_error};
 use crate::instance::{Metering, WasmiInstance};
+use crate::module::WasmiModule;
+use crate::settings;
 use crate::store::StoreData;
-use crate::{ENGINE_NAME, ENGINE_VERSION};
+use crate::traps::{compile_error, execution_error};
+use crate::values::module_info;
+use crate::{ENGINE, ENGINE_VERSION};
 
 /// The wasmi interpreter behind the wasmux contract.
 #[derive(Clone)]
@@ -27,93 +29,20 @@ pub struct WasmiEngine {
     instances: InstanceCounter,
 }
 
-/// A module compiled by wasmi, with its interface computed once.
-#[derive(Clone)]
-pub struct WasmiModule {
-    module: wasmi::Module,
-    info: Arc<ModuleInfo>,
-    /// The last linking of this module, shared by its clones.
-    linked: Arc<LinkCache<Arc<Linker<StoreData>>>>,
-}
-
-impl WasmiEngine {
-    fn wasmi_config(config: &Config) -> Result<wasmi::Config> {
-        let refuse = |feature: &str| Err(Error::unsupported(ENGINE_NAME, feature));
-        let features = &config.features;
-        for (enabled, name) in [
-            (features.exceptions, "the exceptions proposal"),
-            (features.gc, "the gc proposal"),
-            (features.threads, "the threads proposal"),
-            (features.function_references, "the function-references proposal"),
-        ] {
-            if enabled {
-                return refuse(name);
-            }
-        }
-        match config.compiler {
-            Compiler::Auto => {}
-            other => return refuse(&format!("the {other:?} compiler (it interprets)")),
-        }
-        if config.pooling.is_some() {
-            return refuse("the pooling allocator");
-        }
-        let mut wasmi = wasmi::Config::default();
-        wasmi
-            .wasm_simd(features.simd)
-            .wasm_relaxed_simd(features.relaxed_simd)
-            .wasm_multi_value(features.multi_value)
-            .wasm_bulk_memory(features.bulk_memory)
-            .wasm_reference_types(features.reference_types)
-            .wasm_tail_call(features.tail_calls)
-            .wasm_memory64(features.memory64)
-            .wasm_multi_memory(features.multi_memory)
-            .wasm_extended_const(features.extended_const)
-            .consume_fuel(config.fuel || config.interruptible);
-        if config.fuel || config.interruptible {
-            // wasmi charges fuel for translating a function on its first call, and running out
-            // there is not resumable: a fuel slice ending mid-translation would fail the call
-            // (any wasi-libc printf did). Metered engines therefore translate when compiling.
-            wasmi.compilation_mode(wasmi::CompilationMode::Eager);
-        }
-        if let Some(bytes) = config.max_wasm_stack {
-            const MIN_STACK_BYTES: usize = 1_000;
-            if bytes < MIN_STACK_BYTES {
-                return Err(Error::Config(format!(
-                    "max_wasm_stack of {bytes} bytes is below wasmi's minimum of {MIN_STACK_BYTES}"
-                )));
-            }
-            wasmi.set_max_stack_height(bytes);
-        }
-        Ok(wasmi)
-    }
-
-    fn capabilities(config: &Config) -> Capabilities {
-        let mut caps: Capabilities = config.features.enabled().collect();
-        caps.set(Capability::Fuel, config.fuel)
-            .set(Capability::Deadline, config.interruptible)
-            .set(Capability::Interrupt, config.interruptible)
-            .set(Capability::MemoryLimit, true)
-            .set(Capability::TableLimit, true)
-            .set(Capability::StackOverflowTrap, true)
-            .set(Capability::MultiResultHostFunctions, true);
-        caps
-    }
-}
-
 impl Engine for WasmiEngine {
     type Module = WasmiModule;
     type Instance = WasmiInstance;
 
     fn new(config: &Config) -> Result<Self> {
-        let wasmi_config = Self::wasmi_config(config)?;
+        let wasmi_config = settings::wasmi_config(config)?;
         Ok(WasmiEngine {
             engine: wasmi::Engine::new(&wasmi_config),
             info: EngineInfo {
-                name: ENGINE_NAME,
+                name: ENGINE,
                 version: ENGINE_VERSION,
                 kind: EngineKind::Interpreter,
                 compiler: None,
-                capabilities: Self::capabilities(config),
+                capabilities: settings::capabilities(config),
             },
             metered: config.fuel || config.interruptible,
             instances: InstanceCounter::new(),
@@ -125,15 +54,15 @@ impl Engine for WasmiEngine {
     }
 
     fn validate(&self, wasm: &[u8]) -> Result<()> {
-        let _span = debug_span!("validate", engine = ENGINE_NAME).entered();
+        let _span = debug_span!("validate", engine = ENGINE).entered();
         contained(|| wasmi::Module::validate(&self.engine, wasm).map_err(compile_error))
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<WasmiModule> {
-        let _span = debug_span!("compile", engine = ENGINE_NAME, bytes = wasm.len()).entered();
+        let _span = debug_span!("compile", engine = ENGINE, bytes = wasm.len()).entered();
         let module = contained(|| wasmi::Module::new(&self.engine, wasm).map_err(compile_error))?;
         let info = Arc::new(module_info(&module, wasm));
-        Ok(WasmiModule { module, info, linked: Arc::default() })
+        Ok(WasmiModule::new(module, info))
     }
 
     fn precompile(&self, _wasm: &[u8]) -> Result<Vec<u8>> {
@@ -141,7 +70,7 @@ impl Engine for WasmiEngine {
     }
 
     unsafe fn load_precompiled(&self, _artifact: &[u8]) -> Result<WasmiModule> {
-        Err(Error::unsupported(ENGINE_NAME, Capability::Precompile.as_str()))
+        Err(Error::unsupported(ENGINE, Capability::Precompile.as_str()))
     }
 
     fn module_info<'m>(&self, module: &'m WasmiModule) -> &'m ModuleInfo {
@@ -149,7 +78,7 @@ impl Engine for WasmiEngine {
     }
 
     fn instantiate(&self, module: &WasmiModule, env: HostEnv) -> Result<WasmiInstance> {
-        let _span = debug_span!("instantiate", engine = ENGINE_NAME).entered();
+        let _span = debug_span!("instantiate", engine = ENGINE).entered();
         let HostEnv { imports, limits, state } = env;
         if limits.fuel.is_some() {
             self.info.require(Capability::Fuel)?;
@@ -183,11 +112,5 @@ impl Engine for WasmiEngine {
 impl std::fmt::Debug for WasmiEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WasmiEngine").field("info", &self.info).finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for WasmiModule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WasmiModule").field("info", &self.info).finish_non_exhaustive()
     }
 }

@@ -9,13 +9,13 @@ use wasmux_core::{
     StopCondition, Trap, TrapCode, TypedFunc, Val, WasmTuple, check_call,
 };
 
-use crate::ENGINE_NAME;
+use crate::ENGINE;
 use crate::contain::contained;
-use crate::convert::{
+use crate::store::StoreData;
+use crate::traps::execution_error;
+use crate::values::{
     bits_to_wasmi, from_wasmi, func_type, to_wasmi, wasmi_to_bits, wasmi_val_type,
 };
-use crate::errors::execution_error;
-use crate::store::StoreData;
 
 /// Fuel handed to the interpreter per slice when calls must be stoppable. Between slices the
 /// deadline and the interrupt flag are checked, so this bounds how late a stop is noticed:
@@ -172,7 +172,7 @@ impl WasmiInstance {
         self.stop.start_call();
         let outcome = if self.poisoned {
             Err(Error::Engine {
-                engine: ENGINE_NAME,
+                engine: ENGINE,
                 message: "the instance is unusable after an earlier engine failure".into(),
             })
         } else {
@@ -235,7 +235,7 @@ impl Instance for WasmiInstance {
     }
 
     fn call_func(&mut self, func: &WasmiFunc, params: &[Val], results: &mut [Val]) -> Result<()> {
-        let _span = wasmux_core::call_span(ENGINE_NAME);
+        let _span = wasmux_core::call_span(ENGINE);
         check_call(&func.ty, params, results)?;
         self.check_store(func)?;
         let store_id = self.store_id();
@@ -299,7 +299,7 @@ impl Instance for WasmiInstance {
 
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         if !self.metering.counted {
-            return Err(Error::unsupported(ENGINE_NAME, Capability::Fuel.as_str()));
+            return Err(Error::unsupported(ENGINE, Capability::Fuel.as_str()));
         }
         self.metering.remaining = fuel;
         Ok(())

@@ -21,18 +21,24 @@
 //! [`Error::Unsupported`](wasmux_core::Error::Unsupported).
 
 mod contain;
-mod convert;
 mod engine;
-mod errors;
-mod host_func;
+mod host;
 mod instance;
 mod link;
+mod module;
+mod settings;
 mod store;
+mod traps;
+mod values;
 
-pub use engine::{WasmiEngine, WasmiModule};
+pub use engine::WasmiEngine;
 pub use instance::{FUEL_SLICE, WasmiFunc, WasmiInstance};
+pub use module::WasmiModule;
 
-/// The engine's name in wasmux.
-pub const ENGINE_NAME: &str = "wasmi";
-/// The exact wasmi version this backend is built on.
+/// The engine's name in [`EngineInfo`](wasmux_core::EngineInfo), errors, spans and artifacts:
+/// core's name for this backend.
+pub(crate) const ENGINE: &str = wasmux_core::Backend::Wasmi.name();
+
+/// The exact version of the `wasmi` crate this backend is built on (pinned in the workspace);
+/// `wasmux/tests/engine_versions.rs` checks it against `Cargo.lock`.
 pub const ENGINE_VERSION: &str = "2.0.0";

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use wasmi::Linker;
 use wasmux_core::{Error, HostFunc, ModuleInfo, Result};
 
-use crate::ENGINE_NAME;
-use crate::host_func;
+use crate::ENGINE;
+use crate::host;
 use crate::store::StoreData;
 
 /// A linker defining `funcs` (one per import of `info`, in import order).
@@ -21,12 +21,12 @@ pub(crate) fn link(
     // A module may import one name twice; both imports get the same function.
     linker.allow_shadowing(true);
     for (func, import) in funcs.iter().zip(&info.imports) {
-        host_func::define(&mut linker, &import.module, &import.name, func.clone()).map_err(
-            |e| Error::Instantiate {
-                engine: ENGINE_NAME,
+        host::define(&mut linker, &import.module, &import.name, func.clone()).map_err(|e| {
+            Error::Instantiate {
+                engine: ENGINE,
                 message: format!("defining `{}::{}`: {e}", import.module, import.name),
-            },
-        )?;
+            }
+        })?;
     }
     Ok(Arc::new(linker))
 }

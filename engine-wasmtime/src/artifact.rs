@@ -6,7 +6,7 @@
 
 use wasmux_core::{ArtifactProblem, Error, Result};
 
-use crate::engine::ENGINE;
+use crate::ENGINE;
 use crate::traps::chain;
 
 /// Deserialises a payload made by `wasmtime::Engine::precompile_module`.

@@ -16,12 +16,7 @@ use crate::settings;
 use crate::store::{Limiter, StoreData};
 use crate::ticker::Ticker;
 use crate::traps::{call_error, carry, chain};
-
-/// The engine's name in [`EngineInfo`], errors and artifacts.
-pub(crate) const ENGINE: &str = "wasmtime";
-
-/// The exact version of the wasmtime crate this backend is built on (pinned in Cargo.toml).
-pub const WASMTIME_VERSION: &str = "48.0.0";
+use crate::{ENGINE, ENGINE_VERSION};
 
 /// wasmux's [`Engine`] on wasmtime: Cranelift JIT compilation, precompiled artifacts, fuel,
 /// epoch-based deadlines and interrupts, resource limits and the pooling allocator.
@@ -117,14 +112,14 @@ impl Engine for WasmtimeEngine {
         })?;
         let info = EngineInfo {
             name: ENGINE,
-            version: WASMTIME_VERSION,
+            version: ENGINE_VERSION,
             kind: EngineKind::Jit,
             compiler: Some("cranelift"),
             capabilities: settings::capabilities(config),
         };
         let stamp = ArtifactStamp {
             engine: ENGINE,
-            engine_version: WASMTIME_VERSION.to_string(),
+            engine_version: ENGINE_VERSION.to_string(),
             compat_key: settings::compat_key(config, &engine),
         };
         Ok(WasmtimeEngine {

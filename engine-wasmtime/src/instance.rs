@@ -10,7 +10,7 @@ use wasmux_core::{
     InterruptHandle, ModuleInfo, Result, TypedFunc, Val, WasmTuple, check_call,
 };
 
-use crate::engine::ENGINE;
+use crate::ENGINE;
 use crate::store::StoreData;
 use crate::ticker::Ticker;
 use crate::traps::{call_error, engine_error};

@@ -49,6 +49,14 @@ mod ticker;
 mod traps;
 mod values;
 
-pub use engine::{WASMTIME_VERSION, WasmtimeEngine};
+pub use engine::WasmtimeEngine;
 pub use instance::{WasmtimeFunc, WasmtimeInstance};
 pub use module::WasmtimeModule;
+
+/// The engine's name in [`EngineInfo`](wasmux_core::EngineInfo), errors, spans and artifacts:
+/// core's name for this backend.
+pub(crate) const ENGINE: &str = wasmux_core::Backend::Wasmtime.name();
+
+/// The exact version of the `wasmtime` crate this backend is built on (pinned in the workspace);
+/// `wasmux/tests/engine_versions.rs` checks it against `Cargo.lock`.
+pub const ENGINE_VERSION: &str = "48.0.0";

@@ -4,7 +4,7 @@
 use wasmtime::{InstancePre, Linker};
 use wasmux_core::{Error, HostFunc, Result};
 
-use crate::engine::ENGINE;
+use crate::ENGINE;
 use crate::module::WasmtimeModule;
 use crate::store::StoreData;
 

@@ -6,7 +6,7 @@ use wasmux_core::{
     Capabilities, Capability, Compiler, Config, Error, Features, OptLevel, PoolingConfig, Result,
 };
 
-use crate::engine::ENGINE;
+use crate::ENGINE;
 
 /// The wasmtime configuration for `config`, or the first option wasmtime cannot honour.
 pub(crate) fn wasmtime_config(config: &Config) -> Result<wasmtime::Config> {

@@ -10,7 +10,7 @@ use std::fmt;
 
 use wasmux_core::{Error, Trap, TrapCode};
 
-use crate::engine::ENGINE;
+use crate::ENGINE;
 
 /// A wasmux error on its way through wasmtime, from a callback back to the caller.
 #[derive(Debug)]

@@ -7,9 +7,9 @@
 use wasmi::Linker;
 use wasmux_core::{BitsBuf, Caller, HostError, HostFunc, Val};
 
-use crate::convert::{bits_to_wasmi, from_wasmi, to_wasmi, wasmi_func_type, wasmi_to_bits};
-use crate::errors::HostFailure;
 use crate::store::StoreData;
+use crate::traps::HostFailure;
+use crate::values::{bits_to_wasmi, from_wasmi, to_wasmi, wasmi_func_type, wasmi_to_bits};
 
 /// Defines `module::name` in `linker` as a function that runs `func` with the caller's memory
 /// and the store's host state.

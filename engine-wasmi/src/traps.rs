@@ -4,7 +4,7 @@ use std::fmt;
 
 use wasmux_core::{Error, HostError, Trap, TrapCode};
 
-use crate::ENGINE_NAME;
+use crate::ENGINE;
 
 /// A wasmux host error travelling through wasmi's trap machinery, unwrapped again on the way out.
 #[derive(Debug)]
@@ -63,11 +63,11 @@ pub(crate) fn execution_error(error: wasmi::Error) -> Error {
             TrapCode::TableOutOfBounds,
             "element segment does not fit its table",
         )),
-        _ => Error::Instantiate { engine: ENGINE_NAME, message: error.to_string() },
+        _ => Error::Instantiate { engine: ENGINE, message: error.to_string() },
     }
 }
 
 /// Maps an error from decoding, validating or translating a module.
 pub(crate) fn compile_error(error: wasmi::Error) -> Error {
-    Error::Compile { engine: ENGINE_NAME, message: error.to_string() }
+    Error::Compile { engine: ENGINE, message: error.to_string() }
 }

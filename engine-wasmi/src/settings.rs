@@ -1,0 +1,69 @@
+//! A wasmux [`Config`] as wasmi's configuration, and what an engine made with it can do.
+
+use wasmux_core::{Capabilities, Capability, Compiler, Config, Error, Result};
+
+use crate::ENGINE;
+
+/// wasmi's configuration for `config`, or what wasmi cannot do of it.
+pub(crate) fn wasmi_config(config: &Config) -> Result<wasmi::Config> {
+    let refuse = |feature: &str| Err(Error::unsupported(ENGINE, feature));
+    let features = &config.features;
+    for (enabled, name) in [
+        (features.exceptions, "the exceptions proposal"),
+        (features.gc, "the gc proposal"),
+        (features.threads, "the threads proposal"),
+        (features.function_references, "the function-references proposal"),
+    ] {
+        if enabled {
+            return refuse(name);
+        }
+    }
+    match config.compiler {
+        Compiler::Auto => {}
+        other => return refuse(&format!("the {other:?} compiler (it interprets)")),
+    }
+    if config.pooling.is_some() {
+        return refuse("the pooling allocator");
+    }
+    let mut wasmi = wasmi::Config::default();
+    wasmi
+        .wasm_simd(features.simd)
+        .wasm_relaxed_simd(features.relaxed_simd)
+        .wasm_multi_value(features.multi_value)
+        .wasm_bulk_memory(features.bulk_memory)
+        .wasm_reference_types(features.reference_types)
+        .wasm_tail_call(features.tail_calls)
+        .wasm_memory64(features.memory64)
+        .wasm_multi_memory(features.multi_memory)
+        .wasm_extended_const(features.extended_const)
+        .consume_fuel(config.fuel || config.interruptible);
+    if config.fuel || config.interruptible {
+        // wasmi charges fuel for translating a function on its first call, and running out
+        // there is not resumable: a fuel slice ending mid-translation would fail the call
+        // (any wasi-libc printf did). Metered engines therefore translate when compiling.
+        wasmi.compilation_mode(wasmi::CompilationMode::Eager);
+    }
+    if let Some(bytes) = config.max_wasm_stack {
+        const MIN_STACK_BYTES: usize = 1_000;
+        if bytes < MIN_STACK_BYTES {
+            return Err(Error::Config(format!(
+                "max_wasm_stack of {bytes} bytes is below wasmi's minimum of {MIN_STACK_BYTES}"
+            )));
+        }
+        wasmi.set_max_stack_height(bytes);
+    }
+    Ok(wasmi)
+}
+
+/// What an engine made with `config` can do.
+pub(crate) fn capabilities(config: &Config) -> Capabilities {
+    let mut caps: Capabilities = config.features.enabled().collect();
+    caps.set(Capability::Fuel, config.fuel)
+        .set(Capability::Deadline, config.interruptible)
+        .set(Capability::Interrupt, config.interruptible)
+        .set(Capability::MemoryLimit, true)
+        .set(Capability::TableLimit, true)
+        .set(Capability::StackOverflowTrap, true)
+        .set(Capability::MultiResultHostFunctions, true);
+    caps
+}
