@@ -100,16 +100,6 @@ fn module_info_lists_imports_and_exports() {
 }
 
 #[test]
-fn dyn_engine_works() {
-    use wasmux_core::DynEngine;
-    let engine: Box<dyn DynEngine> = Box::new(engine());
-    let module =
-        engine.compile(&wasm(r#"(module (func (export "f") (result i32) i32.const 3))"#)).unwrap();
-    let mut instance = engine.instantiate(&module, wasmux_core::HostEnv::new()).unwrap();
-    assert_eq!(instance.call("f", &[]).unwrap(), vec![Val::I32(3)]);
-}
-
-#[test]
 fn modules_of_another_engine_are_refused() {
     let a = engine();
     let b = engine();

@@ -145,24 +145,6 @@ fn deadline_needs_an_interruptible_engine() {
 }
 
 #[test]
-fn interrupt_from_another_thread_stops_an_endless_loop() {
-    let engine = engine();
-    let mut instance = engine.instantiate(&module(&engine, SPIN), HostEnv::new()).unwrap();
-    let handle = instance.interrupt_handle();
-    let interrupter = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(50));
-        handle.interrupt();
-    });
-    let error = instance.call("spin", &[]).unwrap_err();
-    interrupter.join().unwrap();
-    assert_eq!(error.trap_code(), Some(TrapCode::Interrupt), "{error}");
-    // The request stays until cleared.
-    assert_eq!(instance.call("ok", &[]).unwrap_err().trap_code(), Some(TrapCode::Interrupt));
-    instance.interrupt_handle().clear();
-    assert_eq!(instance.call("ok", &[]).unwrap(), vec![Val::I32(1)]);
-}
-
-#[test]
 fn interrupting_one_instance_leaves_others_running() {
     let engine = engine();
     let module = module(&engine, SPIN);
@@ -170,52 +152,6 @@ fn interrupting_one_instance_leaves_others_running() {
     let mut second = engine.instantiate(&module, HostEnv::new()).unwrap();
     first.interrupt_handle().interrupt();
     assert_eq!(second.call("ok", &[]).unwrap(), vec![Val::I32(1)]);
-}
-
-const GROW: &str = r#"(module (memory (export "memory") 1)
-    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
-    (table (export "table") 1 funcref)
-    (func (export "grow_table") (param i32) (result i32) (table.grow (ref.null func) (local.get 0))))"#;
-
-#[test]
-fn memory_limit_refuses_growth() {
-    let engine = engine();
-    let limits = Limits { max_memory_bytes: Some(3 * 65536), ..Limits::default() };
-    let mut instance = engine.instantiate(&module(&engine, GROW), env(limits)).unwrap();
-    assert_eq!(instance.call("grow", &[Val::I32(2)]).unwrap(), vec![Val::I32(1)]);
-    assert_eq!(instance.call("grow", &[Val::I32(1)]).unwrap(), vec![Val::I32(-1)]);
-    assert_eq!(instance.memory("memory").unwrap().len(), 3 * 65536);
-}
-
-#[test]
-fn memory_limit_refuses_instantiation() {
-    let engine = engine();
-    let module = module(&engine, r#"(module (memory 4))"#);
-    let limits = Limits { max_memory_bytes: Some(65536), ..Limits::default() };
-    match engine.instantiate(&module, env(limits)) {
-        Err(Error::ResourceLimit { resource: Resource::Memory, requested, limit }) => {
-            assert_eq!((requested, limit), (4 * 65536, 65536));
-        }
-        other => panic!("expected a memory limit error, got {other:?}"),
-    }
-}
-
-#[test]
-fn table_limit_refuses_growth_and_instantiation() {
-    let engine = engine();
-    let limits = Limits { max_table_elements: Some(10), ..Limits::default() };
-    let mut instance = engine.instantiate(&module(&engine, GROW), env(limits.clone())).unwrap();
-    assert_eq!(instance.call("grow_table", &[Val::I32(9)]).unwrap(), vec![Val::I32(1)]);
-    assert_eq!(instance.call("grow_table", &[Val::I32(1)]).unwrap(), vec![Val::I32(-1)]);
-    let big = module(&engine, r#"(module (table 100 funcref))"#);
-    match engine.instantiate(&big, env(limits)) {
-        Err(Error::ResourceLimit {
-            resource: Resource::TableElements,
-            requested: 100,
-            limit: 10,
-        }) => {}
-        other => panic!("expected a table limit error, got {other:?}"),
-    }
 }
 
 #[test]
