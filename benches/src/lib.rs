@@ -35,6 +35,9 @@ pub fn wasm(text: &str) -> Vec<u8> {
     }
 }
 
+// The native builds of the benchmark programs in `c/` (compiled by build.rs): each `*_run`
+// clamps its `int` to its buffers' size, works on static buffers of its own and returns a
+// checksum. Those buffers make a call unsafe only if two threads run one program at once.
 unsafe extern "C" {
     fn sha256_run(n: i32) -> i64;
     fn lz77_run(n: i32) -> i64;
@@ -129,6 +132,7 @@ pub fn workloads() -> Vec<Workload> {
             export: "run",
             arg: 512 * 1024,
             native_kind: "C (cc -O2)",
+            // SAFETY: any `n` is valid; benchmarks run the native programs on one thread.
             native: |n| unsafe { sha256_run(n) },
             source: Source::Binary(SHA256_WASM),
         },
@@ -137,6 +141,7 @@ pub fn workloads() -> Vec<Workload> {
             export: "run",
             arg: 1024 * 1024,
             native_kind: "C (cc -O2)",
+            // SAFETY: any `n` is valid; benchmarks run the native programs on one thread.
             native: |n| unsafe { lz77_run(n) },
             source: Source::Binary(LZ77_WASM),
         },
@@ -145,6 +150,7 @@ pub fn workloads() -> Vec<Workload> {
             export: "run",
             arg: 50_000,
             native_kind: "C (cc -O2)",
+            // SAFETY: any `n` is valid; benchmarks run the native programs on one thread.
             native: |n| unsafe { nbody_run(n) },
             source: Source::Binary(NBODY_WASM),
         },
