@@ -1,0 +1,84 @@
+//! Host functions with state: the embedder keeps its own data in the instance's host state;
+//! `HostFunc::wrap` closures read and change it through `caller.data::<T>()`, one reads guest
+//! memory through the `Caller`, one fails with a host error; afterwards the embedder reads its
+//! data back from the instance.
+//!
+//! ```sh
+//! cargo run -p wasmux --example host_functions -- wasmtime   # or wasmer, wasmi
+//! ```
+
+use wasmux::{Backend, Caller, Config, Error, HostEnv, HostError, HostFunc};
+
+/// The embedder's data, shared by the host functions of one instance.
+#[derive(Debug, Default)]
+struct Counters {
+    next_id: i32,
+    total: i64,
+    printed: Vec<String>,
+}
+
+/// The embedder's data as a host function sees it; a trap if the instance holds none.
+fn counters<'a>(caller: &'a mut Caller<'_>) -> Result<&'a mut Counters, HostError> {
+    caller.data::<Counters>().ok_or_else(|| HostError::trap("the instance holds no Counters"))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let backend = match std::env::args().nth(1) {
+        Some(name) => name.parse::<Backend>()?,
+        None => wasmux::default_backend()?,
+    };
+    let engine = wasmux::engine(backend, &Config::default())?;
+    println!("engine: {} {}", engine.info().name, engine.info().version);
+    let module = engine.compile(&wasmux::parse(include_bytes!("host_functions.wat"))?)?;
+
+    let mut env = HostEnv::new();
+    // The state starts here; host functions reach it through their `Caller`.
+    env.data(Counters { next_id: 100, ..Counters::default() });
+    // No parameters, one result: the closure takes `()` and returns an `i32`.
+    env.func(HostFunc::wrap("host", "next_id", |caller, ()| {
+        let counters = counters(caller)?;
+        counters.next_id += 1;
+        Ok(counters.next_id)
+    }));
+    env.func(HostFunc::wrap("host", "add_to_total", |caller, amount: i64| {
+        counters(caller)?.total += amount;
+        Ok(())
+    }));
+    // Two parameters arrive as a tuple. `Caller::read` bounds-checks the guest's pointer.
+    env.func(HostFunc::wrap("host", "print", |caller, (ptr, len): (i32, i32)| {
+        let bytes = caller.read(u64::from(ptr as u32), u64::from(len as u32))?;
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        println!("  guest says: {text}");
+        counters(caller)?.printed.push(text);
+        Ok(())
+    }));
+    env.func(HostFunc::wrap("host", "check", |_caller, n: i32| {
+        if n < 0 { Err(HostError::trap(format!("{n} is negative"))) } else { Ok(()) }
+    }));
+
+    let mut instance = engine.instantiate(&module, env)?;
+    let last_id = instance.call("run", &[])?;
+    println!("run() returned the last id: {}", last_id[0]);
+
+    // The state lives in the instance; read it back after the calls.
+    let counters =
+        instance.host_state().data::<Counters>().ok_or("the instance lost its Counters")?;
+    println!(
+        "host state after run: next_id = {}, total = {}, printed {} message(s)",
+        counters.next_id,
+        counters.total,
+        counters.printed.len()
+    );
+    if counters.total != 101 + 102 + 103 {
+        return Err(format!("expected a total of 306, got {}", counters.total).into());
+    }
+
+    instance.call("check", &[wasmux::Val::I32(7)])?;
+    println!("check(7) passed");
+    // A host function's error stops the guest with a trap of code `HostError`.
+    match instance.call("check", &[wasmux::Val::I32(-1)]) {
+        Err(Error::Trap(trap)) => println!("check(-1) trapped: TrapCode::{:?}: {trap}", trap.code),
+        other => return Err(format!("check(-1) should trap, got {other:?}").into()),
+    }
+    Ok(())
+}
