@@ -16,6 +16,9 @@ pub struct CompileArgs {
     /// Compile with fuel metering, for running with `--fuel`.
     #[arg(long)]
     fuel: bool,
+    /// Compile with deadline and interrupt checks, for running with `--timeout`.
+    #[arg(long)]
+    interruptible: bool,
     /// Where to write the artifact.
     #[arg(short, long)]
     output: PathBuf,
@@ -36,7 +39,7 @@ pub fn compile(args: CompileArgs) -> Result<u8> {
             .ok_or_else(|| Error::unsupported("this build", "precompilation on any engine"))?,
     };
     let mut config = Config::default();
-    config.fuel(args.fuel);
+    config.fuel(args.fuel).interruptible(args.interruptible);
     let engine = module::engine(backend, &config)?;
     let artifact = engine.precompile(&wasmux::parse(&bytes)?)?;
     write_atomically(&args.output, &artifact)?;

@@ -2,10 +2,10 @@
 //! options, limits, invocation and exit handling it shares.
 
 use wasmux::wasi::{DirAccess, PreopenDir, WasiCtx, WasiEnvExt};
-use wasmux::{Config, HostEnv, Result};
+use wasmux::{HostEnv, Result};
 use wasmux_oci::{RunOptions, Source};
 
-use super::{RunArgs, exit_status, invoke, limits};
+use super::{RunArgs, engine_config, exit_status, invoke, limits};
 use crate::{module, oci};
 
 /// Runs the image: `Entrypoint` then ARGS (which replace `Cmd`), the image's `Env` then
@@ -40,8 +40,7 @@ pub(super) fn run(args: &RunArgs, source: &Source, guest_args: &[String]) -> Res
         Some(name) => name.parse()?,
         None => wasmux::default_backend()?,
     };
-    let mut config = Config::default();
-    config.fuel(args.fuel.is_some());
+    let config = engine_config(args);
     let engine = module::engine(backend, &config)?;
     // An image's module was checked to be WebAssembly when the image was opened, so it is
     // compiled (through the compiled-module cache), never loaded as native code.

@@ -56,8 +56,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         return oci_run::run(&args, &source, &guest_args);
     }
     let file = module::open(&module_path)?;
-    let mut config = Config::default();
-    config.fuel(args.fuel.is_some());
+    let config = engine_config(&args);
     let wasi_args = match &args.invoke {
         Some(_) => vec![program_name(&module_path)],
         None => {
@@ -101,6 +100,14 @@ fn split_module_and_args(items: &[OsString]) -> Result<(PathBuf, Vec<String>)> {
 
 fn program_name(path: &Path) -> String {
     path.to_string_lossy().into_owned()
+}
+
+/// The engine configuration a run asks for: fuel with `--fuel`, and interruption (with its
+/// cost in throughput) only with `--timeout`.
+pub(crate) fn engine_config(args: &RunArgs) -> Config {
+    let mut config = Config::default();
+    config.fuel(args.fuel.is_some()).interruptible(args.timeout.is_some());
+    config
 }
 
 fn limits(args: &RunArgs) -> Limits {

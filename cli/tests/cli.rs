@@ -181,6 +181,14 @@ fn compile_writes_an_artifact_that_runs_without_naming_the_engine() {
         assert!(output.status.success(), "{engine}: {}", stderr(&output));
         let output = wasmux(&["run", "--invoke", "fib", &artifact, "10"]);
         assert_eq!(stdout(&output), "55\n", "{engine}: {}", stderr(&output));
+        // `run --timeout` needs interruption; an artifact made for it says so when compiled.
+        let stoppable = dir.path().join(format!("fib.{engine}.interruptible.cwasm"));
+        let stoppable = stoppable.to_string_lossy();
+        let args = ["compile", "--engine", &engine, "--interruptible", "examples/fib.wat", "-o"];
+        let output = wasmux(&[&args[..], &[&*stoppable]].concat());
+        assert!(output.status.success(), "{engine}: {}", stderr(&output));
+        let output = wasmux(&["run", "--timeout", "60s", "--invoke", "fib", &stoppable, "10"]);
+        assert_eq!(stdout(&output), "55\n", "{engine}: {}", stderr(&output));
         let mut damaged = std::fs::read(&*artifact).expect("artifact");
         let last = damaged.len() - 1;
         damaged[last] ^= 1;

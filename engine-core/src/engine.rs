@@ -54,6 +54,24 @@ pub struct EngineInfo {
 }
 
 impl EngineInfo {
+    /// Refuses limits the engine was not configured to enforce, saying which setting they
+    /// need: a deadline must never be a silent no-op, nor an endless loop a hang.
+    pub fn check_limits(&self, limits: &crate::Limits) -> Result<()> {
+        if limits.fuel.is_some() && !self.capabilities.has(Capability::Fuel) {
+            return Err(Error::unsupported(
+                self.name,
+                "Limits::fuel on an engine built without Config::fuel",
+            ));
+        }
+        if limits.deadline.is_some() && !self.capabilities.has(Capability::Deadline) {
+            return Err(Error::unsupported(
+                self.name,
+                "Limits::deadline on an engine built without Config::interruptible",
+            ));
+        }
+        Ok(())
+    }
+
     /// Fails with [`Error::Unsupported`] unless the engine has `cap`.
     pub fn require(&self, cap: Capability) -> Result<()> {
         if self.capabilities.has(cap) {

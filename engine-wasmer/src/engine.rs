@@ -7,7 +7,7 @@ use wasmer::sys::NativeEngineExt;
 use wasmer::{Extern, FunctionEnv, Store};
 use wasmux_core::{
     ArtifactProblem, ArtifactStamp, Config, Engine, EngineInfo, EngineKind, Error, HostEnv,
-    InstanceCounter, Limits, ModuleInfo, Result, StopCondition,
+    InstanceCounter, ModuleInfo, Result, StopCondition,
 };
 
 use crate::fuel::Fuel;
@@ -81,23 +81,6 @@ impl WasmerEngine {
             }
         }
         Err(first_error.unwrap_or_else(|| no_compiler("loading")))
-    }
-
-    /// Refuses limits this engine was not configured to enforce.
-    fn check_limits(&self, limits: &Limits) -> Result<()> {
-        if limits.fuel.is_some() && !self.settings.fuel {
-            return Err(Error::unsupported(
-                ENGINE,
-                "Limits::fuel on an engine built without Config::fuel",
-            ));
-        }
-        if limits.deadline.is_some() && !self.settings.interruptible {
-            return Err(Error::unsupported(
-                ENGINE,
-                "Limits::deadline on an engine built without Config::interruptible",
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -198,7 +181,7 @@ impl Engine for WasmerEngine {
     fn instantiate(&self, module: &WasmerModule, env: HostEnv) -> Result<WasmerInstance> {
         let _span = tracing::debug_span!("instantiate", engine = ENGINE).entered();
         let HostEnv { imports, limits, state } = env;
-        self.check_limits(&limits)?;
+        self.info.check_limits(&limits)?;
         let slot = self.instances.acquire(limits.max_instances)?;
         let funcs = imports.resolve(module.info())?;
 

@@ -98,7 +98,7 @@ fn artifact_with_other_features_is_refused() {
 fn interruptible_and_plain_engines_share_artifacts() {
     // Interruption is by signal: it does not change the code.
     let artifact = engine_with(|c| c.interruptible = false).precompile(&wasm(FIB)).expect("ok");
-    load(&engine(), &artifact).expect("loads");
+    load(&engine_with(|c| c.interruptible = true), &artifact).expect("loads");
 }
 
 #[cfg(all(feature = "cranelift", feature = "singlepass"))]

@@ -181,15 +181,18 @@ fn info_of_a_compiling_engine() {
     assert_eq!(info.compiler, Some(expected));
     for cap in [
         Capability::Precompile,
-        Capability::Deadline,
-        Capability::Interrupt,
         Capability::MemoryLimit,
         Capability::TableLimit,
         Capability::StackOverflowTrap,
     ] {
         assert!(info.capabilities.has(cap), "{cap}");
     }
+    // Interruption is opt-in: its watchdog handshake costs every call.
+    assert!(!info.capabilities.has(Capability::Deadline));
     assert!(!info.capabilities.has(Capability::Fuel));
+    let stoppable = common::engine_with(|c| c.interruptible = true);
+    assert!(stoppable.info().capabilities.has(Capability::Deadline));
+    assert!(stoppable.info().capabilities.has(Capability::Interrupt));
     engine.validate(&common::wasm("(module)")).expect("valid");
     let err = engine.validate(b"\0asm\x01\0\0\0\x01").expect_err("invalid");
     assert!(matches!(err, Error::Compile { engine: "wasmer", .. }), "{err:?}");

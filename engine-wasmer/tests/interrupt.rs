@@ -6,7 +6,7 @@ mod common;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{engine, engine_with, instantiate};
+use common::{engine_with, instantiate};
 use wasmux_core::{Capability, Engine, Error, HostEnv, HostFunc, Instance, TrapCode, Val};
 
 const SPIN: &str = r#"
@@ -33,9 +33,14 @@ fn interrupted(result: wasmux_core::Result<Vec<Val>>) -> String {
     }
 }
 
+/// An engine whose calls can be stopped (deadlines, interrupts).
+fn interruptible() -> wasmux_wasmer::WasmerEngine {
+    engine_with(|c| c.interruptible = true)
+}
+
 #[test]
 fn a_deadline_stops_an_endless_loop() {
-    let engine = engine();
+    let engine = interruptible();
     let info = engine.info();
     assert!(
         info.capabilities.has(Capability::Deadline) && info.capabilities.has(Capability::Interrupt)
@@ -54,7 +59,7 @@ fn a_deadline_stops_an_endless_loop() {
 
 #[test]
 fn an_interrupt_handle_stops_a_call_from_another_thread() {
-    let engine = engine();
+    let engine = interruptible();
     let mut instance = instantiate(&engine, SPIN, HostEnv::new()).expect("instantiates");
     let handle = instance.interrupt_handle();
     let (started_tx, started_rx) = mpsc::channel();
@@ -77,7 +82,7 @@ fn an_interrupt_handle_stops_a_call_from_another_thread() {
 
 #[test]
 fn an_interrupt_racing_the_call_start_is_not_lost() {
-    let engine = engine();
+    let engine = interruptible();
     for round in 0..20 {
         let mut instance = instantiate(&engine, SPIN, HostEnv::new()).expect("instantiates");
         let handle = instance.interrupt_handle();
@@ -91,7 +96,7 @@ fn an_interrupt_racing_the_call_start_is_not_lost() {
 
 #[test]
 fn interrupting_one_instance_leaves_the_others_running() {
-    let engine = engine();
+    let engine = interruptible();
     let mut a = instantiate(&engine, SPIN, HostEnv::new()).expect("instantiates");
     let mut b = instantiate(&engine, SPIN, HostEnv::new()).expect("instantiates");
     let handle_a = a.interrupt_handle();
@@ -105,7 +110,7 @@ fn interrupting_one_instance_leaves_the_others_running() {
 
 #[test]
 fn a_blocking_host_function_is_not_interrupted_but_the_call_stops_after_it() {
-    let engine = engine();
+    let engine = interruptible();
     let wat = r#"(module (import "env" "block" (func $block))
       (func (export "run") (call $block) (loop $l (br $l))))"#;
     let (release_tx, release_rx) = mpsc::sync_channel::<()>(0);
@@ -130,7 +135,7 @@ fn a_blocking_host_function_is_not_interrupted_but_the_call_stops_after_it() {
 
 #[test]
 fn a_deadline_applies_to_the_start_function() {
-    let engine = engine();
+    let engine = interruptible();
     let wat = "(module (func $s (loop $l (br $l))) (start $s))";
     let err = instantiate(&engine, wat, deadline(Duration::from_millis(20))).expect_err("stopped");
     assert_eq!(err.trap_code(), Some(TrapCode::Interrupt), "{err:?}");
@@ -150,7 +155,7 @@ fn deadlines_need_an_interruptible_engine() {
 
 #[test]
 fn many_short_calls_with_a_deadline() {
-    let engine = engine();
+    let engine = interruptible();
     let mut instance = instantiate(&engine, SPIN, deadline(Duration::from_secs(5))).expect("ok");
     for i in 0..2_000 {
         assert_eq!(instance.call("busy", &[Val::I64(i)]).expect("runs"), vec![Val::I64(i.max(1))]);

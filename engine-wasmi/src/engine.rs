@@ -80,12 +80,7 @@ impl Engine for WasmiEngine {
     fn instantiate(&self, module: &WasmiModule, env: HostEnv) -> Result<WasmiInstance> {
         let _span = debug_span!("instantiate", engine = ENGINE).entered();
         let HostEnv { imports, limits, state } = env;
-        if limits.fuel.is_some() {
-            self.info.require(Capability::Fuel)?;
-        }
-        if limits.deadline.is_some() {
-            self.info.require(Capability::Deadline)?;
-        }
+        self.info.check_limits(&limits)?;
         let slot = self.instances.acquire(limits.max_instances)?;
         let linker = module.linked.get_or_link(imports.resolve(&module.info)?, |funcs| {
             crate::link::link(&self.engine, &module.info, funcs)

@@ -2,8 +2,8 @@
 //! generated, start-up is the fastest of the three engines, and it runs where JIT is forbidden.
 //!
 //! # Stopping calls
-//! wasmi has no epoch interruption. When the engine is configured `interruptible` (the default)
-//! or with `fuel`, wasmi meters fuel and every call runs in slices of [`FUEL_SLICE`] units
+//! wasmi has no epoch interruption. When the engine is configured `interruptible` (off by
+//! default) or with `fuel`, wasmi meters fuel and every call runs in slices of [`FUEL_SLICE`] units
 //! through wasmi's resumable calls; between slices the instance's deadline and
 //! [`InterruptHandle`](wasmux_core::InterruptHandle) are checked. A stop is therefore noticed
 //! within one slice, about 100 000 executed instructions. A start function runs in one piece.

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tracing::debug_span;
 use wasmux_core::{
-    ArtifactStamp, Capability, Config, Engine, EngineInfo, EngineKind, Error, HostEnv,
-    InstanceCounter, InterruptHandle, ModuleInfo, Result, StopCondition,
+    ArtifactStamp, Config, Engine, EngineInfo, EngineKind, Error, HostEnv, InstanceCounter,
+    InterruptHandle, ModuleInfo, Result, StopCondition,
 };
 
 use crate::instance::WasmtimeInstance;
@@ -173,12 +173,7 @@ impl Engine for WasmtimeEngine {
     fn instantiate(&self, module: &WasmtimeModule, env: HostEnv) -> Result<WasmtimeInstance> {
         let _span = debug_span!("instantiate", engine = ENGINE).entered();
         let HostEnv { imports, limits, state } = env;
-        if limits.fuel.is_some() {
-            self.info.require(Capability::Fuel)?;
-        }
-        if limits.deadline.is_some() {
-            self.info.require(Capability::Deadline)?;
-        }
+        self.info.check_limits(&limits)?;
         if !wasmtime::Engine::same(module.module.engine(), &self.engine) {
             return Err(Error::InvalidArgument(
                 "module was compiled by another wasmtime engine".into(),

@@ -52,8 +52,8 @@ fn artifact_with_other_settings_is_refused() {
     no_simd.features_mut().simd = false;
     assert_eq!(problem(&engine_with(&no_simd), &artifact), ArtifactProblem::Incompatible);
 
-    let uninterruptible = engine_with(Config::default().interruptible(false));
-    assert_eq!(problem(&uninterruptible, &artifact), ArtifactProblem::Incompatible);
+    let interruptible = engine_with(Config::default().interruptible(true));
+    assert_eq!(problem(&interruptible, &artifact), ArtifactProblem::Incompatible);
 }
 
 #[test]

@@ -97,11 +97,11 @@ fn fuel(backend: Backend, wasm: &[u8]) -> BoxResult<()> {
 }
 
 /// A deadline: each call may run this long, then it traps with `TrapCode::Interrupt`. Needs
-/// `Config::interruptible`, which is on by default.
+/// `Config::interruptible`, which is off by default because it costs throughput.
 fn deadline(backend: Backend, wasm: &[u8]) -> BoxResult<()> {
     println!("deadline:");
     let Some((engine, module)) =
-        engine_with(backend, &Config::default(), Capability::Deadline, wasm)?
+        engine_with(backend, Config::default().interruptible(true), Capability::Deadline, wasm)?
     else {
         return Ok(());
     };
@@ -121,7 +121,7 @@ fn deadline(backend: Backend, wasm: &[u8]) -> BoxResult<()> {
 fn interrupt(backend: Backend, wasm: &[u8]) -> BoxResult<()> {
     println!("interrupt:");
     let Some((engine, module)) =
-        engine_with(backend, &Config::default(), Capability::Interrupt, wasm)?
+        engine_with(backend, Config::default().interruptible(true), Capability::Interrupt, wasm)?
     else {
         return Ok(());
     };

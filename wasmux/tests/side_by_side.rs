@@ -27,7 +27,8 @@ const DEADLINE: Duration = Duration::from_millis(20);
 
 #[test]
 fn every_engine_runs_traps_and_stops_at_once_on_its_own_threads() {
-    let config = Config::default();
+    let mut config = Config::default();
+    config.interruptible(true);
     let engines: Vec<Box<dyn DynEngine>> = wasmux::engines()
         .into_iter()
         .map(|backend| wasmux::engine(backend, &config).expect("engine"))

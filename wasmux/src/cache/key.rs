@@ -197,7 +197,7 @@ mod tests {
         assert_ne!(base, key(&other, "build", &config, b"module"));
         for change in [
             |c: &mut Config| c.fuel = true,
-            |c: &mut Config| c.interruptible = false,
+            |c: &mut Config| c.interruptible = true,
             |c: &mut Config| c.opt_level = crate::OptLevel::None,
             |c: &mut Config| c.compiler = crate::Compiler::Singlepass,
             |c: &mut Config| c.max_wasm_stack = Some(1 << 20),
