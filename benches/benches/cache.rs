@@ -96,10 +96,9 @@ fn main() {
         .configure_from_args();
     let wasm = wasmux_benches::sized_module(FUNCS);
     let dir = tempfile::tempdir().expect("tempdir");
-    // Without epoch checks, as the raw engines run by default; the cache's work does not
-    // depend on the configuration.
-    let mut config = Config::default();
-    config.interruptible(false);
+    // The default configuration has no epoch checks, as the raw engines run by default; the
+    // cache's work does not depend on the configuration.
+    let config = Config::default();
     let wasmtime = WasmtimeEngine::new(&config).expect("wasmtime");
     let raw_wasmtime = RawWasmtime::new(wasmtime.wasmtime_engine().clone());
     bench_engine(&mut c, (&wasmtime, &config), &raw_wasmtime, dir.path(), &wasm);

@@ -2,9 +2,10 @@
 //!
 //! Each workload is written once, generic over `E: wasmux::Engine` (and once over
 //! [`Raw`] for the baselines), and registered for every engine. Function ids are the engine
-//! (`wasmtime`, `wasmer`, `wasmi`: wasmux with `interruptible(false)`, matching the raw
-//! engines' defaults), `<engine>-raw` (the engine's own API), `<engine>-default` (wasmux with
-//! its default, interruptible configuration) and `native`.
+//! (`wasmtime`, `wasmer`, `wasmi`: wasmux with its default configuration, which like the raw
+//! engines' defaults is not interruptible), `<engine>-raw` (the engine's own API),
+//! `<engine>-interruptible` (wasmux with `Config::interruptible(true)`, what deadlines and
+//! interrupt handles cost) and `native`.
 //!
 //! Every workload checks its answer once before it is measured; a wrong answer panics.
 
@@ -33,9 +34,9 @@ struct Engines {
     wasmtime: WasmtimeEngine,
     wasmer: WasmerEngine,
     wasmi: WasmiEngine,
-    wasmtime_default: WasmtimeEngine,
-    wasmer_default: WasmerEngine,
-    wasmi_default: WasmiEngine,
+    wasmtime_interruptible: WasmtimeEngine,
+    wasmer_interruptible: WasmerEngine,
+    wasmi_interruptible: WasmiEngine,
     raw_wasmtime: RawWasmtime,
     raw_wasmer: RawWasmer,
     raw_wasmi: RawWasmi,
@@ -44,9 +45,9 @@ struct Engines {
 
 impl Engines {
     fn new() -> Self {
-        let mut lean = Config::default();
-        lean.interruptible(false);
-        let default = Config::default();
+        let lean = Config::default();
+        let mut interruptible = Config::default();
+        interruptible.interruptible(true);
         let wasmtime = WasmtimeEngine::new(&lean).expect("wasmtime");
         let raw_wasmtime = RawWasmtime::new(wasmtime.wasmtime_engine().clone());
         Engines {
@@ -54,9 +55,9 @@ impl Engines {
             wasmtime,
             wasmer: WasmerEngine::new(&lean).expect("wasmer"),
             wasmi: WasmiEngine::new(&lean).expect("wasmi"),
-            wasmtime_default: WasmtimeEngine::new(&default).expect("wasmtime"),
-            wasmer_default: WasmerEngine::new(&default).expect("wasmer"),
-            wasmi_default: WasmiEngine::new(&default).expect("wasmi"),
+            wasmtime_interruptible: WasmtimeEngine::new(&interruptible).expect("wasmtime"),
+            wasmer_interruptible: WasmerEngine::new(&interruptible).expect("wasmer"),
+            wasmi_interruptible: WasmiEngine::new(&interruptible).expect("wasmi"),
             raw_wasmer: RawWasmer::new(),
             raw_wasmi: RawWasmi::new(),
             host: HostFuncs::new(),
@@ -73,13 +74,13 @@ macro_rules! each_engine {
     }};
 }
 
-/// Registers a generic benchmark function for the three wasmux engines in their default,
-/// interruptible configuration.
-macro_rules! each_default_engine {
+/// Registers a generic benchmark function for the three wasmux engines configured
+/// interruptible.
+macro_rules! each_interruptible_engine {
     ($f:ident, $group:expr, $engines:expr $(, $arg:expr)*) => {{
-        $f($group, "wasmtime-default", &$engines.wasmtime_default, &$engines.host $(, $arg)*);
-        $f($group, "wasmer-default", &$engines.wasmer_default, &$engines.host $(, $arg)*);
-        $f($group, "wasmi-default", &$engines.wasmi_default, &$engines.host $(, $arg)*);
+        $f($group, "wasmtime-interruptible", &$engines.wasmtime_interruptible, &$engines.host $(, $arg)*);
+        $f($group, "wasmer-interruptible", &$engines.wasmer_interruptible, &$engines.host $(, $arg)*);
+        $f($group, "wasmi-interruptible", &$engines.wasmi_interruptible, &$engines.host $(, $arg)*);
     }};
 }
 
@@ -407,7 +408,7 @@ fn throughput(c: &mut Criterion, e: &Engines) {
         each_engine!(compute, &mut g, e, &w);
         each_raw!(raw_compute, &mut g, e, &w);
         if matches!(w.name, "fib" | "int_loop") {
-            each_default_engine!(compute, &mut g, e, &w);
+            each_interruptible_engine!(compute, &mut g, e, &w);
         }
         g.finish();
     }
@@ -435,38 +436,38 @@ fn call_cases() -> [CallCase; 3] {
 }
 
 /// One engine's call cases, timed in `calls_*` groups: wasmux (`label`, lean configuration),
-/// the engine's own API (`label-raw`) and wasmux with its default configuration
-/// (`label-default`). Then the two wasmux cases' overhead over the raw API, measured in pairs,
+/// the engine's own API (`label-raw`) and wasmux configured interruptible
+/// (`label-interruptible`). Then the two wasmux cases' overhead over the raw API, measured in pairs,
 /// in `overhead_*` groups.
 fn engine_calls<E: Engine, R: Raw>(
     (c, paired): (&mut Criterion, &mut Criterion<Ratio>),
     label: &str,
-    (lean, default): (&E, &E),
+    (lean, stoppable): (&E, &E),
     raw: &R,
     host: &HostFuncs,
 ) {
     let wasm = wasmux_benches::wasm(wasmux_benches::HOST_WAT);
     let mut lean_instance = lean.instantiate(&ready(lean, &wasm), host.env()).expect("instantiate");
-    let mut default_instance =
-        default.instantiate(&ready(default, &wasm), host.env()).expect("instantiate");
+    let mut stoppable_instance =
+        stoppable.instantiate(&ready(stoppable, &wasm), host.env()).expect("instantiate");
     let mut raw_instance = raw.instantiate(&raw.pre(&raw_ready(raw, &wasm)));
     for CallCase { export, arg, want, chunk } in call_cases() {
         let lean_func = lean_instance.typed::<i32, i64>(export).expect("export");
-        let default_func = default_instance.typed::<i32, i64>(export).expect("export");
+        let stoppable_func = stoppable_instance.typed::<i32, i64>(export).expect("export");
         let raw_func = raw.func(&mut raw_instance, export);
         let mut lean_call = || lean_func.call(&mut lean_instance, black_box(arg)).expect("call");
-        let mut default_call =
-            || default_func.call(&mut default_instance, black_box(arg)).expect("call");
+        let mut stoppable_call =
+            || stoppable_func.call(&mut stoppable_instance, black_box(arg)).expect("call");
         let mut raw_call = || raw.call(&mut raw_instance, &raw_func, black_box(arg));
         assert_eq!(lean_call(), want, "{label} {export}");
-        assert_eq!(default_call(), want, "{label}-default {export}");
+        assert_eq!(stoppable_call(), want, "{label}-interruptible {export}");
         assert_eq!(raw_call(), want, "{label}-raw {export}");
 
         let mut g = call_group(c, "calls", export);
         g.bench_function(BenchmarkId::new(label, arg), |b| b.iter(&mut lean_call));
         g.bench_function(BenchmarkId::new(format!("{label}-raw"), arg), |b| b.iter(&mut raw_call));
-        g.bench_function(BenchmarkId::new(format!("{label}-default"), arg), |b| {
-            b.iter(&mut default_call)
+        g.bench_function(BenchmarkId::new(format!("{label}-interruptible"), arg), |b| {
+            b.iter(&mut stoppable_call)
         });
         g.finish();
 
@@ -474,8 +475,8 @@ fn engine_calls<E: Engine, R: Raw>(
         g.bench_function(BenchmarkId::new(label, arg), |b| {
             b.iter_custom(|iters| paired::ratio(iters, chunk, &mut lean_call, &mut raw_call))
         });
-        g.bench_function(BenchmarkId::new(format!("{label}-default"), arg), |b| {
-            b.iter_custom(|iters| paired::ratio(iters, chunk, &mut default_call, &mut raw_call))
+        g.bench_function(BenchmarkId::new(format!("{label}-interruptible"), arg), |b| {
+            b.iter_custom(|iters| paired::ratio(iters, chunk, &mut stoppable_call, &mut raw_call))
         });
         g.finish();
     }
@@ -487,12 +488,12 @@ fn all_calls(c: &mut Criterion, paired: &mut Criterion<Ratio>, e: &Engines) {
     engine_calls(
         (c, paired),
         "wasmtime",
-        (&e.wasmtime, &e.wasmtime_default),
+        (&e.wasmtime, &e.wasmtime_interruptible),
         &e.raw_wasmtime,
         host,
     );
-    engine_calls((c, paired), "wasmer", (&e.wasmer, &e.wasmer_default), &e.raw_wasmer, host);
-    engine_calls((c, paired), "wasmi", (&e.wasmi, &e.wasmi_default), &e.raw_wasmi, host);
+    engine_calls((c, paired), "wasmer", (&e.wasmer, &e.wasmer_interruptible), &e.raw_wasmer, host);
+    engine_calls((c, paired), "wasmi", (&e.wasmi, &e.wasmi_interruptible), &e.raw_wasmi, host);
 }
 
 /// A call group, `{prefix}_{export}`: calls take nanoseconds, so more and longer samples than

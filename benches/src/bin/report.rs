@@ -10,18 +10,18 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// Column order: native first, then each engine through wasmux, its raw API, its default config.
+/// Column order: native first, then each engine through wasmux, its raw API, interruptible.
 const COLUMNS: [&str; 10] = [
     "native",
     "wasmtime",
     "wasmtime-raw",
-    "wasmtime-default",
+    "wasmtime-interruptible",
     "wasmer",
     "wasmer-raw",
-    "wasmer-default",
+    "wasmer-interruptible",
     "wasmi",
     "wasmi-raw",
-    "wasmi-default",
+    "wasmi-interruptible",
 ];
 const ENGINES: [&str; 3] = ["wasmtime", "wasmer", "wasmi"];
 /// The rows of the `cache_run` group (benches/cache.rs).
@@ -428,7 +428,7 @@ fn main() {
     );
     let _ = writeln!(
         out,
-        "Columns: `wasmtime`, `wasmer`, `wasmi` are wasmux (typed path, `instance.typed`) on each engine with `Config::interruptible(false)`, which matches the raw engines' defaults; `<engine>-raw` is the engine's own API (typed functions; wasmtime `Linker::instantiate_pre` + `InstancePre::instantiate`, on the very `wasmtime::Engine` wasmux built; wasmer Cranelift and a headless engine for artifacts; wasmi defaults); `<engine>-default` is wasmux with its default, interruptible configuration (wasmtime: epoch checks compiled in; wasmi: fuel metering and resumable calls in slices; wasmer: nothing compiled in). `native` is the same program compiled natively. Each cell: median, and the ratio to the fastest in its row.\n"
+        "Columns: `wasmtime`, `wasmer`, `wasmi` are wasmux (typed path, `instance.typed`) on each engine with `Config::default()`, which like the raw engines' defaults is not interruptible; `<engine>-raw` is the engine's own API (typed functions; wasmtime `Linker::instantiate_pre` + `InstancePre::instantiate`, on the very `wasmtime::Engine` wasmux built; wasmer Cranelift and a headless engine for artifacts; wasmi defaults); `<engine>-interruptible` is wasmux with `Config::interruptible(true)`, what deadlines and interrupt handles cost (wasmtime: epoch checks compiled in; wasmi: fuel metering and resumable calls in slices; wasmer: nothing compiled in). `native` is the same program compiled natively. Each cell: median, and the ratio to the fastest in its row.\n"
     );
 
     // Targets.
@@ -544,10 +544,10 @@ fn main() {
     let _ = writeln!(out, "## wasmux overhead over the raw engine API\n");
     let _ = writeln!(
         out,
-        "### Calls, measured in pairs\n\nEach sample alternates chunks of a call through wasmux and the same call through the engine's own API, and records the quotient of their times (`benches/src/paired.rs`), so the machine's drift cancels out. Median of 30 samples, with its 95 % confidence interval. `-default` is wasmux with its default, interruptible configuration against the same raw call.\n"
+        "### Calls, measured in pairs\n\nEach sample alternates chunks of a call through wasmux and the same call through the engine's own API, and records the quotient of their times (`benches/src/paired.rs`), so the machine's drift cancels out. Median of 30 samples, with its 95 % confidence interval. `-interruptible` is wasmux with `Config::interruptible(true)` against the same raw call.\n"
     );
     let paired_columns: Vec<String> =
-        ENGINES.iter().flat_map(|e| [e.to_string(), format!("{e}-default")]).collect();
+        ENGINES.iter().flat_map(|e| [e.to_string(), format!("{e}-interruptible")]).collect();
     let _ = writeln!(
         out,
         "| group | {} |\n|---|{}",
@@ -686,7 +686,7 @@ fn main() {
         let series: Vec<Series> = results
             .functions(group)
             .into_iter()
-            .filter(|f| !f.ends_with("-default"))
+            .filter(|f| !f.ends_with("-interruptible"))
             .map(|f| Series {
                 name: f.to_string(),
                 color: color(f),
