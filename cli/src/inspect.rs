@@ -15,6 +15,10 @@ pub struct InspectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Inspect a precompiled artifact: loading it maps its native code, so pass this only for
+    /// artifacts you trust.
+    #[arg(long)]
+    allow_precompiled: bool,
     /// The module: `.wasm`, `.wat` or a precompiled artifact.
     module: PathBuf,
 }
@@ -23,7 +27,7 @@ pub fn inspect(args: InspectArgs) -> Result<u8> {
     let bytes = module::read(&args.module)?;
     let backend = module::choose_backend(args.engine.as_deref(), &bytes)?;
     let engine = module::engine(backend, &Config::default())?;
-    let compiled = module::load(engine.as_ref(), &bytes)?;
+    let compiled = module::load(engine.as_ref(), &bytes, &args.module, args.allow_precompiled)?;
     let info = engine.module_info(&compiled)?;
     if args.json {
         let json = serde_json::to_string_pretty(&info)

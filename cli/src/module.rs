@@ -45,17 +45,40 @@ pub fn engine(backend: Backend, config: &Config) -> Result<Box<dyn DynEngine>> {
     wasmux::engine(backend, config)
 }
 
-/// Compiles the module, or loads it if it is a precompiled artifact. Does not use the cache:
-/// for commands that only look at a module's interface.
-pub fn load(engine: &dyn DynEngine, bytes: &[u8]) -> Result<DynModule> {
-    // SAFETY: an artifact given on the command line is the user's own output of
-    // `wasmux compile`: running a file is trusting it, as with any native executable. Damaged
-    // or foreign artifacts are still refused by the envelope check.
+/// Compiles the module, or loads it if it is a precompiled artifact and the user allowed
+/// that (`--allow-precompiled`). Does not use the cache: for commands that only look at a
+/// module's interface.
+pub fn load(
+    engine: &dyn DynEngine,
+    bytes: &[u8],
+    path: &Path,
+    allow_precompiled: bool,
+) -> Result<DynModule> {
+    if wasmux::artifact_engine(bytes).is_none() {
+        return engine.compile(&wasmux::parse(bytes)?);
+    }
+    if !allow_precompiled {
+        return Err(precompiled_refused(path));
+    }
+    // SAFETY: the user asked for this file to be loaded as native code with
+    // `--allow-precompiled`, vouching for where it came from, as running any native executable
+    // does. Damaged or foreign artifacts are still refused by the envelope check.
     unsafe { wasmux::load(engine, bytes) }
 }
 
-/// Loads a module to run: an artifact directly; a module through the compiled-module cache
-/// (unless `--no-cache`, or the engine cannot precompile), compiling it if it is not there.
+/// A precompiled artifact is native code that runs unchecked: a downloaded file must never
+/// become one by accident, so loading it is opt-in, as with `wasmtime run`.
+fn precompiled_refused(path: &Path) -> Error {
+    Error::InvalidArgument(format!(
+        "{} is a precompiled artifact (native code); if you trust where it came from, run it \
+         with --allow-precompiled",
+        path.display()
+    ))
+}
+
+/// Loads a module to run: through the compiled-module cache (unless `--no-cache`, or the
+/// engine cannot precompile), compiling it if it is not there. An artifact is loaded directly
+/// if `allow_precompiled`, else refused.
 ///
 /// `config` must be the one `engine` was built with: it is part of the cache key. While a
 /// compilation runs for longer than a moment, a spinner naming `path` shows on a terminal's
@@ -65,9 +88,10 @@ pub fn load_cached(
     config: &Config,
     bytes: &[u8],
     path: &Path,
+    allow_precompiled: bool,
 ) -> Result<DynModule> {
     if wasmux::artifact_engine(bytes).is_some() {
-        return load(engine, bytes);
+        return load(engine, bytes, path, allow_precompiled);
     }
     through_cache(
         engine,
@@ -83,9 +107,10 @@ pub fn load_cached_file(
     engine: &dyn DynEngine,
     config: &Config,
     file: &ModuleFile,
+    allow_precompiled: bool,
 ) -> Result<DynModule> {
     if wasmux::artifact_engine(head(file)?).is_some() {
-        return load(engine, bytes(file)?);
+        return load(engine, bytes(file)?, file.path(), allow_precompiled);
     }
     through_cache(
         engine,

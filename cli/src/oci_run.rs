@@ -50,6 +50,7 @@ pub(super) fn run(args: &RunArgs, source: &Source, guest_args: &[String]) -> Res
         &config,
         &command.module,
         std::path::Path::new(&name),
+        false,
     )?;
     let mut env = HostEnv::new();
     env.limits(limits(args));

@@ -40,6 +40,10 @@ pub struct RunArgs {
     /// Set a guest environment variable; NAME alone passes the host's value. Repeatable.
     #[arg(long = "env", value_name = "NAME[=VALUE]", value_parser = args::parse_env)]
     envs: Vec<(String, String)>,
+    /// Run a precompiled artifact (from `wasmux compile`): it is native code, loaded as it is,
+    /// so pass this only for artifacts you trust.
+    #[arg(long)]
+    allow_precompiled: bool,
     #[command(flatten)]
     image: crate::oci::ImageArgs,
     /// The module (`.wasm`, `.wat` or an artifact of `wasmux compile`) or an OCI image (layout
@@ -68,7 +72,8 @@ pub fn run(args: RunArgs) -> Result<u8> {
     }
     let backend = module::choose_backend(args.engine.as_deref(), module::head(&file)?)?;
     let engine = module::engine(backend, &config)?;
-    let compiled = module::load_cached_file(engine.as_ref(), &config, &file)?;
+    let compiled =
+        module::load_cached_file(engine.as_ref(), &config, &file, args.allow_precompiled)?;
 
     let mut env = HostEnv::new();
     env.limits(limits(&args));

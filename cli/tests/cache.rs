@@ -135,9 +135,10 @@ fn a_second_run_loads_the_compiled_module_from_the_cache() {
         );
         assert_eq!(stdout(&output), "55\n", "{engine}: {}", stderr(&output));
         assert_eq!(entries(cache).len(), 2, "{engine}: fuel is part of the key");
-        // An entry is an artifact: it runs by itself.
+        // An entry is an artifact: it runs by itself, when native code is allowed.
         let entry = found[0].to_string_lossy().into_owned();
-        let output = wasmux(cache, &["run", "--invoke", "fib", &entry, "10"]);
+        let output =
+            wasmux(cache, &["run", "--allow-precompiled", "--invoke", "fib", &entry, "10"]);
         assert_eq!(stdout(&output), "55\n", "{engine}: {}", stderr(&output));
     }
 }

@@ -179,7 +179,17 @@ fn compile_writes_an_artifact_that_runs_without_naming_the_engine() {
             continue;
         }
         assert!(output.status.success(), "{engine}: {}", stderr(&output));
+        // Native code is loaded only when asked for, by `run` and by `inspect`.
         let output = wasmux(&["run", "--invoke", "fib", &artifact, "10"]);
+        assert_one_line_error(&output, 2, "--allow-precompiled");
+        assert_one_line_error(&wasmux(&["inspect", &artifact]), 2, "--allow-precompiled");
+        let output = wasmux(&["inspect", "--allow-precompiled", &artifact]);
+        assert!(
+            stdout(&output).contains("fib: (func (param i32) (result i64))"),
+            "{engine}: {}",
+            stderr(&output)
+        );
+        let output = wasmux(&["run", "--allow-precompiled", "--invoke", "fib", &artifact, "10"]);
         assert_eq!(stdout(&output), "55\n", "{engine}: {}", stderr(&output));
         // `run --timeout` needs interruption; an artifact made for it says so when compiled.
         let stoppable = dir.path().join(format!("fib.{engine}.interruptible.cwasm"));
@@ -187,12 +197,14 @@ fn compile_writes_an_artifact_that_runs_without_naming_the_engine() {
         let args = ["compile", "--engine", &engine, "--interruptible", "examples/fib.wat", "-o"];
         let output = wasmux(&[&args[..], &[&*stoppable]].concat());
         assert!(output.status.success(), "{engine}: {}", stderr(&output));
-        let output = wasmux(&["run", "--timeout", "60s", "--invoke", "fib", &stoppable, "10"]);
+        let args = ["run", "--allow-precompiled", "--timeout", "60s", "--invoke", "fib"];
+        let output = wasmux(&[&args[..], &[&*stoppable, "10"]].concat());
         assert_eq!(stdout(&output), "55\n", "{engine}: {}", stderr(&output));
         let mut damaged = std::fs::read(&*artifact).expect("artifact");
         let last = damaged.len() - 1;
         damaged[last] ^= 1;
         let damaged = temp_file(&dir, "damaged.cwasm", &damaged);
-        assert_one_line_error(&wasmux(&["run", "--invoke", "fib", &damaged, "10"]), 71, "checksum");
+        let output = wasmux(&["run", "--allow-precompiled", "--invoke", "fib", &damaged, "10"]);
+        assert_one_line_error(&output, 71, "checksum");
     }
 }

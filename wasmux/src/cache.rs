@@ -44,7 +44,7 @@
 //!   and warn about nothing.
 //!
 //! An entry is exactly the artifact `precompile` made, so it is also a valid artifact for
-//! [`crate::load`] and `wasmux run`.
+//! [`crate::load`] and `wasmux run --allow-precompiled`.
 //!
 //! # Trust
 //! Entries hold native code that runs unchecked. The envelope catches accidental damage, not

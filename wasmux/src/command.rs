@@ -14,8 +14,8 @@ pub struct CommandOutput {
     pub stderr: Vec<u8>,
 }
 
-/// Runs `module` (binary, text or an artifact of `engine`) as a WASI command with `wasi`'s
-/// arguments, environment and directories, capturing stdout and stderr.
+/// Compiles `module` (binary or text) and runs it as a WASI command with `wasi`'s arguments,
+/// environment and directories, capturing stdout and stderr.
 ///
 /// Errors that stop the command from starting (an invalid module, a missing import, a bad
 /// preopen) are `Err`; what happens once it runs is in [`CommandOutput::status`].
@@ -32,17 +32,23 @@ pub struct CommandOutput {
 /// # Ok(()) }
 /// ```
 ///
-/// # Safety of artifacts
-/// `module` may be a precompiled artifact, which is loaded as native code: pass only artifacts
-/// from a trusted `precompile`.
+/// A precompiled artifact is refused with [`Error::InvalidArgument`]: this safe function never
+/// turns bytes into native code. Load a trusted artifact with the `unsafe`
+/// [`DynEngine::load_precompiled`] and instantiate it yourself.
 pub fn run_command(
     engine: &dyn DynEngine,
     module: &[u8],
     wasi: &WasiConfig,
     limits: &Limits,
 ) -> Result<CommandOutput> {
-    // SAFETY: documented above; the caller vouches for artifacts.
-    let module = unsafe { crate::load(engine, module) }?;
+    if crate::artifact_engine(module).is_some() {
+        return Err(Error::InvalidArgument(
+            "run_command compiles modules only, and these bytes are a precompiled artifact (native \
+             code): load one you trust with the unsafe DynEngine::load_precompiled"
+                .into(),
+        ));
+    }
+    let module = engine.compile(&crate::parse(module)?)?;
     let stdout = CaptureBuffer::new();
     let stderr = CaptureBuffer::new();
     let mut config = wasi.clone();
