@@ -11,15 +11,6 @@
 //! fuel on a function's first call, and running out there cannot be resumed); an engine with
 //! neither fuel nor interruption keeps wasmi's lazy translation and its faster start-up.
 //!
-//! # Dispatch and the native stack
-//! wasmi picks its dispatch when it is built (`auto-dispatch`): in optimised builds each
-//! instruction's handler tail-calls the next, which is fast only because LLVM turns those calls
-//! into jumps; unoptimised builds fall back to a loop. Built at `opt-level` 2 or more *with*
-//! debug assertions, the calls stay calls and a long guest loop overflows the native stack,
-//! aborting the process. An embedder who optimises dependencies in dev builds
-//! (`[profile.dev.package."*"] opt-level = 2`) should therefore also set
-//! `[profile.dev.package.wasmi] debug-assertions = false`, as this workspace does.
-//!
 //! # Engine panics
 //! wasmi 2.0.0's lazy translator can panic on some valid modules; the backend contains such a
 //! panic and reports [`Error::Engine`](wasmux_core::Error::Engine), and the instance is unusable
