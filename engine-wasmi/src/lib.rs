@@ -20,6 +20,11 @@
 //! (`[profile.dev.package."*"] opt-level = 2`) should therefore also set
 //! `[profile.dev.package.wasmi] debug-assertions = false`, as this workspace does.
 //!
+//! Nested guest calls can take native stack too: some functions (fuzz seed 88) need more than
+//! 256 bytes of it per call, and the default configuration lets wasmi recurse as deep as
+//! wasmtime (32 768 calls, see `settings.rs`), so run deeply recursing guests on a thread with
+//! a main thread's 8 MiB stack; a 2 MiB thread aborts at about 8 000 such calls.
+//!
 //! # Engine panics
 //! wasmi 2.0.0's lazy translator can panic on some valid modules; the backend contains such a
 //! panic and reports [`Error::Engine`](wasmux_core::Error::Engine), and the instance is unusable
