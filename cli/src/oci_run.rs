@@ -9,8 +9,8 @@ use super::{RunArgs, engine_config, exit_status, invoke, limits};
 use crate::{module, oci};
 
 /// Runs the image: `Entrypoint` then ARGS (which replace `Cmd`), the image's `Env` then
-/// `--env`, its root filesystem at `/` (read-only unless `--writable-rootfs`), `--dir`s after
-/// it. With `--invoke`, ARGS are the export's parameters and `Cmd` stays.
+/// `--env`, its root filesystem at `/` (read-only unless `--writable-rootfs`), `--dir`s and
+/// `--read-only-dir`s after it. With `--invoke`, ARGS are the export's parameters and `Cmd` stays.
 pub(super) fn run(args: &RunArgs, source: &Source, guest_args: &[String]) -> Result<u8> {
     let image = match oci::open(source, &args.image) {
         Ok(image) => image,
@@ -19,14 +19,9 @@ pub(super) fn run(args: &RunArgs, source: &Source, guest_args: &[String]) -> Res
     let options = RunOptions {
         args: (args.invoke.is_none() && !guest_args.is_empty()).then(|| guest_args.to_vec()),
         env: args.envs.clone(),
-        dirs: args
-            .dirs
-            .iter()
-            .map(|d| PreopenDir {
-                host: d.host.clone(),
-                guest: d.guest.clone(),
-                access: DirAccess::ReadWrite,
-            })
+        dirs: (args.dirs.iter().map(|d| (d, DirAccess::ReadWrite)))
+            .chain(args.read_only_dirs.iter().map(|d| (d, DirAccess::ReadOnly)))
+            .map(|(d, access)| PreopenDir { host: d.host.clone(), guest: d.guest.clone(), access })
             .collect(),
         writable_rootfs: args.image.writable_rootfs().map(Into::into),
     };
@@ -36,6 +31,9 @@ pub(super) fn run(args: &RunArgs, source: &Source, guest_args: &[String]) -> Res
     };
     let mut wasi = command.wasi;
     wasi.inherit_stdio();
+    if args.deterministic == Some(true) {
+        wasi.deterministic();
+    }
     let backend = match args.engine.as_deref() {
         Some(name) => name.parse()?,
         None => wasmux::default_backend()?,

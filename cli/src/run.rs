@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
-use wasmux::wasi::{WasiConfig, WasiCtx, WasiEnvExt};
+use wasmux::wasi::{DirAccess, PreopenDir, WasiConfig, WasiCtx, WasiEnvExt};
 use wasmux::{Config, DynInstance, Error, ExternType, HostEnv, Limits, Result};
 use wasmux_conformance::differential::Entry;
 
@@ -19,7 +19,8 @@ mod oci_run;
 pub struct RunArgs {
     /// Engine to run on: wasmtime, wasmer or wasmi (default: the artifact's engine, else the
     /// preferred one compiled in); `all` runs on every engine compiled in, each on its own copy
-    /// of every `--dir`, and fails on the first difference between them.
+    /// of every `--dir` (times kept; `--read-only-dir`s are shared), deterministically unless
+    /// `--deterministic=false`, and fails on the first difference between them.
     #[arg(long)]
     engine: Option<String>,
     /// Call this export instead of `_start`; the arguments after the module are its parameters.
@@ -37,6 +38,15 @@ pub struct RunArgs {
     /// Give the guest a host directory, at GUEST (default: the same path). Repeatable.
     #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = args::parse_dir)]
     dirs: Vec<DirSpec>,
+    /// Give the guest a host directory to read but not change. Repeatable.
+    #[arg(long = "read-only-dir", value_name = "HOST[::GUEST]", value_parser = args::parse_dir)]
+    read_only_dirs: Vec<DirSpec>,
+    /// Same program, same inputs, same bytes: virtual clocks from 2000-01-01 advancing 1 µs per
+    /// reading (sleeps take no time), `random_get` seeded, and stable file metadata (inode
+    /// numbers in order of first sight, access and change times as modification times, the
+    /// guest's changes stamped with its clock). On by default with `--engine all`.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    deterministic: Option<bool>,
     /// Set a guest environment variable; NAME alone passes the host's value. Repeatable.
     #[arg(long = "env", value_name = "NAME[=VALUE]", value_parser = args::parse_env)]
     envs: Vec<(String, String)>,
@@ -77,9 +87,12 @@ pub fn run(args: RunArgs) -> Result<u8> {
 
     let mut env = HostEnv::new();
     env.limits(limits(&args));
-    let mut wasi = wasi_config(&args, wasi_args);
+    let mut wasi = wasi_config(&args, wasi_args, args.deterministic.unwrap_or(false));
     for dir in &args.dirs {
         wasi.preopen_dir(&dir.host, &dir.guest);
+    }
+    for dir in &args.read_only_dirs {
+        wasi.preopen_dir_read_only(&dir.host, &dir.guest);
     }
     env.wasi(WasiCtx::new(&wasi)?);
     let mut instance = engine.instantiate(&compiled, env)?;
@@ -124,9 +137,12 @@ fn limits(args: &RunArgs) -> Limits {
     }
 }
 
-fn wasi_config(args: &RunArgs, argv: Vec<String>) -> WasiConfig {
+fn wasi_config(args: &RunArgs, argv: Vec<String>, deterministic: bool) -> WasiConfig {
     let mut config = WasiConfig::new();
     config.args(argv).inherit_stdio();
+    if deterministic {
+        config.deterministic();
+    }
     for (name, value) in &args.envs {
         config.env(name, value);
     }
@@ -157,12 +173,16 @@ fn run_on_all_engines(
         }
         None => Entry::Command,
     };
-    let dirs: Vec<(PathBuf, String)> =
-        args.dirs.iter().map(|d| (d.host.clone(), d.guest.clone())).collect();
+    let writable = args.dirs.iter().map(|d| (d, DirAccess::ReadWrite));
+    let read_only = args.read_only_dirs.iter().map(|d| (d, DirAccess::ReadOnly));
+    let dirs: Vec<PreopenDir> = writable
+        .chain(read_only)
+        .map(|(d, access)| PreopenDir { host: d.host.clone(), guest: d.guest.clone(), access })
+        .collect();
     differential::run(differential::AllEngines {
         bytes,
         config,
-        wasi: wasi_config(args, argv),
+        wasi: wasi_config(args, argv, args.deterministic.unwrap_or(true)),
         dirs: &dirs,
         limits: limits(args),
         entry,

@@ -2,9 +2,15 @@
 //! difference reported. Differences that the specification allows are listed once, in
 //! [`EXPLAINED_DIFFERENCES`]; every other difference is a bug in an engine or a backend.
 
+mod locate;
+mod trees;
+
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+pub use locate::{first_line_difference, memory_difference};
+pub use trees::{copy_tree, snapshot};
 
 use wasmux_core::{DynEngine, DynModule, Error, HostEnv, Limits, Val};
 use wasmux_wasi::{CaptureBuffer, WasiConfig, WasiCtx, WasiEnvExt};
@@ -48,8 +54,8 @@ pub struct Observation {
     pub stderr: Vec<u8>,
     /// The directory trees afterwards: path → file contents, `<dir>`, or `-> target` for links.
     pub tree: BTreeMap<String, Vec<u8>>,
-    /// A hash of the exported `memory` afterwards, if there is one.
-    pub memory_hash: Option<u64>,
+    /// The exported `memory` afterwards, if there is one.
+    pub memory: Option<Vec<u8>>,
 }
 
 /// What to run: `_start`, or an export with arguments.
@@ -95,20 +101,13 @@ pub fn observe(
             Err(error) => (Err(ending_of(error)), Vec::new()),
         },
     };
-    let memory_hash = instance.memory("memory").ok().map(|bytes| memory_hash(bytes));
+    let memory = instance.memory("memory").ok().map(|bytes| bytes.to_vec());
     let mut tree = BTreeMap::new();
     for (index, root) in run.trees.iter().enumerate() {
         let prefix = if run.trees.len() == 1 { String::new() } else { format!("{index}/") };
         snapshot(root, &prefix, &mut tree)?;
     }
-    Ok(Observation {
-        ending,
-        results,
-        stdout: stdout.take(),
-        stderr: stderr.take(),
-        tree,
-        memory_hash,
-    })
+    Ok(Observation { ending, results, stdout: stdout.take(), stderr: stderr.take(), tree, memory })
 }
 
 fn ending_of(error: Error) -> String {
@@ -136,114 +135,107 @@ pub fn render(value: &Val) -> String {
 pub struct Difference {
     /// What differed: `ending`, `results`, `stdout`, `stderr`, `files` or `memory`.
     pub field: &'static str,
-    /// One engine and what it did.
+    /// Where in it: a line, a file, an address; empty when the whole field is the answer.
+    pub place: String,
+    /// One engine and what it had there.
     pub left: (String, String),
-    /// The other engine and what it did.
+    /// The other engine and what it had there.
     pub right: (String, String),
+    /// Why the difference is one the specification allows, when it is (NaN bit patterns).
+    pub allowed: Option<&'static str>,
 }
 
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = match self.field {
+            "ending" => "exit status or trap",
+            other => other,
+        };
+        write!(f, "{field} differs")?;
+        if !self.place.is_empty() {
+            write!(f, " at {}", self.place)?;
+        }
         write!(
             f,
-            "{} differs: {} gave {}, {} gave {}",
-            self.field, self.left.0, self.left.1, self.right.0, self.right.1
-        )
+            ": {} gave {}, {} gave {}",
+            self.left.0, self.left.1, self.right.0, self.right.1
+        )?;
+        if let Some(why) = self.allowed {
+            write!(f, " ({why})")?;
+        }
+        Ok(())
     }
 }
 
 /// The first difference between what two engines did, if any.
 pub fn first_difference(a: (&str, &Observation), b: (&str, &Observation)) -> Option<Difference> {
     let (left, right) = (a.1, b.1);
-    let lossy = |bytes: &[u8]| format!("{:?}", String::from_utf8_lossy(bytes));
-    let field = if left.ending != right.ending {
-        Some(("ending", format!("{:?}", left.ending), format!("{:?}", right.ending)))
-    } else if left.results != right.results {
-        Some(("results", format!("{:?}", left.results), format!("{:?}", right.results)))
-    } else if left.stdout != right.stdout {
-        Some(("stdout", lossy(&left.stdout), lossy(&right.stdout)))
-    } else if left.stderr != right.stderr {
-        Some(("stderr", lossy(&left.stderr), lossy(&right.stderr)))
-    } else if left.tree != right.tree {
-        let path = left
-            .tree
-            .keys()
-            .chain(right.tree.keys())
-            .find(|p| left.tree.get(*p) != right.tree.get(*p));
-        let show = |tree: &BTreeMap<String, Vec<u8>>| {
-            path.and_then(|p| tree.get(p)).map_or("absent".into(), |c| lossy(c))
-        };
-        Some(("files", format!("{path:?}: {}", show(&left.tree)), show(&right.tree)))
-    } else if left.memory_hash != right.memory_hash {
-        Some(("memory", format!("{:?}", left.memory_hash), format!("{:?}", right.memory_hash)))
-    } else {
-        None
-    };
-    field.map(|(field, l, r)| Difference {
+    let difference = |field, place: String, l: String, r: String| Difference {
         field,
+        place,
         left: (a.0.to_string(), l),
         right: (b.0.to_string(), r),
-    })
+        allowed: None,
+    };
+    let ending = |ending: &Result<i32, String>| match ending {
+        Ok(status) => format!("exit {status}"),
+        Err(other) => other.clone(),
+    };
+    if left.ending != right.ending {
+        return Some(difference(
+            "ending",
+            String::new(),
+            ending(&left.ending),
+            ending(&right.ending),
+        ));
+    }
+    if left.results != right.results {
+        let (l, r) = (format!("{:?}", left.results), format!("{:?}", right.results));
+        return Some(difference("results", String::new(), l, r));
+    }
+    for (field, l, r) in
+        [("stdout", &left.stdout, &right.stdout), ("stderr", &left.stderr, &right.stderr)]
+    {
+        if let Some((line, l, r)) = first_line_difference(l, r) {
+            return Some(difference(field, format!("line {line}"), l, r));
+        }
+    }
+    let path =
+        left.tree.keys().chain(right.tree.keys()).find(|p| left.tree.get(*p) != right.tree.get(*p));
+    if let Some(path) = path {
+        let (l, r) = (left.tree.get(path), right.tree.get(path));
+        let (place, l, r) = match (l, r) {
+            (Some(l), Some(r)) => match first_line_difference(l, r) {
+                Some((line, l, r)) => (format!("file {path:?}, line {line}"), l, r),
+                None => (
+                    format!("file {path:?}"),
+                    format!("{} bytes", l.len()),
+                    format!("{} bytes", r.len()),
+                ),
+            },
+            (l, r) => {
+                let state =
+                    |c: Option<&Vec<u8>>| if c.is_some() { "the file" } else { "no such file" };
+                (format!("file {path:?}"), state(l).into(), state(r).into())
+            }
+        };
+        return Some(difference("files", place, l, r));
+    }
+    match (&left.memory, &right.memory) {
+        (Some(l), Some(r)) => memory_difference(l, r).map(|found| Difference {
+            allowed: found.allowed,
+            ..difference("memory", found.place, found.left, found.right)
+        }),
+        (l, r) if l.is_some() != r.is_some() => {
+            let state = |m: &Option<Vec<u8>>| if m.is_some() { "a memory" } else { "none" };
+            Some(difference("memory", String::new(), state(l).into(), state(r).into()))
+        }
+        _ => None,
+    }
 }
 
 /// Compares every engine's observation with the first one's; the first difference found.
 pub fn compare(observations: &[(String, Observation)]) -> Option<Difference> {
     let (first, rest) = observations.split_first()?;
     rest.iter().find_map(|other| first_difference((&first.0, &first.1), (&other.0, &other.1)))
-}
-
-/// Adds every entry below `root` to `tree`, keyed by `prefix` + its path relative to `root`.
-pub fn snapshot(
-    root: &Path,
-    prefix: &str,
-    tree: &mut BTreeMap<String, Vec<u8>>,
-) -> Result<(), String> {
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
-        for entry in entries {
-            let path = entry.map_err(|e| e.to_string())?.path();
-            let relative =
-                path.strip_prefix(root).map_err(|e| e.to_string())?.to_string_lossy().into_owned();
-            let meta = std::fs::symlink_metadata(&path).map_err(|e| e.to_string())?;
-            let contents = if meta.is_symlink() {
-                let target = std::fs::read_link(&path).map_err(|e| e.to_string())?;
-                format!("-> {}", target.display()).into_bytes()
-            } else if meta.is_dir() {
-                pending.push(path.clone());
-                b"<dir>".to_vec()
-            } else {
-                std::fs::read(&path).map_err(|e| e.to_string())?
-            };
-            tree.insert(format!("{prefix}{relative}"), contents);
-        }
-    }
-    Ok(())
-}
-
-/// Copies the tree at `from` into `to` (which must not exist), links as links.
-pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let (source, target) = (entry.path(), to.join(entry.file_name()));
-        let meta = std::fs::symlink_metadata(&source)?;
-        if meta.is_symlink() {
-            #[cfg(unix)]
-            std::os::unix::fs::symlink(std::fs::read_link(&source)?, &target)?;
-        } else if meta.is_dir() {
-            copy_tree(&source, &target)?;
-        } else {
-            std::fs::copy(&source, &target)?;
-        }
-    }
-    Ok(())
-}
-
-/// A small stable hash of a memory (FNV-1a), enough to tell two memories apart.
-pub fn memory_hash(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -183,9 +183,16 @@ pub struct Config {
     pub opt_level: OptLevel,
     /// Use a pooling allocator for instances (wasmtime).
     pub pooling: Option<PoolingConfig>,
-    /// Largest guest call stack, in bytes; `None` keeps the engine's default.
+    /// Largest guest call stack, in bytes; `None` means [`DEFAULT_MAX_WASM_STACK`]. Each engine
+    /// maps it to its own knob: wasmtime's `max_wasm_stack`, wasmer's guest stack size (a
+    /// minimum: wasmer may reuse a larger cached stack), and wasmi's recursion depth and value
+    /// stack height, sized so that wasmi recurses at least as deep as wasmtime.
     pub max_wasm_stack: Option<usize>,
 }
+
+/// The guest call stack every engine gives by default: wasmtime's default `max_wasm_stack`, so
+/// that a program recursing within what wasmtime allows completes on every engine.
+pub const DEFAULT_MAX_WASM_STACK: usize = 512 << 10;
 
 impl Default for Config {
     fn default() -> Self {

@@ -27,7 +27,7 @@ pub mod value;
 pub use artifact::{ArtifactStamp, artifact_engine};
 pub use call_span::call_span;
 pub use capability::{Capabilities, Capability};
-pub use config::{Compiler, Config, Features, OptLevel, PoolingConfig};
+pub use config::{Compiler, Config, DEFAULT_MAX_WASM_STACK, Features, OptLevel, PoolingConfig};
 pub use engine::{
     Backend, DynEngine, DynInstance, DynModule, Engine, EngineInfo, EngineKind, Instance,
     check_call,

@@ -1,8 +1,25 @@
 //! A wasmux [`Config`] as wasmi's configuration, and what an engine made with it can do.
 
-use wasmux_core::{Capabilities, Capability, Compiler, Config, Error, Result};
+use wasmux_core::{
+    Capabilities, Capability, Compiler, Config, DEFAULT_MAX_WASM_STACK, Error, Result,
+};
 
 use crate::ENGINE;
+
+/// wasmi's smallest value stack (its default initial height): a smaller maximum panics.
+const MIN_STACK_BYTES: usize = 1_000;
+
+/// A compiled call takes at least a return address and a frame pointer on wasmtime's and
+/// wasmer's stacks, so a stack of N bytes holds at most N / 16 calls there; wasmi allows as many.
+const SMALLEST_COMPILED_FRAME_BYTES: usize = 16;
+
+/// wasmi keeps every local and operand of a frame in 8-byte cells, where a compiled frame keeps
+/// only what is live across the call: with this many value-stack bytes per stack byte, wasmi
+/// holds as many frames as wasmtime while its frames have at most two cells per byte of
+/// wasmtime's frame (a function with 32 live i64 locals: 16 368 calls on wasmtime, 31 772 on
+/// wasmi; 8 bytes gave wasmi 15 885). The stack grows on demand, so the allowance costs memory
+/// only when a guest recurses that deep.
+const VALUE_STACK_BYTES_PER_STACK_BYTE: usize = 16;
 
 /// wasmi's configuration for `config`, or what wasmi cannot do of it.
 pub(crate) fn wasmi_config(config: &Config) -> Result<wasmi::Config> {
@@ -43,15 +60,15 @@ pub(crate) fn wasmi_config(config: &Config) -> Result<wasmi::Config> {
         // (any wasi-libc printf did). Metered engines therefore translate when compiling.
         wasmi.compilation_mode(wasmi::CompilationMode::Eager);
     }
-    if let Some(bytes) = config.max_wasm_stack {
-        const MIN_STACK_BYTES: usize = 1_000;
-        if bytes < MIN_STACK_BYTES {
-            return Err(Error::Config(format!(
-                "max_wasm_stack of {bytes} bytes is below wasmi's minimum of {MIN_STACK_BYTES}"
-            )));
-        }
-        wasmi.set_max_stack_height(bytes);
+    let bytes = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
+    if bytes < MIN_STACK_BYTES {
+        return Err(Error::Config(format!(
+            "max_wasm_stack of {bytes} bytes is below wasmi's minimum of {MIN_STACK_BYTES}"
+        )));
     }
+    wasmi
+        .set_max_recursion_depth(bytes / SMALLEST_COMPILED_FRAME_BYTES)
+        .set_max_stack_height(bytes.saturating_mul(VALUE_STACK_BYTES_PER_STACK_BYTE));
     Ok(wasmi)
 }
 

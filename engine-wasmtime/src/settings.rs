@@ -3,7 +3,8 @@
 use std::hash::{Hash, Hasher};
 
 use wasmux_core::{
-    Capabilities, Capability, Compiler, Config, Error, Features, OptLevel, PoolingConfig, Result,
+    Capabilities, Capability, Compiler, Config, DEFAULT_MAX_WASM_STACK, Error, Features, OptLevel,
+    PoolingConfig, Result,
 };
 
 use crate::ENGINE;
@@ -26,12 +27,13 @@ pub(crate) fn wasmtime_config(config: &Config) -> Result<wasmtime::Config> {
     set_features(&mut wt, &config.features);
     wt.consume_fuel(config.fuel);
     wt.epoch_interruption(config.interruptible);
-    if let Some(bytes) = config.max_wasm_stack {
-        if bytes == 0 {
-            return Err(Error::Config("max_wasm_stack must be greater than zero".into()));
-        }
-        wt.max_wasm_stack(bytes);
+    let stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
+    if stack == 0 {
+        return Err(Error::Config("max_wasm_stack must be greater than zero".into()));
     }
+    // wasmux never runs guests on async stacks, but wasmtime refuses a wasm stack larger than
+    // one (2 MiB by default), which would cap `max_wasm_stack` there.
+    wt.max_wasm_stack(stack).async_stack_size(stack.max(2 << 20));
     if let Some(pooling) = &config.pooling {
         wt.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling_config(
             pooling,

@@ -8,10 +8,23 @@
 
 use arbitrary::Unstructured;
 use wasmux::{Config, DynEngine, Error, ExternType, HostEnv, Limits, Result, TrapCode, Val};
-use wasmux_conformance::differential::{memory_hash, render};
+use wasmux_conformance::differential::{memory_difference, render};
 
-/// How a module behaved on one engine: one line per step, compared across engines.
-pub type Trace = Vec<String>;
+/// How a module behaved on one engine, compared across engines: one line per step, then each
+/// exported memory, compared as `wasmux run --engine all` compares them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// One line per call or global read, or one line saying why the module did not run.
+    pub steps: Vec<String>,
+    /// Each exported memory afterwards, by name.
+    pub memories: Vec<(String, Vec<u8>)>,
+}
+
+impl Trace {
+    fn failed(step: String) -> Trace {
+        Trace { steps: vec![step], memories: Vec::new() }
+    }
+}
 
 /// The module wasm-smith makes from `seed`: no imports, every item exported, NaNs canonicalised
 /// (so results do not depend on NaN payloads) and a fuel counter injected so every call ends.
@@ -67,24 +80,26 @@ pub fn engines() -> Result<Vec<Box<dyn DynEngine>>> {
 }
 
 /// What `wasm` does on `engine`: compile, instantiate, each exported function called with zero
-/// arguments, then each exported global and a hash of each exported memory. A panic inside the
+/// arguments, then each exported global and each exported memory. A panic inside the
 /// engine ends the trace with `panic: MESSAGE`, which never matches another engine's trace.
 pub fn trace(engine: &dyn DynEngine, wasm: &[u8]) -> Trace {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| trace_unguarded(engine, wasm))) {
         Ok(trace) => trace,
-        Err(payload) => vec![format!("panic: {}", wasmux::panic_message(payload.as_ref()))],
+        Err(payload) => {
+            Trace::failed(format!("panic: {}", wasmux::panic_message(payload.as_ref())))
+        }
     }
 }
 
 fn trace_unguarded(engine: &dyn DynEngine, wasm: &[u8]) -> Trace {
-    let mut trace = Trace::new();
+    let mut trace = Trace::default();
     let module = match engine.compile(wasm) {
         Ok(module) => module,
-        Err(error) => return vec![format!("compile: {}", kind(&error))],
+        Err(error) => return Trace::failed(format!("compile: {}", kind(&error))),
     };
     let info = match engine.module_info(&module) {
         Ok(info) => info,
-        Err(error) => return vec![format!("module_info: {error}")],
+        Err(error) => return Trace::failed(format!("module_info: {error}")),
     };
     let mut env = HostEnv::new();
     env.limits(Limits {
@@ -94,7 +109,7 @@ fn trace_unguarded(engine: &dyn DynEngine, wasm: &[u8]) -> Trace {
     });
     let mut instance = match engine.instantiate(&module, env) {
         Ok(instance) => instance,
-        Err(error) => return vec![format!("instantiate: {}", kind(&error))],
+        Err(error) => return Trace::failed(format!("instantiate: {}", kind(&error))),
     };
     for export in &info.exports {
         match &export.ty {
@@ -104,22 +119,19 @@ fn trace_unguarded(engine: &dyn DynEngine, wasm: &[u8]) -> Trace {
                     Ok(values) => values.iter().map(render).collect::<Vec<_>>().join(" "),
                     Err(error) => kind(&error),
                 };
-                trace.push(format!("call {}: {outcome}", export.name));
+                trace.steps.push(format!("call {}: {outcome}", export.name));
             }
             ExternType::Global(_) => {
                 let value = instance
                     .get_global(&export.name)
                     .map(|v| render(&v))
                     .unwrap_or_else(|e| kind(&e));
-                trace.push(format!("global {}: {value}", export.name));
+                trace.steps.push(format!("global {}: {value}", export.name));
             }
-            ExternType::Memory(_) => {
-                let hash = instance
-                    .memory(&export.name)
-                    .map(|m| memory_hash(m).to_string())
-                    .unwrap_or_else(|e| kind(&e));
-                trace.push(format!("memory {}: {hash}", export.name));
-            }
+            ExternType::Memory(_) => match instance.memory(&export.name) {
+                Ok(bytes) => trace.memories.push((export.name.clone(), bytes.to_vec())),
+                Err(error) => trace.steps.push(format!("memory {}: {}", export.name, kind(&error))),
+            },
             _ => {}
         }
     }
@@ -140,21 +152,29 @@ fn kind(error: &Error) -> String {
 /// Where engines disagreed on a module, after explained differences are set aside.
 pub fn disagreement(names: &[&str], traces: &[Trace]) -> Option<String> {
     let (first, rest) = traces.split_first()?;
-    for (index, other) in rest.iter().enumerate() {
-        let steps = first.len().max(other.len());
+    'engines: for (index, other) in rest.iter().enumerate() {
+        let name = names[index + 1];
+        let steps = first.steps.len().max(other.steps.len());
         for step in 0..steps {
-            let (a, b) = (first.get(step), other.get(step));
+            let (a, b) = (first.steps.get(step), other.steps.get(step));
             if a == b {
                 continue;
             }
             if explained(a, b) {
-                break;
+                continue 'engines;
             }
-            return Some(format!(
-                "step {step}: {} gave {a:?}, {} gave {b:?}",
-                names[0],
-                names[index + 1]
-            ));
+            return Some(format!("step {step}: {} gave {a:?}, {name} gave {b:?}", names[0]));
+        }
+        let memories = first.memories.iter().zip(&other.memories);
+        for ((memory, a), (_, b)) in memories {
+            if let Some(found) = memory_difference(a, b)
+                && found.allowed.is_none()
+            {
+                return Some(format!(
+                    "memory {memory} differs at {}: {} gave {}, {name} gave {}",
+                    found.place, names[0], found.left, found.right
+                ));
+            }
         }
     }
     None

@@ -76,6 +76,11 @@ impl Clocks {
         }
     }
 
+    /// Realtime nanoseconds since the Unix epoch now, without advancing a virtual clock.
+    pub fn realtime_now(&self) -> u64 {
+        self.peek(clockid::REALTIME).unwrap_or(0)
+    }
+
     /// Monotonic nanoseconds now: the time base of [`Clocks::deadline`].
     pub fn monotonic_now(&self) -> u64 {
         self.peek(clockid::MONOTONIC).unwrap_or(0)

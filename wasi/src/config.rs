@@ -41,7 +41,18 @@ pub struct WasiConfig {
     pub clock: ClockConfig,
     /// A seed for `random_get`: with one, the guest's random bytes are the same on every run.
     pub random_seed: Option<u64>,
+    /// Whether file metadata that only the host decides is replaced by values that depend on
+    /// the guest alone: device and inode numbers count from 1 in the order the guest sees
+    /// them, access and status-change times read as the modification time, and what the guest
+    /// changes is stamped with the guest's realtime clock rather than the host's.
+    pub stable_file_metadata: bool,
 }
+
+/// Where [`WasiConfig::deterministic`] starts the realtime clock: 2000-01-01T00:00:00Z.
+pub const DETERMINISTIC_START_UNIX_NANOS: u64 = 946_684_800 * 1_000_000_000;
+
+/// How far [`WasiConfig::deterministic`] clocks move on each reading: one microsecond.
+pub const DETERMINISTIC_STEP_NANOS: u64 = 1_000;
 
 /// A host directory offered to the guest under a name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,6 +265,24 @@ impl WasiConfig {
     /// see [`ClockConfig::Deterministic`].
     pub fn deterministic_clock(&mut self, start_unix_nanos: u64, step_nanos: u64) -> &mut Self {
         self.clock(ClockConfig::Deterministic { start_unix_nanos, step_nanos })
+    }
+
+    /// Makes every run of the same program with the same inputs produce the same bytes: the
+    /// clocks are virtual (from [`DETERMINISTIC_START_UNIX_NANOS`], advancing
+    /// [`DETERMINISTIC_STEP_NANOS`] per reading, sleeping and `poll_oneoff` timeouts taking no
+    /// host time), `random_get` is seeded with 0, and file metadata is stable (see
+    /// [`WasiConfig::stable_file_metadata`](WasiConfig#structfield.stable_file_metadata)).
+    pub fn deterministic(&mut self) -> &mut Self {
+        self.deterministic_clock(DETERMINISTIC_START_UNIX_NANOS, DETERMINISTIC_STEP_NANOS)
+            .random_seed(0)
+            .stable_file_metadata(true)
+    }
+
+    /// Replaces the file metadata only the host decides by values the guest's actions alone
+    /// determine; see [`WasiConfig::stable_file_metadata`](WasiConfig#structfield.stable_file_metadata).
+    pub fn stable_file_metadata(&mut self, on: bool) -> &mut Self {
+        self.stable_file_metadata = on;
+        self
     }
 
     /// Makes `random_get` a deterministic stream (ChaCha20) seeded with `seed`. Reproducible,

@@ -5,6 +5,7 @@
 //! Rights are checked first (`ENOTCAPABLE`).
 
 use std::io::{Read, SeekFrom, Write};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use cap_fs_ext::{
@@ -123,6 +124,30 @@ fn path_time(t: Option<Time>) -> Option<cap_fs_ext::SystemTimeSpec> {
     })
 }
 
+/// Stamps `file` as changed at `at` (stable metadata), or leaves the host's stamp (`None`).
+fn stamp_file(file: &cap_std::fs::File, at: Option<SystemTime>) -> WasiResult<()> {
+    let Some(at) = at else { return Ok(()) };
+    let at = || Some(fs_set_times::SystemTimeSpec::Absolute(at));
+    Ok(SetTimes::set_times(file, at(), at())?)
+}
+
+/// Stamps the entry at `path` itself (a link, not its target) as changed at `at`.
+fn stamp_entry(dir: &Dir, path: &Path, at: Option<SystemTime>) -> WasiResult<()> {
+    let Some(at) = at else { return Ok(()) };
+    let at = || Some(cap_fs_ext::SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(at)));
+    Ok(dir.set_symlink_times(path, at(), at())?)
+}
+
+/// Stamps the directory holding `path` as changed at `at`: adding or removing an entry
+/// changes it.
+fn stamp_parent(dir: &Dir, path: &str, at: Option<SystemTime>) -> WasiResult<()> {
+    let parent = Path::new(path.trim_end_matches('/'))
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    stamp_entry(dir, parent, at)
+}
+
 fn follow(flags: u32) -> WasiResult<bool> {
     if flags & !lookupflags::SYMLINK_FOLLOW != 0 {
         return Err(Errno::Inval);
@@ -167,6 +192,46 @@ impl WasiCtx {
         Ok(&self.table.get(fd)?.dir(rights)?.dir)
     }
 
+    /// Host metadata as the guest sees it: as it is, or made stable.
+    fn filestat(&mut self, meta: &Metadata) -> Filestat {
+        let host = filestat_of(meta);
+        match &mut self.stable {
+            Some(stable) => stable.filestat(host),
+            None => host,
+        }
+    }
+
+    /// With stable metadata, the time a change the guest makes is stamped with: the guest's
+    /// realtime clock. `None` leaves the host's stamp.
+    fn stamp(&self) -> Option<SystemTime> {
+        self.stable.as_ref()?;
+        SystemTime::UNIX_EPOCH.checked_add(Duration::from_nanos(self.clocks.realtime_now()))
+    }
+
+    /// A time the guest sets: "now" is the guest's clock when metadata is stable.
+    fn guest_now(&self, time: Option<Time>) -> Option<Time> {
+        match (time, self.stamp()) {
+            (Some(Time::Now), Some(at)) => Some(Time::At(at)),
+            (time, _) => time,
+        }
+    }
+
+    /// With stable metadata, the inode at `path` if removing it frees it (its last link).
+    fn freed_by_removing(&self, dir: &Dir, path: &str) -> Option<(u64, u64)> {
+        self.stable.as_ref()?;
+        let meta = dir.symlink_metadata(path).ok()?;
+        let links = cap_fs_ext::MetadataExt::nlink(&meta);
+        (meta.is_dir() || links <= 1)
+            .then(|| (cap_fs_ext::MetadataExt::dev(&meta), cap_fs_ext::MetadataExt::ino(&meta)))
+    }
+
+    /// Gives up the guest's number of an inode a removal freed.
+    fn forget(&mut self, freed: Option<(u64, u64)>) {
+        if let (Some(stable), Some((dev, ino))) = (&mut self.stable, freed) {
+            stable.forget(dev, ino);
+        }
+    }
+
     /// `fd_read`: returns the bytes read.
     pub(crate) fn fd_read(
         &mut self,
@@ -202,12 +267,16 @@ impl WasiCtx {
         iovs: u32,
         count: u32,
     ) -> WasiResult<u32> {
+        let at = self.stamp();
         let desc = self.table.get_mut(fd)?;
         let base = desc.base;
         match &mut desc.handle {
             Handle::File(file) => {
                 need(base, Rights::FD_WRITE)?;
-                mem.write_iovecs(iovs, count, false, |buf| retry(|| (&*file).write(buf)))
+                let n =
+                    mem.write_iovecs(iovs, count, false, |buf| retry(|| (&*file).write(buf)))?;
+                stamp_file(file, at.filter(|_| n > 0))?;
+                Ok(n)
             }
             Handle::Stdout(output) => {
                 need(base, Rights::FD_WRITE)?;
@@ -250,15 +319,18 @@ impl WasiCtx {
         count: u32,
         offset: u64,
     ) -> WasiResult<u32> {
+        let stamp = self.stamp();
         let desc = self.table.get(fd)?;
         let file = desc.handle.positioned_file()?;
         need(desc.base, Rights::FD_WRITE | Rights::FD_SEEK)?;
         let mut at = offset;
-        mem.write_iovecs(iovs, count, false, |buf| {
+        let written = mem.write_iovecs(iovs, count, false, |buf| {
             let n = retry(|| file.write_at(buf, at))?;
             at = at.saturating_add(n as u64);
             Ok(n)
-        })
+        })?;
+        stamp_file(file, stamp.filter(|_| written > 0))?;
+        Ok(written)
     }
 
     fn seekable(&self, fd: u32) -> WasiResult<(&cap_std::fs::File, Rights)> {
@@ -363,19 +435,22 @@ impl WasiCtx {
     pub(crate) fn fd_filestat_get(&mut self, fd: u32) -> WasiResult<Filestat> {
         let desc = self.table.get(fd)?;
         desc.require(Rights::FD_FILESTAT_GET)?;
-        match &desc.handle {
-            Handle::File(file) => Ok(filestat_of(&file.metadata()?)),
-            Handle::Dir(dir) => Ok(filestat_of(&dir.dir.dir_metadata()?)),
+        let meta = match &desc.handle {
+            Handle::File(file) => file.metadata()?,
+            Handle::Dir(dir) => dir.dir.dir_metadata()?,
             Handle::Stdin(_) | Handle::Stdout(_) | Handle::Socket(_) => {
-                Ok(Filestat { filetype: desc.filetype(), ..Filestat::default() })
+                return Ok(Filestat { filetype: desc.filetype(), ..Filestat::default() });
             }
-        }
+        };
+        Ok(self.filestat(&meta))
     }
 
     /// `fd_filestat_set_size`.
     pub(crate) fn fd_filestat_set_size(&mut self, fd: u32, size: u64) -> WasiResult<()> {
+        let at = self.stamp();
         let file = self.table.get(fd)?.file(Rights::FD_FILESTAT_SET_SIZE)?;
-        retry(|| file.set_len(size))
+        retry(|| file.set_len(size))?;
+        stamp_file(file, at)
     }
 
     /// `fd_filestat_set_times`.
@@ -387,6 +462,7 @@ impl WasiCtx {
         fst: u16,
     ) -> WasiResult<()> {
         let (atime, mtime) = times_of(atim, mtim, fst)?;
+        let (atime, mtime) = (self.guest_now(atime), self.guest_now(mtime));
         let desc = self.table.get(fd)?;
         match &desc.handle {
             Handle::File(file) => {
@@ -426,11 +502,13 @@ impl WasiCtx {
 
     /// `fd_allocate`.
     pub(crate) fn fd_allocate(&mut self, fd: u32, offset: u64, len: u64) -> WasiResult<()> {
+        let at = self.stamp();
         let file = self.table.get(fd)?.file(Rights::FD_ALLOCATE)?;
         if offset.checked_add(len).is_none_or(|end| end > i64::MAX as u64) {
             return Err(Errno::Fbig);
         }
-        Ok(file.allocate(offset, len)?)
+        file.allocate(offset, len)?;
+        stamp_file(file, at)
     }
 
     /// `fd_sync` (`data_only` false) and `fd_datasync` (true).
@@ -492,6 +570,10 @@ impl WasiCtx {
             return Err(Errno::Notdir);
         };
         need(base, Rights::FD_READDIR)?;
+        let dev = match self.stable {
+            Some(_) => Some(cap_fs_ext::MetadataExt::dev(&dir.dir_metadata()?)),
+            None => None,
+        };
         let entries = match listing {
             Some(entries) if cookie != 0 => entries,
             _ => listing.insert(list(dir)?),
@@ -500,7 +582,11 @@ impl WasiCtx {
         let mut used: u32 = 0;
         for (index, entry) in entries.iter().enumerate().skip(start) {
             let namlen = u32::try_from(entry.name.len()).map_err(|_| Errno::Overflow)?;
-            let head = encode_dirent(index as u64 + 1, entry.ino, namlen, entry.filetype);
+            let ino = match (&mut self.stable, dev) {
+                (Some(stable), Some(dev)) => stable.inode(dev, entry.ino),
+                _ => entry.ino,
+            };
+            let head = encode_dirent(index as u64 + 1, ino, namlen, entry.filetype);
             for part in [&head[..], &entry.name[..]] {
                 let room = (buf_len - used) as usize;
                 let n = part.len().min(room);
@@ -562,6 +648,10 @@ impl WasiCtx {
             required = required | Rights::PATH_FILESTAT_SET_SIZE;
         }
         let dir = &parent.dir(required)?.dir;
+        let at = self.stamp();
+        let creates = at.is_some()
+            && oflags & oflags::CREAT != 0
+            && dir.symlink_metadata(path.trim_end_matches('/')).is_err();
         let (wanted_base, wanted_inheriting) = (Rights(rights_base), Rights(rights_inheriting));
         // Rights that cannot be inherited are dropped, as in wasi-common, except writing a
         // file: asking to write where writing is not granted fails now rather than at the
@@ -609,6 +699,12 @@ impl WasiCtx {
             // A directory opened for reading alone becomes a directory descriptor.
             opts.maybe_dir(!write && oflags & oflags::CREAT == 0);
             let file = dir.open_with(path, &opts)?;
+            if creates || oflags & oflags::TRUNC != 0 {
+                stamp_file(&file, at)?;
+            }
+            if creates {
+                stamp_parent(dir, path, at)?;
+            }
             if file.metadata()?.is_dir() {
                 Handle::Dir(DirHandle {
                     dir: Dir::from_std_file(file.into_std()),
@@ -632,17 +728,33 @@ impl WasiCtx {
 
     /// `path_create_directory`.
     pub(crate) fn path_create_directory(&mut self, fd: u32, path: &str) -> WasiResult<()> {
-        Ok(self.dir_at(fd, Rights::PATH_CREATE_DIRECTORY)?.create_dir(path)?)
+        let at = self.stamp();
+        let dir = self.dir_at(fd, Rights::PATH_CREATE_DIRECTORY)?;
+        dir.create_dir(path)?;
+        stamp_entry(dir, Path::new(path), at)?;
+        stamp_parent(dir, path, at)
     }
 
     /// `path_remove_directory`.
     pub(crate) fn path_remove_directory(&mut self, fd: u32, path: &str) -> WasiResult<()> {
-        Ok(self.dir_at(fd, Rights::PATH_REMOVE_DIRECTORY)?.remove_dir(path)?)
+        let at = self.stamp();
+        let dir = self.dir_at(fd, Rights::PATH_REMOVE_DIRECTORY)?;
+        let freed = self.freed_by_removing(dir, path);
+        dir.remove_dir(path)?;
+        stamp_parent(dir, path, at)?;
+        self.forget(freed);
+        Ok(())
     }
 
     /// `path_unlink_file`.
     pub(crate) fn path_unlink_file(&mut self, fd: u32, path: &str) -> WasiResult<()> {
-        Ok(self.dir_at(fd, Rights::PATH_UNLINK_FILE)?.remove_file(path)?)
+        let at = self.stamp();
+        let dir = self.dir_at(fd, Rights::PATH_UNLINK_FILE)?;
+        let freed = self.freed_by_removing(dir, path);
+        dir.remove_file(path)?;
+        stamp_parent(dir, path, at)?;
+        self.forget(freed);
+        Ok(())
     }
 
     /// `path_filestat_get`.
@@ -655,7 +767,7 @@ impl WasiCtx {
         let follow = follow(flags)?;
         let dir = self.dir_at(fd, Rights::PATH_FILESTAT_GET)?;
         let meta = if follow { dir.metadata(path)? } else { dir.symlink_metadata(path)? };
-        Ok(filestat_of(&meta))
+        Ok(self.filestat(&meta))
     }
 
     /// `path_filestat_set_times`.
@@ -670,6 +782,7 @@ impl WasiCtx {
     ) -> WasiResult<()> {
         let follow = follow(flags)?;
         let (atime, mtime) = times_of(atim, mtim, fst)?;
+        let (atime, mtime) = (self.guest_now(atime), self.guest_now(mtime));
         let dir = self.dir_at(fd, Rights::PATH_FILESTAT_SET_TIMES)?;
         if follow {
             DirExt::set_times(dir, path, path_time(atime), path_time(mtime))?;
@@ -691,9 +804,11 @@ impl WasiCtx {
         if follow(old_flags)? {
             return Err(Errno::Inval);
         }
+        let at = self.stamp();
         let old_dir = self.dir_at(old_fd, Rights::PATH_LINK_SOURCE)?;
         let new_dir = self.dir_at(new_fd, Rights::PATH_LINK_TARGET)?;
-        Ok(old_dir.hard_link(old_path, new_dir, new_path)?)
+        old_dir.hard_link(old_path, new_dir, new_path)?;
+        stamp_parent(new_dir, new_path, at)
     }
 
     /// `path_rename`.
@@ -704,9 +819,15 @@ impl WasiCtx {
         new_fd: u32,
         new_path: &str,
     ) -> WasiResult<()> {
+        let at = self.stamp();
         let old_dir = self.dir_at(old_fd, Rights::PATH_RENAME_SOURCE)?;
         let new_dir = self.dir_at(new_fd, Rights::PATH_RENAME_TARGET)?;
-        Ok(old_dir.rename(old_path, new_dir, new_path)?)
+        let freed = self.freed_by_removing(new_dir, new_path);
+        old_dir.rename(old_path, new_dir, new_path)?;
+        stamp_parent(old_dir, old_path, at)?;
+        stamp_parent(new_dir, new_path, at)?;
+        self.forget(freed);
+        Ok(())
     }
 
     /// `path_symlink`: an absolute target is refused (`EPERM`) by cap-std.
@@ -716,15 +837,14 @@ impl WasiCtx {
         fd: u32,
         new_path: &str,
     ) -> WasiResult<()> {
+        let at = self.stamp();
         let dir = self.dir_at(fd, Rights::PATH_SYMLINK)?;
         #[cfg(unix)]
-        {
-            Ok(dir.symlink(old_path, new_path)?)
-        }
+        dir.symlink(old_path, new_path)?;
         #[cfg(not(unix))]
-        {
-            Ok(DirExt::symlink(dir, old_path, new_path)?)
-        }
+        DirExt::symlink(dir, old_path, new_path)?;
+        stamp_entry(dir, Path::new(new_path), at)?;
+        stamp_parent(dir, new_path, at)
     }
 
     /// `path_readlink`: the link's contents, truncated to `buf_len` like POSIX `readlink`.

@@ -39,6 +39,7 @@ mod memory;
 mod poll;
 mod random;
 mod sockets;
+mod stable_metadata;
 mod stdio;
 mod types;
 
@@ -55,7 +56,10 @@ use wasmux_core::Imports;
 use wasmux_core::{Error, Result};
 
 pub use binding::{WasiEnvExt, WasiStateExt};
-pub use config::{ClockConfig, DirAccess, OutputConfig, PreopenDir, StdinConfig, WasiConfig};
+pub use config::{
+    ClockConfig, DETERMINISTIC_START_UNIX_NANOS, DETERMINISTIC_STEP_NANOS, DirAccess, OutputConfig,
+    PreopenDir, StdinConfig, WasiConfig,
+};
 pub use errno::Errno;
 pub use functions::{FUNCTION_NAMES, MODULE};
 pub use memory::GuestMemory;
@@ -65,6 +69,7 @@ pub use stdio::CaptureBuffer;
 use clocks::Clocks;
 use fd_table::{Descriptor, DirHandle, FdTable, Handle};
 use random::Random;
+use stable_metadata::StableMetadata;
 use stdio::{HostStream, Input, Output};
 use types::Rights;
 
@@ -82,6 +87,8 @@ pub struct WasiCtx {
     pub(crate) table: FdTable,
     pub(crate) clocks: Clocks,
     pub(crate) random: Random,
+    /// Present when file metadata is stable ([`WasiConfig::stable_file_metadata`]).
+    pub(crate) stable: Option<StableMetadata>,
     stdout: Option<CaptureBuffer>,
     stderr: Option<CaptureBuffer>,
 }
@@ -105,6 +112,7 @@ impl Default for WasiCtx {
             table,
             clocks: Clocks::new(&ClockConfig::System),
             random: Random::new(None),
+            stable: None,
             stdout: None,
             stderr: None,
         }
@@ -188,6 +196,7 @@ impl WasiCtx {
             table: FdTable::default(),
             clocks: Clocks::new(&config.clock),
             random: Random::new(config.random_seed),
+            stable: config.stable_file_metadata.then(StableMetadata::default),
             stdout: stdout_capture,
             stderr: stderr_capture,
         };

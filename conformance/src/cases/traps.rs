@@ -18,6 +18,9 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         Case::new("traps", "bad_conversion_to_integer", bad_conversion_to_integer::<E>),
         Case::new("traps", "stack_overflow", stack_overflow::<E>)
             .requires(&[Capability::StackOverflowTrap]),
+        Case::new("traps", "recursion_within_default_stack", recursion_within_default_stack::<E>),
+        Case::new("traps", "larger_stack_recurses_deeper", larger_stack_recurses_deeper::<E>)
+            .configure(|config| config.max_wasm_stack = Some(4 << 20)),
         Case::new("traps", "out_of_fuel", out_of_fuel::<E>).requires(&[Capability::Fuel]),
         Case::new("traps", "deadline", deadline::<E>).requires(&[Capability::Deadline]),
         Case::new("traps", "interrupt", interrupt::<E>).requires(&[Capability::Interrupt]),
@@ -120,6 +123,69 @@ fn stack_overflow<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         r#"(module (func $down (export "go") (param) (result i32) call $down i32.const 1 i32.add))"#,
         TrapCode::StackOverflow,
     )
+}
+
+/// `shallow` recurses with the smallest frame; `wide` keeps eight i64 locals live across each
+/// call, as real code keeps its variables. Both return their depth.
+const RECURSE: &str = r#"(module
+  (func $shallow (export "shallow") (param i32) (result i32)
+    local.get 0 i32.eqz
+    if (result i32) i32.const 0
+    else local.get 0 i32.const 1 i32.sub call $shallow i32.const 1 i32.add end)
+  (func $wide (export "wide") (param i32) (result i32) (local i64 i64 i64 i64 i64 i64 i64 i64)
+    local.get 0 i32.eqz
+    if (result i32) i32.const 0
+    else
+      local.get 0 i64.extend_i32_u local.tee 1 i64.const 3 i64.mul local.tee 2
+      i64.const 5 i64.mul local.tee 3 i64.const 7 i64.mul local.tee 4
+      i64.const 9 i64.mul local.tee 5 i64.const 11 i64.mul local.tee 6
+      i64.const 13 i64.mul local.tee 7 i64.const 15 i64.mul local.set 8
+      local.get 0 i32.const 1 i32.sub call $wide
+      local.get 1 local.get 2 i64.add local.get 3 i64.add local.get 4 i64.add
+      local.get 5 i64.add local.get 6 i64.add local.get 7 i64.add local.get 8 i64.add
+      local.get 0 i64.extend_i32_u i64.const 2173624 i64.mul i64.sub
+      i32.wrap_i64 i32.add i32.const 1 i32.add
+    end))"#;
+
+/// Depths wasmtime's default stack allows (it stops at 32 738 `shallow` and 16 368 `wide`
+/// calls): every engine's default configuration must complete them.
+fn recursion_within_default_stack<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(RECURSE, HostEnv::new())?;
+    for (func, depth) in [("shallow", 32_000), ("wide", 16_000)] {
+        ensure_eq(
+            ok(instance.call(func, &[Val::I32(depth)]), func)?,
+            vec![Val::I32(depth)],
+            &format!("{func} recursion to depth {depth}"),
+        )?;
+    }
+    ensure_trap(instance.call("shallow", &[Val::I32(10_000_000)]), TrapCode::StackOverflow)
+}
+
+/// A 4 MiB `max_wasm_stack` is eight times the default: recursion four times deeper than the
+/// default allows completes, so every engine applies the setting. wasmtime runs guests on the
+/// calling thread's stack, so the call gets a thread whose stack holds that much.
+fn larger_stack_recurses_deeper<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let module = ctx.compile(RECURSE)?;
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .stack_size(16 << 20)
+            .spawn_scoped(scope, || -> Outcome {
+                let mut instance =
+                    ok(ctx.engine.instantiate(&module, HostEnv::new()), "instantiate")?;
+                let depth = 130_000;
+                ensure_eq(
+                    ok(instance.call("shallow", &[Val::I32(depth)]), "shallow")?,
+                    vec![Val::I32(depth)],
+                    &format!("recursion to depth {depth}"),
+                )?;
+                ensure_trap(
+                    instance.call("shallow", &[Val::I32(10_000_000)]),
+                    TrapCode::StackOverflow,
+                )
+            })
+            .map_err(|e| e.to_string())?;
+        worker.join().map_err(|_| "worker panicked".to_string())?
+    })
 }
 
 const SPIN: &str = r#"(module
