@@ -79,6 +79,7 @@ pub(crate) struct Settings {
     pub fuel: bool,
     pub interruptible: bool,
     pub opt_level: OptLevel,
+    /// The guest stack wasmer gets: `Config::max_wasm_stack` scaled by [`stack_per_frame`].
     pub max_wasm_stack: Option<usize>,
     pub target: Target,
     pub capabilities: Capabilities,
@@ -148,6 +149,13 @@ impl Settings {
             .set(Capability::StackOverflowTrap, true)
             .set(Capability::MultiResultHostFunctions, compiler != Some(CompilerKind::Singlepass));
 
+        let max_wasm_stack = match (config.max_wasm_stack, stack_per_frame(compiler, &accepted)) {
+            // wasmer's own default (1 MiB) already holds wasmtime's default depth.
+            (None, 1) => None,
+            (bytes, factor) => {
+                Some(bytes.unwrap_or(wasmux_core::DEFAULT_MAX_WASM_STACK).saturating_mul(factor))
+            }
+        };
         Ok(Settings {
             compiler,
             accepted,
@@ -155,7 +163,7 @@ impl Settings {
             fuel: config.fuel,
             interruptible: config.interruptible,
             opt_level: config.opt_level,
-            max_wasm_stack: config.max_wasm_stack,
+            max_wasm_stack,
             target: Target::default(),
             capabilities,
         })
@@ -230,4 +238,18 @@ impl Settings {
         let _ = write!(key, ";target={};cpu={}", self.target.triple(), cpu.join(","));
         key
     }
+}
+
+/// How many times wasmtime's stack a compiler's code needs for the same recursion depth:
+/// `Config::max_wasm_stack` means the depth wasmtime reaches with that many bytes, so a module
+/// that recurses within wasmtime's default completes on every engine. Singlepass keeps values
+/// in stack slots, and needs eight times the stack to reach the depths of the conformance
+/// suite's recursion cases. When the compiler whose code runs is not known (headless), any may
+/// be.
+fn stack_per_frame(compiler: Option<CompilerKind>, accepted: &[CompilerKind]) -> usize {
+    let singlepass = match compiler {
+        Some(kind) => kind == CompilerKind::Singlepass,
+        None => accepted.contains(&CompilerKind::Singlepass),
+    };
+    if singlepass { 8 } else { 1 }
 }
