@@ -540,6 +540,18 @@ fn main() {
         out.push_str("\n\n");
     }
 
+    // The whole-process tables come from benches/whole-process.py, which rewrites what is
+    // between the markers without needing criterion's results.
+    let whole_process = std::fs::read_to_string(root.join("benches/WHOLE_PROCESS.md"))
+        .unwrap_or_else(|_| {
+            "## Whole process\n\nNot measured yet: run `benches/whole-process.py`.\n".into()
+        });
+    let _ = writeln!(
+        out,
+        "<!-- whole-process: begin -->\n{}<!-- whole-process: end -->\n",
+        whole_process
+    );
+
     // Overhead vs raw.
     let _ = writeln!(out, "## wasmux overhead over the raw engine API\n");
     let _ = writeln!(
