@@ -125,3 +125,38 @@ fn a_memory_difference_names_the_address_and_both_bytes() {
     assert!(found.contains("memory differs at address 0x4"), "{found}");
     assert!(found.contains(" gave 0x"), "{found}");
 }
+
+#[test]
+fn a_file_difference_names_the_file() {
+    // Writes 16 random bytes to /out/random.bin and clears them from memory, so only the file
+    // can differ.
+    let wat = tempfile::NamedTempFile::with_suffix(".wat").expect("temp file");
+    std::fs::write(
+        wat.path(),
+        r#"(module
+          (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "path_open"
+            (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 0) "random.bin")
+          (data (i32.const 16) "\40\00\00\00\10\00\00\00")
+          (func (export "_start")
+            ;; creat|trunc, rights fd_write, the new fd stored at 40
+            (if (call $open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 10) (i32.const 9)
+                  (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 40))
+              (then unreachable))
+            (drop (call $random (i32.const 64) (i32.const 16)))
+            (if (call $write (i32.load (i32.const 40)) (i32.const 16) (i32.const 1) (i32.const 32))
+              (then unreachable))
+            (memory.fill (i32.const 64) (i32.const 0) (i32.const 16))))"#,
+    )
+    .expect("write");
+    let module = wat.path().to_string_lossy().into_owned();
+    let out_dir = tempfile::tempdir().expect("temp dir");
+    let dir = format!("{}::/out", out_dir.path().display());
+    agreed(&["--dir", &dir, &module]);
+    let found = disagreement(&["--deterministic=false", "--dir", &dir, &module]);
+    assert!(found.contains("a file differs at file \"random.bin\""), "{found}");
+    assert!(listing(out_dir.path()).is_empty(), "the original directory is left alone");
+}

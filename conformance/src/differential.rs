@@ -205,6 +205,12 @@ pub fn first_difference(a: (&str, &Observation), b: (&str, &Observation)) -> Opt
     if let Some(path) = path {
         let (l, r) = (left.tree.get(path), right.tree.get(path));
         let (place, l, r) = match (l, r) {
+            (Some(l), Some(r)) if is_binary(l) || is_binary(r) => {
+                let at = l.iter().zip(r.iter()).position(|(a, b)| a != b);
+                let at = at.unwrap_or(l.len().min(r.len()));
+                let byte = |c: &[u8]| c.get(at).map_or("the end".into(), |b| format!("0x{b:02x}"));
+                (format!("file {path:?}, byte {at}"), byte(l), byte(r))
+            }
             (Some(l), Some(r)) => match first_line_difference(l, r) {
                 Some((line, l, r)) => (format!("file {path:?}, line {line}"), l, r),
                 None => (
@@ -219,7 +225,7 @@ pub fn first_difference(a: (&str, &Observation), b: (&str, &Observation)) -> Opt
                 (format!("file {path:?}"), state(l).into(), state(r).into())
             }
         };
-        return Some(difference("files", place, l, r));
+        return Some(difference("a file", place, l, r));
     }
     match (&left.memory, &right.memory) {
         (Some(l), Some(r)) => memory_difference(l, r).map(|found| Difference {
@@ -232,6 +238,11 @@ pub fn first_difference(a: (&str, &Observation), b: (&str, &Observation)) -> Opt
         }
         _ => None,
     }
+}
+
+/// Whether a file's contents are not text, so a difference is shown as bytes, not lines.
+fn is_binary(contents: &[u8]) -> bool {
+    std::str::from_utf8(contents).is_err()
 }
 
 /// Compares every engine's observation with the first one's; the first difference found.
