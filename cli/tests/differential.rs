@@ -37,6 +37,13 @@ fn disagreement(args: &[&str]) -> String {
     line.unwrap_or_else(|| panic!("no disagreement reported: {err}")).to_string()
 }
 
+/// A `.wat` file holding `text`, removed when dropped.
+fn wat_file(text: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::with_suffix(".wat").expect("temp file");
+    std::fs::write(file.path(), text).expect("write");
+    file
+}
+
 fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("readable")
@@ -110,15 +117,12 @@ fn written_files_agree_and_stay_in_each_engines_copy() {
 
 #[test]
 fn a_memory_difference_names_the_address_and_both_bytes() {
-    let wat = tempfile::NamedTempFile::with_suffix(".wat").expect("temp file");
-    std::fs::write(
-        wat.path(),
+    let wat = wat_file(
         r#"(module
           (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
           (memory (export "memory") 1)
           (func (export "_start") (drop (call $random (i32.const 64) (i32.const 16)))))"#,
-    )
-    .expect("write");
+    );
     let module = wat.path().to_string_lossy().into_owned();
     agreed(&[&module]);
     let found = disagreement(&["--deterministic=false", &module]);
@@ -130,9 +134,7 @@ fn a_memory_difference_names_the_address_and_both_bytes() {
 fn a_file_difference_names_the_file() {
     // Writes 16 random bytes to /out/random.bin and clears them from memory, so only the file
     // can differ.
-    let wat = tempfile::NamedTempFile::with_suffix(".wat").expect("temp file");
-    std::fs::write(
-        wat.path(),
+    let wat = wat_file(
         r#"(module
           (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
           (import "wasi_snapshot_preview1" "path_open"
@@ -150,8 +152,7 @@ fn a_file_difference_names_the_file() {
             (if (call $write (i32.load (i32.const 40)) (i32.const 16) (i32.const 1) (i32.const 32))
               (then unreachable))
             (memory.fill (i32.const 64) (i32.const 0) (i32.const 16))))"#,
-    )
-    .expect("write");
+    );
     let module = wat.path().to_string_lossy().into_owned();
     let out_dir = tempfile::tempdir().expect("temp dir");
     let dir = format!("{}::/out", out_dir.path().display());
