@@ -59,20 +59,11 @@ impl<E: Engine> Case<E> {
 
 /// Turns on what `cap` needs in a configuration.
 pub(crate) fn enable(config: &mut Config, cap: Capability) {
-    set(config, cap, true);
-}
-
-/// Turns off what `cap` needs in a configuration.
-pub(crate) fn disable(config: &mut Config, cap: Capability) {
-    set(config, cap, false);
-}
-
-fn set(config: &mut Config, cap: Capability, on: bool) {
     match cap {
-        Capability::Fuel => config.fuel = on,
-        Capability::Deadline | Capability::Interrupt => config.interruptible = on,
+        Capability::Fuel => config.fuel = true,
+        Capability::Deadline | Capability::Interrupt => config.interruptible = true,
         _ => {
-            config.features.set(cap, on);
+            config.features.set(cap, true);
         }
     }
 }

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Completion, Trial};
-use wasmux_core::{Capability, Config, Engine, Error};
+use wasmux_core::{Capability, Config, Engine};
 
-use crate::case::{Ctx, disable};
+use crate::case::Ctx;
 use crate::program::{check, observe};
 use crate::{cases, probe, programs, wast};
 
@@ -30,23 +30,6 @@ impl<E: Engine> EngineCache<E> {
     }
 }
 
-/// The default configuration without the proposals engine `E` refuses (wasmer's Singlepass has
-/// no SIMD, for instance): cases needing them are then skipped by capability, visibly.
-pub fn base_config<E: Engine>() -> Config {
-    let defaults: Vec<Capability> = Config::default().features.enabled().collect();
-    let mut config = Config::default();
-    for cap in &defaults {
-        let mut alone = Config::default();
-        for other in defaults.iter().filter(|other| *other != cap) {
-            disable(&mut alone, *other);
-        }
-        if matches!(E::new(&alone), Err(Error::Unsupported { .. })) {
-            disable(&mut config, *cap);
-        }
-    }
-    config
-}
-
 /// Runs the whole suite on engine `E` with libtest's command line; returns the exit code.
 pub fn main<E: Engine>() -> ExitCode {
     let args = Arguments::from_args();
@@ -56,7 +39,9 @@ pub fn main<E: Engine>() -> ExitCode {
 /// Every case and capability probe of the suite as a trial for engine `E`.
 pub fn trials<E: Engine>() -> Vec<Trial> {
     let cache = EngineCache::<E>::new();
-    let base = base_config::<E>();
+    // Every engine enables by default the proposals it implements: cases needing others are
+    // skipped by capability, visibly, and their refusal is checked below.
+    let base = Config::default();
     let engine_name = match cache.get(&base) {
         Ok(engine) => engine.info().name,
         Err(error) => {

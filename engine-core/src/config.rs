@@ -1,8 +1,11 @@
 //! Engine configuration, as data: the CLI, a config file and an embedder share it.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use crate::capability::Capability;
+use crate::capability::{Capabilities, Capability};
+use crate::error::{Error, Result};
 
 /// Which code generator a compiling engine uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,110 +35,139 @@ pub enum OptLevel {
     SpeedAndSize,
 }
 
-/// WebAssembly proposals to enable. The default is the WebAssembly 2.0 set (SIMD, multi-value,
-/// bulk memory, reference types) plus extended constants. Tail calls are off by default because
-/// wasmer's compilers lack them; wasmer's Singlepass also lacks SIMD, so with it turn `simd` off.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default)]
-#[allow(clippy::struct_excessive_bools)]
+/// The WebAssembly proposals an engine is built with. Each proposal is switched on, switched
+/// off, or — the default — left to the engine, which enables it when it belongs to
+/// WebAssembly 3.0 and the engine (with its compiler) implements it soundly, as wasmtime's own
+/// defaults do. Threads are not part of WebAssembly 3.0: they are on only when asked.
+///
+/// Asking for a proposal the engine lacks makes [`Engine::new`](crate::Engine::new) fail with
+/// [`Error::Unsupported`] naming it; [`Capabilities`](crate::Capabilities) say what was enabled.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Features {
-    /// Fixed-width SIMD.
-    pub simd: bool,
-    /// Relaxed SIMD.
-    pub relaxed_simd: bool,
-    /// Multi-value.
-    pub multi_value: bool,
-    /// Bulk memory.
-    pub bulk_memory: bool,
-    /// Reference types.
-    pub reference_types: bool,
-    /// Tail calls.
-    pub tail_calls: bool,
-    /// Exception handling.
-    pub exceptions: bool,
-    /// Garbage collection.
-    pub gc: bool,
-    /// Threads (shared memory, atomics).
-    pub threads: bool,
-    /// 64-bit memories.
-    pub memory64: bool,
-    /// Multiple memories.
-    pub multi_memory: bool,
-    /// Extended constant expressions.
-    pub extended_const: bool,
-    /// Typed function references.
-    pub function_references: bool,
-}
-
-impl Default for Features {
-    fn default() -> Self {
-        Features {
-            simd: true,
-            relaxed_simd: false,
-            multi_value: true,
-            bulk_memory: true,
-            reference_types: true,
-            tail_calls: false,
-            exceptions: false,
-            gc: false,
-            threads: false,
-            memory64: false,
-            multi_memory: false,
-            extended_const: true,
-            function_references: false,
-        }
-    }
+    /// The proposals switched on or off explicitly; the others are left to the engine.
+    choices: BTreeMap<Capability, bool>,
 }
 
 impl Features {
-    /// The enabled proposals, as capabilities.
-    pub fn enabled(&self) -> impl Iterator<Item = Capability> + '_ {
-        Capability::ALL.into_iter().filter(|cap| self.get(*cap) == Some(true))
+    /// Every proposal a feature switch governs.
+    pub const PROPOSALS: [Capability; 13] = [
+        Capability::Simd,
+        Capability::RelaxedSimd,
+        Capability::MultiValue,
+        Capability::BulkMemory,
+        Capability::ReferenceTypes,
+        Capability::TailCalls,
+        Capability::Exceptions,
+        Capability::Gc,
+        Capability::Threads,
+        Capability::Memory64,
+        Capability::MultiMemory,
+        Capability::ExtendedConst,
+        Capability::FunctionReferences,
+    ];
+
+    /// Every proposal left to the engine.
+    pub fn new() -> Self {
+        Features::default()
     }
 
-    /// Whether the proposal `cap` is enabled; `None` if `cap` is not a proposal (fuel, say).
-    pub fn get(&self, cap: Capability) -> Option<bool> {
-        let mut copy = self.clone();
-        copy.flag(cap).map(|on| *on)
+    /// Every proposal switched on, as wasmtime's `-W all-proposals=y`: an engine lacking any
+    /// refuses it.
+    pub fn all() -> Self {
+        Features { choices: Self::PROPOSALS.into_iter().map(|cap| (cap, true)).collect() }
+    }
+
+    /// Every proposal switched off: WebAssembly 1.0 and the small proposals no switch governs.
+    pub fn none() -> Self {
+        Features { choices: Self::PROPOSALS.into_iter().map(|cap| (cap, false)).collect() }
+    }
+
+    /// Whether `cap` is a proposal (rather than, say, fuel).
+    pub fn is_proposal(cap: Capability) -> bool {
+        Self::PROPOSALS.contains(&cap)
+    }
+
+    /// Whether `cap` belongs to WebAssembly 3.0, and so is on by default where implemented.
+    pub fn in_wasm3(cap: Capability) -> bool {
+        Self::is_proposal(cap) && cap != Capability::Threads
+    }
+
+    /// The explicit choice for `cap`: `None` when left to the engine or not a proposal.
+    pub fn choice(&self, cap: Capability) -> Option<bool> {
+        self.choices.get(&cap).copied()
     }
 
     /// Switches the proposal `cap` on or off. Returns whether `cap` is a proposal; a
     /// capability that no feature governs (fuel, deadlines, precompilation) changes nothing.
     pub fn set(&mut self, cap: Capability, on: bool) -> bool {
-        match self.flag(cap) {
-            Some(flag) => {
-                *flag = on;
-                true
-            }
-            None => false,
+        let proposal = Self::is_proposal(cap);
+        if proposal {
+            self.choices.insert(cap, on);
+        }
+        proposal
+    }
+
+    /// Leaves `cap` to the engine again.
+    pub fn reset(&mut self, cap: Capability) -> &mut Self {
+        self.choices.remove(&cap);
+        self
+    }
+
+    /// The proposals `cap` builds on, which must be on with it: relaxed SIMD extends SIMD, GC
+    /// extends typed function references, which extend reference types.
+    pub fn prerequisites(cap: Capability) -> &'static [Capability] {
+        match cap {
+            Capability::RelaxedSimd => &[Capability::Simd],
+            Capability::Gc => &[Capability::FunctionReferences, Capability::ReferenceTypes],
+            Capability::FunctionReferences => &[Capability::ReferenceTypes],
+            _ => &[],
         }
     }
 
-    /// The one mapping from capability to feature switch.
-    fn flag(&mut self, cap: Capability) -> Option<&mut bool> {
-        Some(match cap {
-            Capability::Simd => &mut self.simd,
-            Capability::RelaxedSimd => &mut self.relaxed_simd,
-            Capability::MultiValue => &mut self.multi_value,
-            Capability::BulkMemory => &mut self.bulk_memory,
-            Capability::ReferenceTypes => &mut self.reference_types,
-            Capability::TailCalls => &mut self.tail_calls,
-            Capability::Exceptions => &mut self.exceptions,
-            Capability::Gc => &mut self.gc,
-            Capability::Threads => &mut self.threads,
-            Capability::Memory64 => &mut self.memory64,
-            Capability::MultiMemory => &mut self.multi_memory,
-            Capability::ExtendedConst => &mut self.extended_const,
-            Capability::FunctionReferences => &mut self.function_references,
-            Capability::Precompile
-            | Capability::Fuel
-            | Capability::Deadline
-            | Capability::Interrupt
-            | Capability::MemoryLimit
-            | Capability::TableLimit
-            | Capability::StackOverflowTrap
-            | Capability::MultiResultHostFunctions => return None,
-        })
+    /// The proposals engine `engine` enables, given which it implements: those switched on
+    /// with their prerequisites, and those left to it that are in WebAssembly 3.0, implemented,
+    /// and whose prerequisites are on. A proposal switched on that the engine lacks is
+    /// [`Error::Unsupported`]; one switched on whose prerequisite is switched off,
+    /// [`Error::Config`].
+    pub fn resolve(
+        &self,
+        engine: &'static str,
+        implemented: impl Fn(Capability) -> bool,
+    ) -> Result<Capabilities> {
+        let mut enabled = Capabilities::none();
+        for cap in Self::PROPOSALS {
+            let on = match self.choice(cap) {
+                Some(on) => on,
+                None => Self::in_wasm3(cap) && implemented(cap),
+            };
+            enabled.set(cap, on);
+        }
+        for cap in Self::PROPOSALS.into_iter().filter(|cap| self.choice(*cap) == Some(true)) {
+            for needed in Self::prerequisites(cap) {
+                if self.choice(*needed) == Some(false) {
+                    return Err(Error::Config(format!(
+                        "the {cap} proposal needs the {needed} proposal, which is switched off"
+                    )));
+                }
+                enabled.set(*needed, true);
+            }
+        }
+        for cap in enabled.iter().filter(|cap| Self::is_proposal(*cap)) {
+            if !implemented(cap) {
+                return Err(Error::unsupported(engine, format!("the {cap} proposal")));
+            }
+        }
+        // A proposal left to the engine goes off with a prerequisite switched off. (Chains are
+        // short: GC, typed function references, reference types.)
+        for _ in 0..2 {
+            for cap in Self::PROPOSALS.into_iter().filter(|cap| self.choice(*cap).is_none()) {
+                if Self::prerequisites(cap).iter().any(|needed| !enabled.has(*needed)) {
+                    enabled.set(cap, false);
+                }
+            }
+        }
+        Ok(enabled)
     }
 }
 
@@ -166,7 +198,7 @@ impl Default for PoolingConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {
-    /// Proposals to enable.
+    /// Proposals to enable; by default every WebAssembly 3.0 proposal the engine implements.
     pub features: Features,
     /// Count fuel, so that [`Limits::fuel`](crate::Limits::fuel) can be enforced. Costs
     /// throughput on every engine.
@@ -254,5 +286,50 @@ impl Config {
     /// Mutable access to the proposals.
     pub fn features_mut(&mut self) -> &mut Features {
         &mut self.features
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn implemented_but_gc(cap: Capability) -> bool {
+        Features::is_proposal(cap) && cap != Capability::Gc
+    }
+
+    #[test]
+    fn by_default_every_implemented_wasm3_proposal_is_on_and_threads_off() {
+        let enabled = Features::new().resolve("e", implemented_but_gc).expect("resolves");
+        for cap in Features::PROPOSALS {
+            let expected = cap != Capability::Gc && cap != Capability::Threads;
+            assert_eq!(enabled.has(cap), expected, "{cap}");
+        }
+    }
+
+    #[test]
+    fn a_proposal_switched_on_that_the_engine_lacks_is_unsupported() {
+        let mut features = Features::new();
+        features.set(Capability::Gc, true);
+        let error = features.resolve("e", implemented_but_gc).expect_err("refused");
+        assert_eq!(error.to_string(), "e does not support the gc proposal");
+    }
+
+    #[test]
+    fn prerequisites_follow_the_proposals_built_on_them() {
+        let mut features = Features::new();
+        features.set(Capability::Simd, false);
+        let enabled = features.resolve("e", Features::is_proposal).expect("resolves");
+        assert!(!enabled.has(Capability::RelaxedSimd), "relaxed SIMD goes off with SIMD");
+
+        features.set(Capability::RelaxedSimd, true);
+        let error = features.resolve("e", Features::is_proposal).expect_err("conflict");
+        assert!(matches!(error, Error::Config(_)), "{error}");
+
+        let mut features = Features::new();
+        features.set(Capability::Gc, true);
+        let lacking_references =
+            |cap| Features::is_proposal(cap) && cap != Capability::FunctionReferences;
+        let error = features.resolve("e", lacking_references).expect_err("refused");
+        assert_eq!(error.to_string(), "e does not support the function-references proposal");
     }
 }

@@ -20,6 +20,7 @@ pub mod error;
 pub mod host;
 pub mod limits;
 pub mod link_cache;
+pub mod needed_proposals;
 pub mod typed;
 pub mod val_buf;
 pub mod value;
@@ -40,6 +41,7 @@ pub use limits::{
     InstanceCounter, InstanceSlot, InterruptHandle, Limits, ResourceGuard, StopCondition,
 };
 pub use link_cache::LinkCache;
+pub use needed_proposals::{explain_invalid, needed_proposals};
 pub use typed::{TypedFunc, WasmTuple, WasmTy};
 pub use val_buf::{BitsBuf, ValBuf};
 pub use value::{

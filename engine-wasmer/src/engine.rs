@@ -50,11 +50,31 @@ pub struct WasmerEngine {
 }
 
 impl WasmerEngine {
+    /// A module wasmer refused: what it needs, when that is a proposal this engine (with its
+    /// compiler) is built without.
+    #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
+    fn explain(&self, wasm: &[u8], error: Error) -> Error {
+        match error {
+            Error::Compile { .. } => {
+                let implements = |cap| self.settings.accepted.iter().any(|k| k.supports(cap));
+                wasmux_core::explain_invalid(
+                    ENGINE,
+                    wasm,
+                    self.info.capabilities,
+                    implements,
+                    error,
+                )
+            }
+            other => other,
+        }
+    }
+
     fn compile_module(&self, wasm: &[u8]) -> Result<WasmerModule> {
         #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
         if let Some(kind) = self.settings.compiler {
             let engine = crate::compile::engine(&self.settings, kind);
-            let module = crate::compile::compile(&engine, kind, wasm)?;
+            let module =
+                crate::compile::compile(&engine, kind, wasm).map_err(|e| self.explain(wasm, e))?;
             return Ok(WasmerModule::new(module, engine, self.settings.fuel));
         }
         let _ = wasm;
@@ -129,7 +149,7 @@ impl Engine for WasmerEngine {
         #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
         if let Some(validator) = &self.validator {
             return wasmer::Module::validate(validator, wasm)
-                .map_err(crate::traps::from_compile_error);
+                .map_err(|e| self.explain(wasm, crate::traps::from_compile_error(e)));
         }
         let _ = wasm;
         Err(no_compiler("validating"))

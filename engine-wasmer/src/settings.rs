@@ -5,9 +5,9 @@
 
 use std::fmt::Write as _;
 
-use wasmer::sys::{Features, Target};
+use wasmer::sys::Target;
 use wasmux_core::{
-    ArtifactStamp, Capabilities, Capability, Compiler, Config, Error, OptLevel, Result,
+    ArtifactStamp, Capabilities, Capability, Compiler, Config, Error, Features, OptLevel, Result,
 };
 
 use crate::{ENGINE, ENGINE_VERSION};
@@ -51,7 +51,7 @@ impl CompilerKind {
     /// relaxed SIMD; its translator rejects `return_call`), LLVM's (the same plus tail calls),
     /// and Singlepass's code generator, which has no `v128` operators, no exception handling
     /// and no tail calls.
-    fn supports(self, cap: Capability) -> bool {
+    pub(crate) fn supports(self, cap: Capability) -> bool {
         use Capability::*;
         let common = matches!(
             cap,
@@ -75,7 +75,7 @@ pub(crate) struct Settings {
     /// Compilers whose artifacts `load_precompiled` accepts (one, except for a headless build
     /// configured with [`Compiler::Auto`], which accepts any).
     pub accepted: Vec<CompilerKind>,
-    pub features: Features,
+    pub features: wasmer::sys::Features,
     pub fuel: bool,
     pub interruptible: bool,
     pub opt_level: OptLevel,
@@ -109,36 +109,41 @@ impl Settings {
             Compiler::Singlepass => Self::named(CompilerKind::Singlepass, headless)?,
         };
 
-        // Every proposal enabled must be implemented by the compiler whose code runs here (by
-        // one of them, for a headless engine that accepts artifacts of either).
-        for cap in config.features.enabled() {
-            if !accepted.iter().any(|k| k.supports(cap)) {
-                let names: Vec<&str> = accepted.iter().map(|k| k.name()).collect();
-                return Err(Error::unsupported(
-                    ENGINE,
-                    format!(
-                        "{cap} with the {} compiler of wasmer {ENGINE_VERSION}",
-                        names.join("/")
-                    ),
-                ));
-            }
-        }
+        // A proposal is implemented when the compiler whose code runs here implements it (one
+        // of them, for a headless engine that accepts artifacts of either).
+        let implements = |cap| accepted.iter().any(|k: &CompilerKind| k.supports(cap));
+        let enabled = config.features.resolve(ENGINE, implements).map_err(|_| {
+            let lacking: Vec<&str> = Features::PROPOSALS
+                .into_iter()
+                .filter(|cap| config.features.choice(*cap) == Some(true) && !implements(*cap))
+                .map(Capability::as_str)
+                .collect();
+            let names: Vec<&str> = accepted.iter().map(|k| k.name()).collect();
+            Error::unsupported(
+                ENGINE,
+                format!(
+                    "{} with the {} compiler of wasmer {ENGINE_VERSION}",
+                    lacking.join(", "),
+                    names.join("/")
+                ),
+            )
+        })?;
 
-        let f = &config.features;
-        let mut features = Features::none();
-        features.threads = f.threads;
-        features.reference_types = f.reference_types;
-        features.simd = f.simd;
-        features.bulk_memory = f.bulk_memory;
-        features.multi_value = f.multi_value;
-        features.tail_call = f.tail_calls;
-        features.multi_memory = f.multi_memory;
-        features.memory64 = f.memory64;
-        features.exceptions = f.exceptions;
-        features.relaxed_simd = f.relaxed_simd;
-        features.extended_const = f.extended_const;
+        let on = |cap| enabled.has(cap);
+        let mut features = wasmer::sys::Features::none();
+        features.threads = on(Capability::Threads);
+        features.reference_types = on(Capability::ReferenceTypes);
+        features.simd = on(Capability::Simd);
+        features.bulk_memory = on(Capability::BulkMemory);
+        features.multi_value = on(Capability::MultiValue);
+        features.tail_call = on(Capability::TailCalls);
+        features.multi_memory = on(Capability::MultiMemory);
+        features.memory64 = on(Capability::Memory64);
+        features.exceptions = on(Capability::Exceptions);
+        features.relaxed_simd = on(Capability::RelaxedSimd);
+        features.extended_const = on(Capability::ExtendedConst);
 
-        let mut capabilities: Capabilities = config.features.enabled().collect();
+        let mut capabilities = enabled;
         capabilities
             .set(Capability::Precompile, compiler.is_some())
             .set(Capability::Fuel, config.fuel)

@@ -89,7 +89,9 @@ fn artifact_with_fuel_is_refused_without_and_vice_versa() {
 
 #[test]
 fn artifact_with_other_features_is_refused() {
-    let other = engine_with(|c| c.features.multi_memory = !c.features.multi_memory);
+    let other = engine_with(|c| {
+        c.features.set(wasmux_core::Capability::MultiMemory, false);
+    });
     let artifact = engine().precompile(&wasm(FIB)).expect("precompiles");
     assert_eq!(problem(load(&other, &artifact)), ArtifactProblem::Incompatible);
 }

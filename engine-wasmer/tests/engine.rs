@@ -59,25 +59,7 @@ const PROPOSALS: &[(Capability, &str)] = &[
 #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 fn check_claims(compiler: Compiler, name: &str, claimed: &[Capability]) {
     use wasmux_core::{Config, Features, HostEnv, Instance};
-    let mut all = Config {
-        compiler,
-        features: Features {
-            simd: false,
-            relaxed_simd: false,
-            multi_value: false,
-            bulk_memory: false,
-            reference_types: false,
-            tail_calls: false,
-            exceptions: false,
-            gc: false,
-            threads: false,
-            memory64: false,
-            multi_memory: false,
-            extended_const: false,
-            function_references: false,
-        },
-        ..Config::default()
-    };
+    let mut all = Config { compiler, features: Features::none(), ..Config::default() };
     for cap in claimed {
         assert!(all.features.set(*cap, true), "{cap} is a proposal");
     }

@@ -6,7 +6,7 @@ use tracing::debug_span;
 use wasmi::{AsContextMut, Store};
 use wasmux_core::{
     Capability, Config, Engine, EngineInfo, EngineKind, Error, HostEnv, InstanceCounter,
-    ModuleInfo, ResourceGuard, Result,
+    ModuleInfo, ResourceGuard, Result, explain_invalid,
 };
 
 use crate::contain::contained;
@@ -29,6 +29,19 @@ pub struct WasmiEngine {
     instances: InstanceCounter,
 }
 
+impl WasmiEngine {
+    /// A module wasmi refused: what it needs, when that is a proposal this engine is built
+    /// without. (Panics contained as engine failures stay what they are.)
+    fn explain(&self, wasm: &[u8], error: Error) -> Error {
+        match error {
+            Error::Compile { .. } => {
+                explain_invalid(ENGINE, wasm, self.info.capabilities, settings::implements, error)
+            }
+            other => other,
+        }
+    }
+}
+
 impl Engine for WasmiEngine {
     type Module = WasmiModule;
     type Instance = WasmiInstance;
@@ -42,7 +55,7 @@ impl Engine for WasmiEngine {
                 version: ENGINE_VERSION,
                 kind: EngineKind::Interpreter,
                 compiler: None,
-                capabilities: settings::capabilities(config),
+                capabilities: settings::capabilities(config)?,
             },
             metered: config.fuel || config.interruptible,
             instances: InstanceCounter::new(),
@@ -56,11 +69,13 @@ impl Engine for WasmiEngine {
     fn validate(&self, wasm: &[u8]) -> Result<()> {
         let _span = debug_span!("validate", engine = ENGINE).entered();
         contained(|| wasmi::Module::validate(&self.engine, wasm).map_err(compile_error))
+            .map_err(|e| self.explain(wasm, e))
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<WasmiModule> {
         let _span = debug_span!("compile", engine = ENGINE, bytes = wasm.len()).entered();
-        let module = contained(|| wasmi::Module::new(&self.engine, wasm).map_err(compile_error))?;
+        let module = contained(|| wasmi::Module::new(&self.engine, wasm).map_err(compile_error))
+            .map_err(|e| self.explain(wasm, e))?;
         let info = Arc::new(module_info(&module, wasm));
         Ok(WasmiModule::new(module, info))
     }

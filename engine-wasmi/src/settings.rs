@@ -1,7 +1,7 @@
 //! A wasmux [`Config`] as wasmi's configuration, and what an engine made with it can do.
 
 use wasmux_core::{
-    Capabilities, Capability, Compiler, Config, DEFAULT_MAX_WASM_STACK, Error, Result,
+    Capabilities, Capability, Compiler, Config, DEFAULT_MAX_WASM_STACK, Error, Features, Result,
 };
 
 use crate::ENGINE;
@@ -24,17 +24,8 @@ const VALUE_STACK_BYTES_PER_STACK_BYTE: usize = 16;
 /// wasmi's configuration for `config`, or what wasmi cannot do of it.
 pub(crate) fn wasmi_config(config: &Config) -> Result<wasmi::Config> {
     let refuse = |feature: &str| Err(Error::unsupported(ENGINE, feature));
-    let features = &config.features;
-    for (enabled, name) in [
-        (features.exceptions, "the exceptions proposal"),
-        (features.gc, "the gc proposal"),
-        (features.threads, "the threads proposal"),
-        (features.function_references, "the function-references proposal"),
-    ] {
-        if enabled {
-            return refuse(name);
-        }
-    }
+    let enabled = proposals(config)?;
+    let on = |cap| enabled.has(cap);
     match config.compiler {
         Compiler::Auto => {}
         other => return refuse(&format!("the {other:?} compiler (it interprets)")),
@@ -44,15 +35,15 @@ pub(crate) fn wasmi_config(config: &Config) -> Result<wasmi::Config> {
     }
     let mut wasmi = wasmi::Config::default();
     wasmi
-        .wasm_simd(features.simd)
-        .wasm_relaxed_simd(features.relaxed_simd)
-        .wasm_multi_value(features.multi_value)
-        .wasm_bulk_memory(features.bulk_memory)
-        .wasm_reference_types(features.reference_types)
-        .wasm_tail_call(features.tail_calls)
-        .wasm_memory64(features.memory64)
-        .wasm_multi_memory(features.multi_memory)
-        .wasm_extended_const(features.extended_const)
+        .wasm_simd(on(Capability::Simd))
+        .wasm_relaxed_simd(on(Capability::RelaxedSimd))
+        .wasm_multi_value(on(Capability::MultiValue))
+        .wasm_bulk_memory(on(Capability::BulkMemory))
+        .wasm_reference_types(on(Capability::ReferenceTypes))
+        .wasm_tail_call(on(Capability::TailCalls))
+        .wasm_memory64(on(Capability::Memory64))
+        .wasm_multi_memory(on(Capability::MultiMemory))
+        .wasm_extended_const(on(Capability::ExtendedConst))
         .consume_fuel(config.fuel || config.interruptible);
     if config.fuel || config.interruptible {
         // wasmi charges fuel for translating a function on its first call, and running out
@@ -72,9 +63,27 @@ pub(crate) fn wasmi_config(config: &Config) -> Result<wasmi::Config> {
     Ok(wasmi)
 }
 
+/// Whether wasmi 2.0 implements the proposal `cap`: not exceptions, GC, threads or typed
+/// function references.
+pub(crate) fn implements(cap: Capability) -> bool {
+    Features::is_proposal(cap)
+        && !matches!(
+            cap,
+            Capability::Exceptions
+                | Capability::Gc
+                | Capability::Threads
+                | Capability::FunctionReferences
+        )
+}
+
+/// The proposals an engine built from `config` enables.
+fn proposals(config: &Config) -> Result<Capabilities> {
+    config.features.resolve(ENGINE, implements)
+}
+
 /// What an engine made with `config` can do.
-pub(crate) fn capabilities(config: &Config) -> Capabilities {
-    let mut caps: Capabilities = config.features.enabled().collect();
+pub(crate) fn capabilities(config: &Config) -> Result<Capabilities> {
+    let mut caps = proposals(config)?;
     caps.set(Capability::Fuel, config.fuel)
         .set(Capability::Deadline, config.interruptible)
         .set(Capability::Interrupt, config.interruptible)
@@ -82,5 +91,5 @@ pub(crate) fn capabilities(config: &Config) -> Capabilities {
         .set(Capability::TableLimit, true)
         .set(Capability::StackOverflowTrap, true)
         .set(Capability::MultiResultHostFunctions, true);
-    caps
+    Ok(caps)
 }

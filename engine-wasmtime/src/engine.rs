@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tracing::debug_span;
 use wasmux_core::{
     ArtifactStamp, Config, Engine, EngineInfo, EngineKind, Error, HostEnv, InstanceCounter,
-    InterruptHandle, ModuleInfo, Result, StopCondition,
+    InterruptHandle, ModuleInfo, Result, StopCondition, explain_invalid,
 };
 
 use crate::instance::WasmtimeInstance;
@@ -92,8 +92,13 @@ fn next_instance_id() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-fn compile_error(error: &wasmtime::Error) -> Error {
-    Error::Compile { engine: ENGINE, message: chain(error) }
+impl WasmtimeEngine {
+    /// The error for `wasm` failing to compile: what it needs, when that is a proposal this
+    /// engine is built without.
+    fn compile_error(&self, wasm: &[u8], error: &wasmtime::Error) -> Error {
+        let invalid = Error::Compile { engine: ENGINE, message: chain(error) };
+        explain_invalid(ENGINE, wasm, self.info.capabilities, settings::implements, invalid)
+    }
 }
 
 impl Engine for WasmtimeEngine {
@@ -115,12 +120,12 @@ impl Engine for WasmtimeEngine {
             version: ENGINE_VERSION,
             kind: EngineKind::Jit,
             compiler: Some("cranelift"),
-            capabilities: settings::capabilities(config),
+            capabilities: settings::capabilities(config)?,
         };
         let stamp = ArtifactStamp {
             engine: ENGINE,
             engine_version: ENGINE_VERSION.to_string(),
-            compat_key: settings::compat_key(config, &engine),
+            compat_key: settings::compat_key(config, &engine)?,
         };
         Ok(WasmtimeEngine {
             engine,
@@ -138,18 +143,20 @@ impl Engine for WasmtimeEngine {
 
     fn validate(&self, wasm: &[u8]) -> Result<()> {
         let _span = debug_span!("validate", engine = ENGINE).entered();
-        wasmtime::Module::validate(&self.engine, wasm).map_err(|e| compile_error(&e))
+        wasmtime::Module::validate(&self.engine, wasm).map_err(|e| self.compile_error(wasm, &e))
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<WasmtimeModule> {
         let _span = debug_span!("compile", engine = ENGINE, bytes = wasm.len()).entered();
-        let module = wasmtime::Module::new(&self.engine, wasm).map_err(|e| compile_error(&e))?;
+        let module =
+            wasmtime::Module::new(&self.engine, wasm).map_err(|e| self.compile_error(wasm, &e))?;
         Ok(WasmtimeModule::new(module))
     }
 
     fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>> {
         let _span = debug_span!("precompile", engine = ENGINE, bytes = wasm.len()).entered();
-        let payload = self.engine.precompile_module(wasm).map_err(|e| compile_error(&e))?;
+        let payload =
+            self.engine.precompile_module(wasm).map_err(|e| self.compile_error(wasm, &e))?;
         Ok(self.stamp.seal(&payload))
     }
 

@@ -24,7 +24,7 @@ pub(crate) fn wasmtime_config(config: &Config) -> Result<wasmtime::Config> {
         OptLevel::Speed => wasmtime::OptLevel::Speed,
         OptLevel::SpeedAndSize => wasmtime::OptLevel::SpeedAndSize,
     });
-    set_features(&mut wt, &config.features);
+    set_features(&mut wt, proposals(config)?);
     wt.consume_fuel(config.fuel);
     wt.epoch_interruption(config.interruptible);
     let stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
@@ -42,41 +42,35 @@ pub(crate) fn wasmtime_config(config: &Config) -> Result<wasmtime::Config> {
     Ok(wt)
 }
 
-/// Every wasmux proposal switch, set explicitly: wasmtime's own defaults (the whole
-/// WebAssembly 3.0 set) never leak through.
-fn set_features(wt: &mut wasmtime::Config, f: &Features) {
-    // Exhaustive destructuring: a new field in `Features` fails to compile here until mapped.
-    let Features {
-        simd,
-        relaxed_simd,
-        multi_value,
-        bulk_memory,
-        reference_types,
-        tail_calls,
-        exceptions,
-        gc,
-        threads,
-        memory64,
-        multi_memory,
-        extended_const,
-        function_references,
-    } = *f;
-    wt.wasm_simd(simd)
-        .wasm_relaxed_simd(relaxed_simd)
-        .wasm_multi_value(multi_value)
-        .wasm_bulk_memory(bulk_memory)
-        .wasm_reference_types(reference_types)
-        .wasm_tail_call(tail_calls)
-        .wasm_exceptions(exceptions)
-        .wasm_gc(gc)
-        .wasm_threads(threads)
-        .wasm_memory64(memory64)
-        .wasm_multi_memory(multi_memory)
-        .wasm_extended_const(extended_const)
-        .wasm_function_references(function_references);
+/// Whether wasmtime implements the proposal `cap`: with Cranelift, every one wasmux names.
+pub(crate) fn implements(cap: Capability) -> bool {
+    Features::is_proposal(cap)
+}
+
+/// The proposals an engine built from `config` enables.
+pub(crate) fn proposals(config: &Config) -> Result<Capabilities> {
+    config.features.resolve(ENGINE, implements)
+}
+
+/// Every wasmux proposal switch, set explicitly: wasmtime's own defaults never leak through.
+fn set_features(wt: &mut wasmtime::Config, enabled: Capabilities) {
+    let on = |cap| enabled.has(cap);
+    wt.wasm_simd(on(Capability::Simd))
+        .wasm_relaxed_simd(on(Capability::RelaxedSimd))
+        .wasm_multi_value(on(Capability::MultiValue))
+        .wasm_bulk_memory(on(Capability::BulkMemory))
+        .wasm_reference_types(on(Capability::ReferenceTypes))
+        .wasm_tail_call(on(Capability::TailCalls))
+        .wasm_exceptions(on(Capability::Exceptions))
+        .wasm_gc(on(Capability::Gc))
+        .wasm_threads(on(Capability::Threads))
+        .wasm_memory64(on(Capability::Memory64))
+        .wasm_multi_memory(on(Capability::MultiMemory))
+        .wasm_extended_const(on(Capability::ExtendedConst))
+        .wasm_function_references(on(Capability::FunctionReferences));
     // Without this, wasmtime validates shared memories but refuses to create one. (wasmtime
     // rates threads tier 2: no security fixes for old releases.)
-    wt.shared_memory(threads);
+    wt.shared_memory(on(Capability::Threads));
 }
 
 fn pooling_config(pooling: &PoolingConfig) -> Result<wasmtime::PoolingAllocationConfig> {
@@ -98,7 +92,7 @@ fn pooling_config(pooling: &PoolingConfig) -> Result<wasmtime::PoolingAllocation
 }
 
 /// What an engine built from `config` can do.
-pub(crate) fn capabilities(config: &Config) -> Capabilities {
+pub(crate) fn capabilities(config: &Config) -> Result<Capabilities> {
     let mut caps: Capabilities = [
         Capability::Precompile,
         Capability::MemoryLimit,
@@ -107,23 +101,22 @@ pub(crate) fn capabilities(config: &Config) -> Capabilities {
         Capability::MultiResultHostFunctions,
     ]
     .into_iter()
-    .chain(config.features.enabled())
+    .chain(proposals(config)?.iter())
     .collect();
     caps.set(Capability::Fuel, config.fuel);
     caps.set(Capability::Deadline, config.interruptible);
     caps.set(Capability::Interrupt, config.interruptible);
-    caps
+    Ok(caps)
 }
 
 /// A stable description of everything that changes the code wasmtime generates: wasmux's
 /// settings in words, and a digest of wasmtime's own compilation environment (target triple,
 /// Cranelift and ISA flags — the CPU features wasmtime detected —, tunables, features).
-pub(crate) fn compat_key(config: &Config, engine: &wasmtime::Engine) -> String {
-    let f = &config.features;
-    let features: Vec<&str> = f.enabled().map(|c| c.as_str()).collect();
+pub(crate) fn compat_key(config: &Config, engine: &wasmtime::Engine) -> Result<String> {
+    let features: Vec<&str> = proposals(config)?.iter().map(Capability::as_str).collect();
     let mut digest = Fnv1a::default();
     engine.precompile_compatibility_hash().hash(&mut digest);
-    format!(
+    Ok(format!(
         "target={}-{};compiler=cranelift;opt={:?};features={};fuel={};epochs={};max_wasm_stack={};wasmtime-env={:016x}",
         std::env::consts::ARCH,
         std::env::consts::OS,
@@ -133,7 +126,7 @@ pub(crate) fn compat_key(config: &Config, engine: &wasmtime::Engine) -> String {
         config.interruptible,
         config.max_wasm_stack.map_or_else(|| "default".to_string(), |b| b.to_string()),
         digest.finish(),
-    )
+    ))
 }
 
 /// FNV-1a, 64-bit: a hash with no random keys, so the digest is the same in every process.

@@ -49,7 +49,7 @@ fn artifact_with_other_settings_is_refused() {
     assert_eq!(problem(&with_fuel, &artifact), ArtifactProblem::Incompatible);
 
     let mut no_simd = Config::default();
-    no_simd.features_mut().simd = false;
+    no_simd.features_mut().set(wasmux_core::Capability::Simd, false);
     assert_eq!(problem(&engine_with(&no_simd), &artifact), ArtifactProblem::Incompatible);
 
     let interruptible = engine_with(Config::default().interruptible(true));

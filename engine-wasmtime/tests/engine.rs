@@ -5,7 +5,8 @@ mod common;
 
 use common::{engine, engine_with, wasm};
 use wasmux_core::{
-    Compiler, Config, Engine, Error, ExternType, OptLevel, PoolingConfig, Val, ValType,
+    Capability, Compiler, Config, Engine, Error, ExternType, Features, OptLevel, PoolingConfig,
+    Val, ValType,
 };
 use wasmux_wasmtime::WasmtimeEngine;
 
@@ -16,16 +17,9 @@ fn configurations_build() {
     }
     engine_with(Config::default().compiler(Compiler::Cranelift));
     let mut all = Config::default();
-    let f = all.features_mut();
-    f.relaxed_simd = true;
-    f.exceptions = true;
-    f.gc = true;
-    f.function_references = true;
-    f.threads = true;
-    f.memory64 = true;
-    f.multi_memory = true;
+    all.features = Features::all();
     let engine = engine_with(&all);
-    for cap in all.features.enabled() {
+    for cap in Features::PROPOSALS {
         assert!(engine.info().capabilities.has(cap), "{cap}");
     }
 }
@@ -48,18 +42,23 @@ fn a_zero_stack_is_a_config_error() {
 
 #[test]
 fn disabled_proposals_are_refused() {
-    let simd = wasm(r#"(module (func (param v128)))"#);
-    let mut config = Config::default();
-    config.features_mut().simd = false;
-    let no_simd = engine_with(&config);
-    assert!(matches!(no_simd.validate(&simd), Err(Error::Compile { engine: "wasmtime", .. })));
-    assert!(engine_with(&Config::default()).validate(&simd).is_ok());
-    // wasmtime enables the whole WebAssembly 3.0 set by default; wasmux's defaults do not.
-    let memory64 = wasm(r#"(module (memory i64 1))"#);
-    assert!(engine().validate(&memory64).is_err());
-    let mut config = Config::default();
-    config.features_mut().memory64 = true;
-    assert!(engine_with(&config).validate(&memory64).is_ok());
+    // The whole WebAssembly 3.0 set is on by default; a module using a proposal switched off
+    // is refused as needing it, not as invalid.
+    for (cap, wat) in [
+        (Capability::Simd, r#"(module (func (param v128)))"#),
+        (Capability::Memory64, r#"(module (memory i64 1))"#),
+    ] {
+        let module = wasm(wat);
+        assert!(engine().validate(&module).is_ok(), "{cap}");
+        let mut config = Config::default();
+        config.features_mut().set(cap, false);
+        match engine_with(&config).compile(&module) {
+            Err(Error::Unsupported { engine: "wasmtime", feature }) => {
+                assert!(feature.starts_with(&format!("{cap} (switched off")), "{feature}");
+            }
+            other => panic!("{cap}: expected Unsupported, got {other:?}"),
+        }
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use common::{engine, engine_with, module};
 use wasmux_core::{
-    Capability, Config, Engine, Error, HostEnv, Instance, Limits, Resource, TrapCode, Val,
+    Capability, Config, Engine, Error, Features, HostEnv, Instance, Limits, Resource, TrapCode, Val,
 };
 
 const SPIN: &str = r#"(module (func (export "spin") (loop br 0)) (func (export "ok") (result i32) (i32.const 1)))"#;
@@ -43,12 +43,13 @@ fn capabilities_follow_the_config() {
         assert!(caps.has(cap), "{cap}");
     }
     assert!(!caps.has(Capability::Fuel));
-    let features = Config::default().features;
-    for cap in features.enabled() {
-        assert!(caps.has(cap), "{cap} is enabled but not a capability");
+    for cap in Features::PROPOSALS {
+        assert_eq!(
+            caps.has(cap),
+            Features::in_wasm3(cap),
+            "{cap} is on by default in WebAssembly 3.0"
+        );
     }
-    assert_eq!(caps.has(Capability::Gc), features.gc);
-    assert_eq!(caps.has(Capability::TailCalls), features.tail_calls);
     let caps = engine_with(Config::default().fuel(true).interruptible(false)).info().capabilities;
     assert!(caps.has(Capability::Fuel));
     assert!(!caps.has(Capability::Deadline));

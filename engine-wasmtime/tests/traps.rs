@@ -29,8 +29,7 @@ const FAULTS: &str = r#"(module
 
 fn engine_with_threads() -> wasmux_wasmtime::WasmtimeEngine {
     let mut config = wasmux_core::Config::default();
-    config.features_mut().threads = true;
-    config.features_mut().multi_memory = true;
+    config.features_mut().set(wasmux_core::Capability::Threads, true);
     common::engine_with(&config)
 }
 
@@ -72,9 +71,7 @@ fn a_small_max_wasm_stack_overflows_sooner() {
 
 #[test]
 fn uncaught_exception_is_a_trap() {
-    let mut config = wasmux_core::Config::default();
-    config.features_mut().exceptions = true;
-    let engine = common::engine_with(&config);
+    let engine = common::engine();
     let mut instance = instance(
         &engine,
         r#"(module (tag $e (param i32))

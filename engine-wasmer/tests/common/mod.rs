@@ -4,20 +4,15 @@
 use wasmux_core::{Config, Engine, HostEnv, Result};
 use wasmux_wasmer::{WasmerEngine, WasmerInstance, WasmerModule};
 
-/// The default configuration (tail calls, which wasmer 7.4.2 lacks, stated off), minus SIMD
-/// when the default compiler is Singlepass (a build without Cranelift).
+/// The default configuration: every proposal the default compiler implements.
 pub fn config() -> Config {
-    let mut config = Config::default();
-    config.features.tail_calls = false;
-    config.features.simd = cfg!(feature = "cranelift");
-    config
+    Config::default()
 }
 
-/// The configuration Singlepass accepts: no SIMD, no tail calls.
+/// The default configuration on Singlepass.
 pub fn singlepass_config() -> Config {
     let mut config = config();
     config.compiler = wasmux_core::Compiler::Singlepass;
-    config.features.simd = false;
     config
 }
 

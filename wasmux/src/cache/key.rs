@@ -201,8 +201,12 @@ mod tests {
             |c: &mut Config| c.opt_level = crate::OptLevel::None,
             |c: &mut Config| c.compiler = crate::Compiler::Singlepass,
             |c: &mut Config| c.max_wasm_stack = Some(1 << 20),
-            |c: &mut Config| c.features.simd = false,
-            |c: &mut Config| c.features.threads = true,
+            |c: &mut Config| {
+                c.features.set(crate::Capability::Simd, false);
+            },
+            |c: &mut Config| {
+                c.features.set(crate::Capability::Threads, true);
+            },
         ] {
             let mut config = Config::default();
             change(&mut config);
