@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use wasmux::{Capability, Config, Error, Result};
+use wasmux::{Capability, Error, Result};
 
 use crate::module;
 
@@ -19,6 +19,8 @@ pub struct CompileArgs {
     /// Compile with deadline and interrupt checks, for running with `--timeout`.
     #[arg(long)]
     interruptible: bool,
+    #[command(flatten)]
+    engine_options: crate::engine_options::EngineOptions,
     /// Where to write the artifact.
     #[arg(short, long)]
     output: PathBuf,
@@ -33,12 +35,12 @@ pub fn compile(args: CompileArgs) -> Result<u8> {
         None => wasmux::engines()
             .into_iter()
             .find(|b| {
-                wasmux::engine(*b, &Config::default())
+                wasmux::engine(*b, &args.engine_options.config())
                     .is_ok_and(|e| e.info().capabilities.has(Capability::Precompile))
             })
             .ok_or_else(|| Error::unsupported("this build", "precompilation on any engine"))?,
     };
-    let mut config = Config::default();
+    let mut config = args.engine_options.config();
     config.fuel(args.fuel).interruptible(args.interruptible);
     let engine = module::engine(backend, &config)?;
     let artifact = engine.precompile(&wasmux::parse(&bytes)?)?;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use wasmux::{Config, Error, Result};
+use wasmux::{Error, Result};
 
 use crate::module;
 
@@ -19,6 +19,8 @@ pub struct InspectArgs {
     /// artifacts you trust.
     #[arg(long)]
     allow_precompiled: bool,
+    #[command(flatten)]
+    engine_options: crate::engine_options::EngineOptions,
     /// The module: `.wasm`, `.wat` or a precompiled artifact.
     module: PathBuf,
 }
@@ -26,7 +28,7 @@ pub struct InspectArgs {
 pub fn inspect(args: InspectArgs) -> Result<u8> {
     let bytes = module::read(&args.module)?;
     let backend = module::choose_backend(args.engine.as_deref(), &bytes)?;
-    let engine = module::engine(backend, &Config::default())?;
+    let engine = module::engine(backend, &args.engine_options.config())?;
     let compiled = module::load(engine.as_ref(), &bytes, &args.module, args.allow_precompiled)?;
     let info = engine.module_info(&compiled)?;
     if args.json {

@@ -4,6 +4,7 @@ mod args;
 mod cache;
 mod compile;
 mod differential;
+mod engine_options;
 mod engines;
 mod exit;
 mod inspect;

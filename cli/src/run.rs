@@ -55,6 +55,8 @@ pub struct RunArgs {
     #[arg(long)]
     allow_precompiled: bool,
     #[command(flatten)]
+    engine_options: crate::engine_options::EngineOptions,
+    #[command(flatten)]
     image: crate::oci::ImageArgs,
     /// The module (`.wasm`, `.wat` or an artifact of `wasmux compile`) or an OCI image (layout
     /// directory, archive, `docker save` tarball, `PATH:TAG`, registry reference), then the
@@ -120,10 +122,10 @@ fn program_name(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// The engine configuration a run asks for: fuel with `--fuel`, and interruption (with its
-/// cost in throughput) only with `--timeout`.
+/// The engine configuration a run asks for: its proposals and compiler, fuel with `--fuel`,
+/// and interruption (with its cost in throughput) only with `--timeout`.
 pub(crate) fn engine_config(args: &RunArgs) -> Config {
-    let mut config = Config::default();
+    let mut config = args.engine_options.config();
     config.fuel(args.fuel.is_some()).interruptible(args.timeout.is_some());
     config
 }

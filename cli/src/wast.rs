@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use wasmux::Config;
 use wasmux::{Backend, Error, Result};
 use wasmux_conformance::wast::{config_for, run_wast};
 
@@ -14,6 +13,8 @@ pub struct WastArgs {
     /// Engine to run on, or `all` for every engine compiled in (default: the preferred one).
     #[arg(long)]
     engine: Option<String>,
+    #[command(flatten)]
+    engine_options: crate::engine_options::EngineOptions,
     /// The scripts.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -30,7 +31,8 @@ pub fn wast(args: WastArgs) -> Result<u8> {
         for file in &args.files {
             let source = std::fs::read_to_string(file)
                 .map_err(|e| Error::io(format!("cannot read {}", file.display()), e))?;
-            let config = config_for(&Config::default(), &source).map_err(Error::InvalidArgument)?;
+            let config = config_for(&args.engine_options.config(), &source)
+                .map_err(Error::InvalidArgument)?;
             let engine = module::engine(backend, &config)?;
             let name = format!("{backend}: {}", file.display());
             let report = run_wast(engine.as_ref(), &name, &source)

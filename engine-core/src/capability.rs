@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One thing an engine may or may not be able to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Capability {
     /// Compile to an artifact and load it later without compiling.
@@ -113,8 +113,9 @@ impl fmt::Display for Capability {
     }
 }
 
-/// The set of capabilities an engine has, as configured.
+/// The set of capabilities an engine has, as configured. Serialized as the list of their names.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "Vec<Capability>", from = "Vec<Capability>")]
 pub struct Capabilities(u32);
 
 impl Capabilities {
@@ -151,6 +152,18 @@ impl Capabilities {
     fn bit(cap: Capability) -> u32 {
         let index = Capability::ALL.iter().position(|c| *c == cap).unwrap_or(0);
         1 << index
+    }
+}
+
+impl From<Capabilities> for Vec<Capability> {
+    fn from(caps: Capabilities) -> Self {
+        caps.iter().collect()
+    }
+}
+
+impl From<Vec<Capability>> for Capabilities {
+    fn from(caps: Vec<Capability>) -> Self {
+        caps.into_iter().collect()
     }
 }
 

@@ -22,6 +22,18 @@ pub enum Compiler {
     Llvm,
 }
 
+impl Compiler {
+    /// The compiler's name, as the CLI's `--compiler` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compiler::Auto => "auto",
+            Compiler::Cranelift => "cranelift",
+            Compiler::Singlepass => "singlepass",
+            Compiler::Llvm => "llvm",
+        }
+    }
+}
+
 /// How hard the compiler optimises.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -143,7 +155,12 @@ impl Features {
             };
             enabled.set(cap, on);
         }
-        for cap in Self::PROPOSALS.into_iter().filter(|cap| self.choice(*cap) == Some(true)) {
+        let switched_on =
+            || Self::PROPOSALS.into_iter().filter(|cap| self.choice(*cap) == Some(true));
+        if let Some(cap) = switched_on().find(|cap| !implemented(*cap)) {
+            return Err(Error::unsupported(engine, format!("the {cap} proposal")));
+        }
+        for cap in switched_on() {
             for needed in Self::prerequisites(cap) {
                 if self.choice(*needed) == Some(false) {
                     return Err(Error::Config(format!(

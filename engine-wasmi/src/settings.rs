@@ -28,7 +28,7 @@ pub(crate) fn wasmi_config(config: &Config) -> Result<wasmi::Config> {
     let on = |cap| enabled.has(cap);
     match config.compiler {
         Compiler::Auto => {}
-        other => return refuse(&format!("the {other:?} compiler (it interprets)")),
+        other => return refuse(&format!("the {} compiler (it interprets)", other.as_str())),
     }
     if config.pooling.is_some() {
         return refuse("the pooling allocator");
