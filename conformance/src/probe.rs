@@ -1,9 +1,12 @@
 //! For each capability an engine lacks, a check that asking for it is refused with
 //! `Error::Unsupported` rather than silently ignored.
 
-use wasmux_core::{Capability, Config, Engine, Error, HostEnv, HostError, HostFunc, Limits};
+use wasmux_core::{
+    Capability, Config, Engine, Error, Features, HostEnv, HostError, HostFunc, Limits,
+};
 
 use crate::case::{Outcome, enable};
+use crate::cases::PROPOSAL_MODULES;
 use crate::harness::EngineCache;
 
 /// Whether the engine, configured as `base` plus what `cap` needs, says it has `cap`.
@@ -29,9 +32,30 @@ fn ensure_unsupported<T>(result: Result<T, Error>, what: &str) -> Outcome {
 
 const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 
+/// An engine built with `base`, which lacks the proposal `cap`, refuses a module using it as
+/// unsupported, naming it, rather than as invalid.
+fn check_module_refused<E: Engine>(base: &Config, cap: Capability) -> Outcome {
+    let engine = E::new(base).map_err(|e| e.to_string())?;
+    let (_, wat, _) = PROPOSAL_MODULES
+        .into_iter()
+        .find(|(proposal, _, _)| *proposal == cap)
+        .ok_or_else(|| format!("no module uses {cap}"))?;
+    let wasm = wasmux::parse(wat.as_bytes()).map_err(|e| e.to_string())?;
+    match engine.compile(&wasm) {
+        Err(Error::Unsupported { feature, .. }) if feature.contains(cap.as_str()) => Ok(()),
+        Err(other) => {
+            Err(format!("a module using {cap}: expected Unsupported naming it, got: {other}"))
+        }
+        Ok(_) => Err(format!("a module using {cap} compiled although {cap} is not advertised")),
+    }
+}
+
 /// Checks that the engine refuses `cap` with `Error::Unsupported`: when built with it turned on,
-/// or when it is used.
+/// or when it is used. A proposal is also refused when a module uses it, naming the proposal.
 pub(crate) fn check_refused<E: Engine>(base: &Config, cap: Capability) -> Outcome {
+    if Features::is_proposal(cap) {
+        check_module_refused::<E>(base, cap)?;
+    }
     let engine = match E::new(&config_for(base, cap)) {
         Err(Error::Unsupported { .. }) => return Ok(()),
         Err(other) => return Err(format!("configuring {cap}: expected Unsupported, got: {other}")),

@@ -103,6 +103,17 @@ mod tests {
     const RETURN_CALL: &str = r#"(module (func $f (return_call $f)))"#;
 
     #[test]
+    fn simd_and_exceptions_are_recognised() {
+        let simd = module(r#"(module (func (drop (i32x4.splat (i32.const 1)))))"#);
+        assert_eq!(needed_proposals(&simd, Capabilities::none()), Some(vec![Capability::Simd]));
+        let throw = module(r#"(module (tag $e) (func (throw $e)))"#);
+        assert_eq!(
+            needed_proposals(&throw, Capabilities::none()),
+            Some(vec![Capability::Exceptions])
+        );
+    }
+
+    #[test]
     fn a_module_using_tail_calls_needs_exactly_them() {
         let wasm = module(RETURN_CALL);
         assert_eq!(

@@ -6,55 +6,6 @@ mod common;
 use wasmux_core::{Capability, Compiler, Engine, Error};
 use wasmux_wasmer::WasmerEngine;
 
-/// A module exercising each proposal, calling export `run`.
-#[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
-const PROPOSALS: &[(Capability, &str)] = &[
-    (
-        Capability::Simd,
-        "(module (func (export \"run\") (result i32) (i32x4.extract_lane 0 (i32x4.add (v128.const i32x4 1 2 3 4) (v128.const i32x4 1 1 1 1)))))",
-    ),
-    (
-        Capability::RelaxedSimd,
-        "(module (func (export \"run\") (result i32) (i8x16.extract_lane_u 0 (i8x16.relaxed_swizzle (v128.const i8x16 7 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0) (v128.const i8x16 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0)))))",
-    ),
-    (
-        Capability::MultiValue,
-        "(module (func $two (result i32 i32) (i32.const 1) (i32.const 2)) (func (export \"run\") (result i32) (call $two) (block (param i32 i32) (result i32) (i32.add))))",
-    ),
-    (
-        Capability::BulkMemory,
-        "(module (memory 1) (func (export \"run\") (result i32) (memory.fill (i32.const 0) (i32.const 7) (i32.const 8)) (memory.copy (i32.const 100) (i32.const 0) (i32.const 8)) (i32.load8_u (i32.const 107))))",
-    ),
-    (
-        Capability::ReferenceTypes,
-        "(module (table $a 1 funcref) (table $b 1 externref) (func (export \"run\") (result i32) (ref.is_null (table.get $b (i32.const 0)))))",
-    ),
-    (
-        Capability::TailCalls,
-        "(module (func $f (result i32) (i32.const 3)) (func (export \"run\") (result i32) (return_call $f)))",
-    ),
-    (
-        Capability::Exceptions,
-        "(module (tag $e (param i32)) (func (export \"run\") (result i32) (block $h (result i32) (try_table (catch $e $h) (throw $e (i32.const 5))) (i32.const 0))))",
-    ),
-    (
-        Capability::Threads,
-        "(module (memory 1 1 shared) (func (export \"run\") (result i32) (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 2))) (i32.atomic.load (i32.const 0))))",
-    ),
-    (
-        Capability::Memory64,
-        "(module (memory i64 1) (func (export \"run\") (result i32) (i32.load (i64.const 0))))",
-    ),
-    (
-        Capability::MultiMemory,
-        "(module (memory $a 1) (memory $b 1) (func (export \"run\") (result i32) (i32.store $b (i32.const 0) (i32.const 4)) (i32.load $b (i32.const 0))))",
-    ),
-    (
-        Capability::ExtendedConst,
-        "(module (global $g i32 (i32.add (i32.const 2) (i32.const 3))) (func (export \"run\") (result i32) (global.get $g)))",
-    ),
-];
-
 /// Every proposal the compiler claims runs, and every other is refused up front.
 #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 fn check_claims(compiler: Compiler, name: &str, claimed: &[Capability]) {
@@ -65,17 +16,18 @@ fn check_claims(compiler: Compiler, name: &str, claimed: &[Capability]) {
     }
     let engine = WasmerEngine::new(&all).expect("every claimed proposal at once");
     assert_eq!(engine.info().compiler, Some(name));
-    for (cap, wat) in PROPOSALS {
-        let has = claimed.contains(cap);
-        assert_eq!(engine.info().capabilities.has(*cap), has, "{name}: {cap}");
+    for (cap, wat, expected) in wasmux_conformance::cases::PROPOSAL_MODULES {
+        let has = claimed.contains(&cap);
+        assert_eq!(engine.info().capabilities.has(cap), has, "{name}: {cap}");
         if has {
             let module =
                 engine.compile(&common::wasm(wat)).unwrap_or_else(|e| panic!("{name} {cap}: {e}"));
             let mut instance = engine.instantiate(&module, HostEnv::new()).expect("instantiates");
-            instance.call("run", &[]).unwrap_or_else(|e| panic!("{name} {cap}: {e}"));
+            let results = instance.call("run", &[]).unwrap_or_else(|e| panic!("{name} {cap}: {e}"));
+            assert_eq!(results, [wasmux_core::Val::I32(expected)], "{name}: {cap}");
         } else {
             let mut config = all.clone();
-            assert!(config.features.set(*cap, true), "{cap} is a proposal");
+            assert!(config.features.set(cap, true), "{cap} is a proposal");
             match WasmerEngine::new(&config) {
                 Err(Error::Unsupported { engine: "wasmer", feature }) => {
                     assert!(feature.contains(cap.as_str()), "{feature}");
@@ -83,11 +35,6 @@ fn check_claims(compiler: Compiler, name: &str, claimed: &[Capability]) {
                 other => panic!("{name}: {cap} must be refused, got {other:?}"),
             }
         }
-    }
-    for cap in [Capability::Gc, Capability::FunctionReferences] {
-        let mut config = all.clone();
-        assert!(config.features.set(cap, true), "{cap} is a proposal");
-        assert!(matches!(WasmerEngine::new(&config), Err(Error::Unsupported { .. })), "{cap}");
     }
 }
 

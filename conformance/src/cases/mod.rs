@@ -6,9 +6,11 @@ mod instance;
 mod limits;
 mod link;
 mod precompiled;
+mod proposals;
 mod traps;
 mod values;
 
+pub use proposals::{PROPOSAL_MODULES, ProposalModule};
 use wasmux_core::Engine;
 
 use crate::case::Case;
@@ -24,6 +26,7 @@ pub fn all<E: Engine>() -> Vec<Case<E>> {
         instance::cases::<E>(),
         bad_input::cases::<E>(),
         precompiled::cases::<E>(),
+        proposals::cases::<E>(),
     ]
     .into_iter()
     .flatten()
