@@ -670,6 +670,11 @@ impl WasiCtx {
                 return Err(Errno::Inval);
             }
             let child = if follow { dir.open_dir(path)? } else { dir.open_dir_nofollow(path)? };
+            // A directory cannot be written: POSIX's open(dir, O_WRONLY | O_DIRECTORY), and
+            // wasmtime, fail with EISDIR rather than hand out a descriptor that never writes.
+            if wanted_base.contains(Rights::FD_WRITE) {
+                return Err(Errno::Isdir);
+            }
             Handle::Dir(DirHandle { dir: child, preopen: None, listing: None })
         } else {
             let write = base
@@ -685,10 +690,14 @@ impl WasiCtx {
                     opts.create(true);
                 }
             }
+            let append = fdflags & fdflags::APPEND != 0;
+            // The OS truncates in append mode (C's O_TRUNC | O_APPEND), but std's and cap-std's
+            // OpenOptions refuse the pair: such a file is truncated once it is open.
+            let truncate_after_open = append && oflags & oflags::TRUNC != 0;
             if oflags & oflags::TRUNC != 0 {
-                opts.write(true).truncate(true);
+                opts.write(true).truncate(!truncate_after_open);
             }
-            if fdflags & fdflags::APPEND != 0 {
+            if append {
                 opts.append(true);
             }
             opts.dsync(fdflags & fdflags::DSYNC != 0)
@@ -699,6 +708,9 @@ impl WasiCtx {
             // A directory opened for reading alone becomes a directory descriptor.
             opts.maybe_dir(!write && oflags & oflags::CREAT == 0);
             let file = dir.open_with(path, &opts)?;
+            if truncate_after_open {
+                file.set_len(0)?;
+            }
             if creates || oflags & oflags::TRUNC != 0 {
                 stamp_file(&file, at)?;
             }

@@ -20,6 +20,8 @@ const STR2: u32 = 2048;
 const BUF: u32 = 4096;
 
 const ALL: u64 = u64::MAX;
+/// Every right but writing, which a directory refuses.
+const DIR_RIGHTS: u64 = ALL & !Rights::FD_WRITE.0;
 const READ_ONLY: u64 = Rights::FD_READ.0
     | Rights::FD_SEEK.0
     | Rights::FD_TELL.0
@@ -824,7 +826,7 @@ fn preopens_are_described() {
     assert_eq!(h.call("fd_prestat_get", &[i(1), i(OUT)]), Errno::Badf);
     let sub = {
         std::fs::create_dir(dir.path().join("d")).expect("mkdir");
-        h.open(3, "d", oflags::DIRECTORY, ALL, 0).expect("open dir")
+        h.open(3, "d", oflags::DIRECTORY, DIR_RIGHTS, 0).expect("open dir")
     };
     assert_eq!(h.call("fd_prestat_get", &[i(sub), i(OUT)]), Errno::Badf);
     assert_eq!(h.call("fd_prestat_dir_name", &[i(3), i(MEM_SIZE as u32 - 2), i(8)]), Errno::Fault);
@@ -840,7 +842,8 @@ fn directories_are_created_opened_and_removed() {
     assert_eq!(h.path("path_create_directory", 3, "a"), Err(Errno::Exist));
     assert_eq!(h.path("path_create_directory", 3, "x/y"), Err(Errno::Noent));
 
-    let a = h.open(3, "a", oflags::DIRECTORY, ALL, 0).expect("open a");
+    assert_eq!(h.open(3, "a", oflags::DIRECTORY, ALL, 0), Err(Errno::Isdir), "write rights");
+    let a = h.open(3, "a", oflags::DIRECTORY, DIR_RIGHTS, 0).expect("open a");
     assert_eq!(h.fdstat(a).expect("fdstat").0, filetype::DIRECTORY);
     let f = h.open(a, "b/file", oflags::CREAT, ALL, 0).expect("create in a/b");
     h.write(f, b"deep").expect("write");
@@ -956,7 +959,7 @@ fn renames_and_unlinks() {
     std::fs::write(dir.path().join("a"), b"A").expect("write");
     std::fs::write(dir.path().join("b"), b"B").expect("write");
     let mut h = Harness::with_dir(dir.path(), DirAccess::ReadWrite);
-    let d = h.open(3, "d", oflags::DIRECTORY, ALL, 0).expect("open d");
+    let d = h.open(3, "d", oflags::DIRECTORY, DIR_RIGHTS, 0).expect("open d");
 
     h.rename(3, "a", d, "moved").expect("rename into d");
     assert_eq!(std::fs::read(dir.path().join("d/moved")).expect("read"), b"A");
@@ -1063,7 +1066,7 @@ fn read_only_preopens_grant_no_writes() {
     let mtim_now = i(u32::from(fstflags::MTIM_NOW));
     assert_eq!(h.call("fd_filestat_set_times", &[i(fd), l(0), l(0), mtim_now]), Errno::Notcapable);
     // Subdirectories inherit the restriction.
-    let d = h.open(3, "d", oflags::DIRECTORY, ALL, 0).expect("open subdirectory");
+    let d = h.open(3, "d", oflags::DIRECTORY, DIR_RIGHTS, 0).expect("open subdirectory");
     assert_eq!(h.open(d, "new", oflags::CREAT, READ_ONLY, 0), Err(Errno::Notcapable));
     assert_eq!(h.path("path_create_directory", d, "x"), Err(Errno::Notcapable));
     // Reading and listing still work.
@@ -1165,7 +1168,7 @@ fn dotdot_and_absolute_paths_cannot_leave_a_preopen() {
     assert_eq!(h.path("path_unlink_file", 3, "../secret"), Err(Errno::Perm));
     assert_eq!(h.path("path_remove_directory", 3, "../sandbox"), Err(Errno::Perm));
     // From a subdirectory, `..` reaches the preopen but no further.
-    let sub = h.open(3, "sub", oflags::DIRECTORY, ALL, 0).expect("open sub");
+    let sub = h.open(3, "sub", oflags::DIRECTORY, DIR_RIGHTS, 0).expect("open sub");
     assert_eq!(h.open(sub, "..", oflags::DIRECTORY, ALL, 0), Err(Errno::Perm));
     assert_eq!(h.open(sub, "../../secret", 0, READ_ONLY, 0), Err(Errno::Perm));
 
@@ -1173,7 +1176,7 @@ fn dotdot_and_absolute_paths_cannot_leave_a_preopen() {
     assert!(!root.path().join("escaped").exists());
     assert!(!root.path().join("newdir").exists());
     // Inside is fine, `..` included.
-    h.open(3, "sub/../sub", oflags::DIRECTORY, ALL, 0).expect("inside");
+    h.open(3, "sub/../sub", oflags::DIRECTORY, DIR_RIGHTS, 0).expect("inside");
 }
 
 #[test]
@@ -1482,7 +1485,7 @@ fn directories_take_times_and_odd_paths_fail_cleanly() {
     std::fs::write(dir.path().join("f"), b"x").expect("write");
     std::fs::create_dir(dir.path().join("d")).expect("mkdir");
     let mut h = Harness::with_dir(dir.path(), DirAccess::ReadWrite);
-    let d = h.open(3, "d", oflags::DIRECTORY, ALL, 0).expect("open d");
+    let d = h.open(3, "d", oflags::DIRECTORY, DIR_RIGHTS, 0).expect("open d");
     let mtim = 1_234_567_890_000_000_000u64;
     h.ok("fd_filestat_set_times", &[i(d), l(0), l(mtim), i(u32::from(fstflags::MTIM))]);
     let modified =

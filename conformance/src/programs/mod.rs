@@ -11,6 +11,7 @@ mod wasi_filestat;
 mod wasi_filetool;
 mod wasi_kit;
 mod wasi_links;
+mod wasi_open_modes;
 mod wasi_poll;
 mod wasi_pread_pwrite;
 mod wasi_proc;
@@ -36,6 +37,7 @@ pub fn all() -> Vec<Program> {
         wasi_fd_io::programs(),
         wasi_seek::programs(),
         wasi_pread_pwrite::programs(),
+        wasi_open_modes::programs(),
         wasi_readdir::programs(),
         wasi_filestat::programs(),
         wasi_dirs::programs(),

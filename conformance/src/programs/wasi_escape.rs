@@ -176,7 +176,7 @@ const READ_ONLY: &str = r#"
     (call $errno (str "write after append flag") (call $write (local.get $fd) (str "x")))
     (call $errno (str "take FD_WRITE") (call $fd_fdstat_set_rights (local.get $fd) (global.get $RW) (i64.const 0)))
     ;; nor does a subdirectory opened from it gain anything
-    (call $errno (str "open sub asking for all") (call $open (i32.const 4) (str "sub") (i32.const 2) (global.get $ALL) (i32.const 0)))
+    (call $errno (str "open sub asking for every directory right") (call $open (i32.const 4) (str "sub") (i32.const 2) (global.get $DIR) (i32.const 0)))
     (call $errno (str "create in sub") (call $open (global.get $fd) (str "new.txt") (i32.const 1) (global.get $READ) (i32.const 0)))
     (call $errno (str "mkdir in sub") (call $path_create_directory (global.get $fd) (str "d"))))
 "#;
@@ -325,7 +325,7 @@ pub(super) fn programs() -> Vec<Program> {
                       append flag: ENOTCAPABLE (76)\n\
                       write after append flag: ENOTCAPABLE (76)\n\
                       take FD_WRITE: ENOTCAPABLE (76)\n\
-                      open sub asking for all: ok\n\
+                      open sub asking for every directory right: ok\n\
                       create in sub: ENOTCAPABLE (76)\n\
                       mkdir in sub: ENOTCAPABLE (76)\n",
             files_after: &[
