@@ -247,7 +247,12 @@ impl Instance for WasmerInstance {
             .map_err(|_| self.lookup_error(name, "a function"))?
             .clone();
         let ty = from_wasmer_func_type(&func.ty(&self.store))
-            .ok_or_else(|| Self::export_error(name, "uses exnref, which wasmux does not model"))?;
+            .ok_or_else(|| {
+                Error::unsupported(
+                    ENGINE,
+                    format!("calling `{name}`, which takes or returns exnref: wasmux values cannot represent it"),
+                )
+            })?;
         Ok(WasmerFunc { func, ty: Arc::new(ty), native: NativeCache::default() })
     }
 

@@ -76,6 +76,13 @@ pub(crate) fn from_instantiation_error(
         InstantiationError::Link(LinkError::Trap(trap)) | InstantiationError::Start(trap) => {
             from_runtime_error(trap, ctx)
         }
+        // A table or memory whose declared maximum exceeds what wasmer can reserve (tables of
+        // more than 2^27 elements): valid WebAssembly that this engine cannot run.
+        InstantiationError::Link(LinkError::Resource(message))
+            if message.contains("larger than maximum allowed size") =>
+        {
+            Error::unsupported(ENGINE, message)
+        }
         other => Error::Instantiate { engine: ENGINE, message: other.to_string() },
     }
 }

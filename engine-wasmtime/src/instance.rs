@@ -175,9 +175,9 @@ impl Instance for WasmtimeInstance {
         let ty = match self.info.export(name).map(|e| &e.ty) {
             Some(ExternType::Func(ty)) => ty.clone(),
             Some(ExternType::Other(what)) => {
-                return Err(Self::export_error(
-                    name,
-                    format!("has a type wasmux cannot represent: {what}"),
+                return Err(Error::unsupported(
+                    ENGINE,
+                    format!("calling `{name}` of type {what}: wasmux values cannot represent it"),
                 ));
             }
             Some(other) => {

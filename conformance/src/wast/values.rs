@@ -1,12 +1,12 @@
 //! Spec-test argument values and result patterns, against wasmux values.
 
 use wasmux_core::{ExternRef, Val};
-use wast::core::{HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
+use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
-/// The value of a spec-test argument, or why it cannot be given.
+/// The value of a spec-test argument, or the kind of value wasmux cannot pass.
 pub(crate) fn arg(arg: &WastArg<'_>) -> Result<Val, String> {
-    let WastArg::Core(core) = arg else { return Err("component-model argument".into()) };
+    let WastArg::Core(core) = arg else { return Err("component-model arguments".into()) };
     Ok(match core {
         WastArgCore::I32(v) => Val::I32(*v),
         WastArgCore::I64(v) => Val::I64(*v),
@@ -14,19 +14,58 @@ pub(crate) fn arg(arg: &WastArg<'_>) -> Result<Val, String> {
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
         WastArgCore::RefNull(HeapType::Abstract {
-            ty: wast::core::AbstractHeapType::Extern,
+            ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern,
             ..
         }) => Val::ExternRef(None),
-        WastArgCore::RefNull(_) => Val::FuncRef(None),
+        WastArgCore::RefNull(HeapType::Abstract {
+            ty: AbstractHeapType::Func | AbstractHeapType::NoFunc,
+            ..
+        }) => Val::FuncRef(None),
+        WastArgCore::RefNull(other) => return Err(format!("null references of type {other:?}")),
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef::new(*n))),
         WastArgCore::RefHost(_) => return Err("ref.host arguments".into()),
     })
 }
 
-/// Whether `actual` matches the expected pattern; `Err` explains a mismatch.
-pub(crate) fn matches(expected: &WastRet<'_>, actual: &Val) -> Result<(), String> {
-    let WastRet::Core(expected) = expected else { return Err("component-model result".into()) };
+/// Why a result does not match its pattern.
+pub(crate) enum Mismatch {
+    /// The pattern expects a value wasmux cannot represent (GC references, host references).
+    Unrepresentable(String),
+    /// The value differs.
+    Different(String),
+}
+
+/// Whether `actual` matches the expected pattern.
+pub(crate) fn matches(expected: &WastRet<'_>, actual: &Val) -> Result<(), Mismatch> {
+    let WastRet::Core(expected) = expected else {
+        return Err(Mismatch::Unrepresentable("component-model results".into()));
+    };
+    core_matches(expected, actual)
+}
+
+fn core_matches(expected: &WastRetCore<'_>, actual: &Val) -> Result<(), Mismatch> {
     let ok = match (expected, actual) {
+        // Relaxed SIMD: any of the results the specification allows.
+        (WastRetCore::Either(cases), _) => {
+            let mut last = Mismatch::Different("no alternative".into());
+            for case in cases {
+                match core_matches(case, actual) {
+                    Ok(()) => return Ok(()),
+                    Err(mismatch) => last = mismatch,
+                }
+            }
+            return Err(last);
+        }
+        (
+            WastRetCore::RefAny
+            | WastRetCore::RefEq
+            | WastRetCore::RefArray
+            | WastRetCore::RefStruct
+            | WastRetCore::RefI31
+            | WastRetCore::RefI31Shared
+            | WastRetCore::RefHost(_),
+            _,
+        ) => return Err(Mismatch::Unrepresentable(format!("{expected:?} results"))),
         (WastRetCore::I32(e), Val::I32(a)) => e == a,
         (WastRetCore::I64(e), Val::I64(a)) => e == a,
         (WastRetCore::F32(e), Val::F32(a)) => f32_matches(e, *a),
@@ -40,7 +79,11 @@ pub(crate) fn matches(expected: &WastRet<'_>, actual: &Val) -> Result<(), String
         (WastRetCore::RefFunc(_), Val::FuncRef(Some(_))) => true,
         _ => false,
     };
-    if ok { Ok(()) } else { Err(format!("expected {expected:?}, got {actual:?}")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Mismatch::Different(format!("expected {expected:?}, got {actual:?}")))
+    }
 }
 
 fn f32_matches(expected: &NanPattern<wast::token::F32>, bits: u32) -> bool {
