@@ -55,7 +55,10 @@ pub(super) fn run(args: &RunArgs, source: &Source, guest_args: &[String]) -> Res
     env.wasi(WasiCtx::new(&wasi)?);
     let mut instance = engine.instantiate(&compiled, env)?;
     match &args.invoke {
-        Some(func) => invoke(instance.as_mut(), func, guest_args),
+        Some(func) => match instance.initialize()? {
+            Some(status) => exit_status(status),
+            None => invoke(instance.as_mut(), func, guest_args),
+        },
         None => exit_status(instance.run()?),
     }
 }

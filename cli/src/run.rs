@@ -99,7 +99,10 @@ pub fn run(args: RunArgs) -> Result<u8> {
     env.wasi(WasiCtx::new(&wasi)?);
     let mut instance = engine.instantiate(&compiled, env)?;
     match &args.invoke {
-        Some(func) => invoke(instance.as_mut(), func, &guest_args),
+        Some(func) => match instance.initialize()? {
+            Some(status) => exit_status(status),
+            None => invoke(instance.as_mut(), func, &guest_args),
+        },
         None => exit_status(instance.run()?),
     }
 }

@@ -208,3 +208,36 @@ fn compile_writes_an_artifact_that_runs_without_naming_the_engine() {
         assert_one_line_error(&output, 71, "checksum");
     }
 }
+
+/// A WASI reactor: `_initialize` builds the greeting that the default export prints and that
+/// `len` measures.
+const REACTOR: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $len (mut i32) (i32.const 0))
+  (func (export "_initialize")
+    (i32.store8 (i32.const 100) (i32.const 104))
+    (i32.store8 (i32.const 101) (i32.const 105))
+    (i32.store8 (i32.const 102) (i32.const 10))
+    (global.set $len (i32.const 3)))
+  (func (export "")
+    (i32.store (i32.const 0) (i32.const 100))
+    (i32.store (i32.const 4) (global.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "len") (result i32) (global.get $len)))"#;
+
+#[test]
+fn reactors_run_initialize_then_the_default_export_or_the_invoked_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let reactor = temp_file(&dir, "reactor.wat", REACTOR.as_bytes());
+    for engine in engines() {
+        let output = wasmux(&["run", "--engine", &engine, &reactor]);
+        assert_eq!(stdout(&output), "hi\n", "{engine}: {}", stderr(&output));
+        assert_eq!(output.status.code(), Some(0), "{engine}");
+        let output = wasmux(&["run", "--engine", &engine, "--invoke", "len", &reactor]);
+        assert_eq!(stdout(&output), "3\n", "{engine}: {}", stderr(&output));
+    }
+    let library = temp_file(&dir, "library.wat", br#"(module (func (export "f")))"#);
+    let output = wasmux(&["run", &library]);
+    assert_one_line_error(&output, 2, "neither `_start` nor a default export");
+}

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::host::{HostEnv, HostState};
 use crate::limits::InterruptHandle;
 use crate::typed::{TypedFunc, WasmTuple};
-use crate::value::{FuncType, ModuleInfo, Val};
+use crate::value::{ExportInfo, FuncType, ModuleInfo, Val};
 
 /// How an engine turns WebAssembly into execution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -186,6 +186,9 @@ pub trait Instance: Send + 'static {
     /// The exported function `name`.
     fn get_func(&mut self, name: &str) -> Result<Self::Func>;
 
+    /// The instance's exports with their types, in the module's order.
+    fn exports(&self) -> &[ExportInfo];
+
     /// The signature of `func`.
     fn func_type(&self, func: &Self::Func) -> FuncType;
 
@@ -249,13 +252,42 @@ pub trait Instance: Send + 'static {
         TypedFunc::new(name, func, self)
     }
 
-    /// Runs the WASI command entry point `_start` and returns the exit status: 0 when it
-    /// returns, `n` when it calls `proc_exit(n)`.
+    /// Runs the module as a WASI program, as wasmtime's CLI does: a reactor's constructor
+    /// `_initialize` first when exported (see [`initialize`](Self::initialize)), then the
+    /// command entry point `_start`, else the default export (the empty name). Returns the exit
+    /// status: 0 when it returns, `n` when it calls `proc_exit(n)`. A module with neither entry
+    /// point is an [`Error::Export`] naming both.
     fn run(&mut self) -> Result<i32> {
-        let start = self.get_func("_start")?;
-        match self.call_func(&start, &[], &mut []) {
-            Ok(()) => Ok(0),
-            Err(Error::Exit(status)) => Ok(status),
+        let has = |name: &str| self.exports().iter().any(|e| e.name == name);
+        let entry = match ["_start", ""].into_iter().find(|name| has(name)) {
+            Some(entry) => entry,
+            None => {
+                return Err(Error::Export {
+                    name: "_start".into(),
+                    message: "no entry point: the module exports neither `_start` nor a \
+                              default export (the empty name)"
+                        .into(),
+                });
+            }
+        };
+        if let Some(status) = self.initialize()? {
+            return Ok(status);
+        }
+        let entry = self.get_func(entry)?;
+        exit_status(self.call_func(&entry, &[], &mut []))
+    }
+
+    /// Calls a WASI reactor's constructor `_initialize` if the module exports one, as must happen
+    /// once before any other export of a reactor is called. Returns the exit status if the
+    /// constructor calls `proc_exit`.
+    fn initialize(&mut self) -> Result<Option<i32>> {
+        if !self.exports().iter().any(|e| e.name == "_initialize") {
+            return Ok(None);
+        }
+        let init = self.get_func("_initialize")?;
+        match self.call_func(&init, &[], &mut []) {
+            Ok(()) => Ok(None),
+            Err(Error::Exit(status)) => Ok(Some(status)),
             Err(error) => Err(error),
         }
     }
@@ -274,6 +306,15 @@ pub trait Instance: Send + 'static {
         let range = memory_range(memory.len(), offset, data.len())?;
         memory[range].copy_from_slice(data);
         Ok(())
+    }
+}
+
+/// A WASI entry point's outcome as an exit status.
+fn exit_status(outcome: Result<()>) -> Result<i32> {
+    match outcome {
+        Ok(()) => Ok(0),
+        Err(Error::Exit(status)) => Ok(status),
+        Err(error) => Err(error),
     }
 }
 
@@ -411,8 +452,12 @@ pub trait DynInstance: Send {
     fn call(&mut self, name: &str, params: &[Val]) -> Result<Vec<Val>>;
     /// The signature of the exported function `name`.
     fn func_type(&mut self, name: &str) -> Result<FuncType>;
+    /// See [`Instance::exports`].
+    fn exports(&self) -> &[ExportInfo];
     /// See [`Instance::run`].
     fn run(&mut self) -> Result<i32>;
+    /// See [`Instance::initialize`].
+    fn initialize(&mut self) -> Result<Option<i32>>;
     /// See [`Instance::memory`].
     fn memory(&mut self, name: &str) -> Result<&mut [u8]>;
     /// See [`Instance::read_memory`].
@@ -443,8 +488,16 @@ impl<I: Instance> DynInstance for I {
         Ok(Instance::func_type(self, &func))
     }
 
+    fn exports(&self) -> &[ExportInfo] {
+        Instance::exports(self)
+    }
+
     fn run(&mut self) -> Result<i32> {
         Instance::run(self)
+    }
+
+    fn initialize(&mut self) -> Result<Option<i32>> {
+        Instance::initialize(self)
     }
 
     fn memory(&mut self, name: &str) -> Result<&mut [u8]> {

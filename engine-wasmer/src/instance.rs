@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use wasmer::{Function, FunctionEnv, Store, Value};
 use wasmux_core::{
-    Error, FuncType, HostState, Instance, InstanceSlot, InterruptHandle, Result, StopCondition,
-    TypedFunc, Val, WasmTuple, check_call,
+    Error, ExportInfo, FuncType, HostState, Instance, InstanceSlot, InterruptHandle, Result,
+    StopCondition, TypedFunc, Val, WasmTuple, check_call,
 };
 
 use crate::ENGINE;
@@ -59,7 +59,7 @@ pub struct WasmerInstance {
     /// Scratch space for call arguments.
     args: Vec<Value>,
     store: Store,
-    _module: WasmerModule,
+    module: WasmerModule,
     _slot: InstanceSlot,
 }
 
@@ -127,7 +127,7 @@ impl WasmerInstance {
             watchdog,
             args: Vec::new(),
             store,
-            _module: module.clone(),
+            module: module.clone(),
             _slot: slot,
         };
         if module.has_start() {
@@ -256,6 +256,10 @@ impl Instance for WasmerInstance {
         Ok(WasmerFunc { func, ty: Arc::new(ty), native: NativeCache::default() })
     }
 
+    fn exports(&self) -> &[ExportInfo] {
+        &self.module.info().exports
+    }
+
     fn func_type(&self, func: &WasmerFunc) -> FuncType {
         FuncType::clone(&func.ty)
     }
@@ -364,7 +368,7 @@ impl Instance for WasmerInstance {
 impl fmt::Debug for WasmerInstance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WasmerInstance")
-            .field("module", &self._module)
+            .field("module", &self.module)
             .field("fuel", &self.fuel.is_some())
             .finish_non_exhaustive()
     }

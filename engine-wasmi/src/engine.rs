@@ -115,7 +115,14 @@ impl Engine for WasmiEngine {
         let instance =
             instantiated.map_err(|error| store.data_mut().limiter.0.instantiation_error(error))?;
         store.data_mut().memory = instance.get_memory(&store, "memory");
-        Ok(WasmiInstance::new(store, instance, metering, limits.deadline, slot))
+        Ok(WasmiInstance::new(
+            store,
+            instance,
+            module.info.clone(),
+            metering,
+            limits.deadline,
+            slot,
+        ))
     }
 }
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use wasmi::{AsContext, ResumableCall, Store};
 use wasmux_core::{
-    Capability, Error, FuncType, HostState, Instance, InstanceSlot, InterruptHandle, Result,
-    StopCondition, Trap, TrapCode, TypedFunc, Val, WasmTuple, check_call,
+    Capability, Error, ExportInfo, FuncType, HostState, Instance, InstanceSlot, InterruptHandle,
+    ModuleInfo, Result, StopCondition, Trap, TrapCode, TypedFunc, Val, WasmTuple, check_call,
 };
 
 use crate::ENGINE;
@@ -79,6 +79,7 @@ impl std::fmt::Debug for WasmiFunc {
 pub struct WasmiInstance {
     store: Store<StoreData>,
     instance: wasmi::Instance,
+    info: Arc<ModuleInfo>,
     metering: Metering,
     stop: StopCondition,
     params: Vec<wasmi::Val>,
@@ -92,6 +93,7 @@ impl WasmiInstance {
     pub(crate) fn new(
         store: Store<StoreData>,
         instance: wasmi::Instance,
+        info: Arc<ModuleInfo>,
         metering: Metering,
         deadline: Option<Duration>,
         slot: InstanceSlot,
@@ -99,6 +101,7 @@ impl WasmiInstance {
         WasmiInstance {
             store,
             instance,
+            info,
             metering,
             stop: StopCondition::new(InterruptHandle::new(|| {}), deadline),
             params: Vec::new(),
@@ -199,6 +202,10 @@ impl Instance for WasmiInstance {
             .ok_or_else(|| Self::export_error(name, "function"))?;
         let ty = Arc::new(func_type(&func.ty(&self.store)));
         Ok(WasmiFunc { func, ty, store_id: self.store_id() })
+    }
+
+    fn exports(&self) -> &[ExportInfo] {
+        &self.info.exports
     }
 
     fn func_type(&self, func: &WasmiFunc) -> FuncType {

@@ -192,6 +192,10 @@ impl Instance for WasmtimeInstance {
         Ok(WasmtimeFunc { numeric: ty.is_numeric(), ty: Arc::new(ty), func, instance_id: self.id })
     }
 
+    fn exports(&self) -> &[ExportInfo] {
+        &self.info.exports
+    }
+
     fn func_type(&self, func: &WasmtimeFunc) -> FuncType {
         (*func.ty).clone()
     }

@@ -14,8 +14,8 @@ use std::time::{Duration, SystemTime};
 use wasmux::cache::{Cache, CacheEvent, CacheKey, CacheWarning, ModuleFile};
 use wasmux::{
     ArtifactProblem, ArtifactStamp, Capabilities, Capability, Config, DynEngine, Engine,
-    EngineInfo, EngineKind, Error, FuncType, HostEnv, HostState, Instance, InterruptHandle,
-    ModuleInfo, Result, Val,
+    EngineInfo, EngineKind, Error, ExportInfo, FuncType, HostEnv, HostState, Instance,
+    InterruptHandle, ModuleInfo, Result, Val,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -141,6 +141,9 @@ impl Instance for FakeInstance {
 
     fn get_func(&mut self, name: &str) -> Result<()> {
         Err(Error::Export { name: name.into(), message: "fake".into() })
+    }
+    fn exports(&self) -> &[ExportInfo] {
+        &[]
     }
     fn func_type(&self, _func: &()) -> FuncType {
         FuncType::new([], [])

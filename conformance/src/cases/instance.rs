@@ -16,6 +16,9 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         Case::new("instance", "wrong_arguments", wrong_arguments::<E>),
         Case::new("instance", "start_function_runs", start_function_runs::<E>),
         Case::new("instance", "command_returns_zero", command_returns_zero::<E>),
+        Case::new("instance", "exports_listed_in_order", exports_listed_in_order::<E>),
+        Case::new("instance", "reactor_runs_initialize_then_default", reactor_runs::<E>),
+        Case::new("instance", "no_entry_point_names_both", no_entry_point::<E>),
         Case::new("instance", "dynamic_dispatch", dynamic_dispatch::<E>),
         Case::new("instance", "instances_on_many_threads", instances_on_many_threads::<E>),
     ]
@@ -217,4 +220,49 @@ fn instances_on_many_threads<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
             .collect();
         workers.into_iter().try_for_each(|w| w.join().map_err(|_| "worker panicked".to_string())?)
     })
+}
+
+/// A WASI reactor: `_initialize` sets up state that its default export (the empty name) and
+/// its other exports rely on.
+const REACTOR: &str = r#"(module
+  (global $state (mut i32) (i32.const 0))
+  (func (export "_initialize") (global.set $state (i32.const 41)))
+  (func (export "")
+    (if (i32.ne (global.get $state) (i32.const 41)) (then unreachable))
+    (global.set $state (i32.const 42)))
+  (func (export "state") (result i32) (global.get $state)))"#;
+
+fn exports_listed_in_order<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let instance = ctx.instantiate(REACTOR, HostEnv::new())?;
+    let names: Vec<&str> = instance.exports().iter().map(|e| e.name.as_str()).collect();
+    ensure_eq(names, vec!["_initialize", "", "state"], "export names")?;
+    ensure_eq(
+        instance.exports()[2].ty.clone(),
+        ExternType::Func(FuncType::new([], [ValType::I32])),
+        "type of `state`",
+    )
+}
+
+fn reactor_runs<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(REACTOR, HostEnv::new())?;
+    ensure_eq(ok(instance.run(), "run")?, 0, "exit status")?;
+    ensure_eq(ok(instance.call("state", &[]), "state")?, vec![Val::I32(42)], "state after run")?;
+    // Before calling any other export, `initialize` runs the constructor alone.
+    let mut fresh = ctx.instantiate(REACTOR, HostEnv::new())?;
+    ensure_eq(ok(fresh.initialize(), "initialize")?, None, "no exit")?;
+    ensure_eq(ok(fresh.call("state", &[]), "state")?, vec![Val::I32(41)], "state after initialize")
+}
+
+fn no_entry_point<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut instance = ctx.instantiate(r#"(module (func (export "main")))"#, HostEnv::new())?;
+    match instance.run() {
+        Err(Error::Export { name, message })
+            if name == "_start" && message.contains("default export") =>
+        {
+            Ok(())
+        }
+        other => Err(format!(
+            "expected an export error naming `_start` and the default export, got {other:?}"
+        )),
+    }
 }
