@@ -37,6 +37,11 @@ impl CompilerKind {
     const ALL: [CompilerKind; 3] =
         [CompilerKind::Cranelift, CompilerKind::Singlepass, CompilerKind::Llvm];
 
+    /// The proposals this compiler's code is built with under `features`.
+    fn proposals(self, features: &Features) -> Result<Capabilities> {
+        features.resolve(ENGINE, |cap| self.supports(cap))
+    }
+
     /// Whether this build can compile with it.
     fn is_built(self) -> bool {
         match self {
@@ -76,6 +81,8 @@ pub(crate) struct Settings {
     /// configured with [`Compiler::Auto`], which accepts any).
     pub accepted: Vec<CompilerKind>,
     pub features: wasmer::sys::Features,
+    /// The proposals as configured, from which each compiler's own set follows.
+    pub proposals: Features,
     pub fuel: bool,
     pub interruptible: bool,
     pub opt_level: OptLevel,
@@ -129,19 +136,12 @@ impl Settings {
             )
         })?;
 
-        let on = |cap| enabled.has(cap);
-        let mut features = wasmer::sys::Features::none();
-        features.threads = on(Capability::Threads);
-        features.reference_types = on(Capability::ReferenceTypes);
-        features.simd = on(Capability::Simd);
-        features.bulk_memory = on(Capability::BulkMemory);
-        features.multi_value = on(Capability::MultiValue);
-        features.tail_call = on(Capability::TailCalls);
-        features.multi_memory = on(Capability::MultiMemory);
-        features.memory64 = on(Capability::Memory64);
-        features.exceptions = on(Capability::Exceptions);
-        features.relaxed_simd = on(Capability::RelaxedSimd);
-        features.extended_const = on(Capability::ExtendedConst);
+        // The code of the compiler in use is compiled with exactly its own proposals; a headless
+        // engine loads artifacts of any accepted compiler, each made with that compiler's.
+        let features = match compiler {
+            Some(kind) => wasmer_features(kind.proposals(&config.features)?),
+            None => wasmer_features(enabled),
+        };
 
         let mut capabilities = enabled;
         capabilities
@@ -165,6 +165,7 @@ impl Settings {
             compiler,
             accepted,
             features,
+            proposals: config.features.clone(),
             fuel: config.fuel,
             interruptible: config.interruptible,
             opt_level: config.opt_level,
@@ -221,7 +222,9 @@ impl Settings {
             };
             let _ = write!(key, ";opt={opt}");
         }
-        let f = &self.features;
+        let f = &kind
+            .proposals(&self.proposals)
+            .map_or_else(|_| self.features.clone(), wasmer_features);
         let flags = [
             (f.threads, "threads"),
             (f.reference_types, "reference-types"),
@@ -243,6 +246,24 @@ impl Settings {
         let _ = write!(key, ";target={};cpu={}", self.target.triple(), cpu.join(","));
         key
     }
+}
+
+/// wasmer's switches for the proposals `enabled`.
+fn wasmer_features(enabled: Capabilities) -> wasmer::sys::Features {
+    let on = |cap| enabled.has(cap);
+    let mut features = wasmer::sys::Features::none();
+    features.threads = on(Capability::Threads);
+    features.reference_types = on(Capability::ReferenceTypes);
+    features.simd = on(Capability::Simd);
+    features.bulk_memory = on(Capability::BulkMemory);
+    features.multi_value = on(Capability::MultiValue);
+    features.tail_call = on(Capability::TailCalls);
+    features.multi_memory = on(Capability::MultiMemory);
+    features.memory64 = on(Capability::Memory64);
+    features.exceptions = on(Capability::Exceptions);
+    features.relaxed_simd = on(Capability::RelaxedSimd);
+    features.extended_const = on(Capability::ExtendedConst);
+    features
 }
 
 /// How many times wasmtime's stack a compiler's code needs for the same recursion depth:
