@@ -10,6 +10,7 @@ mod exit;
 mod inspect;
 mod module;
 mod oci;
+mod preload;
 mod run;
 mod wast;
 

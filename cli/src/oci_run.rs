@@ -52,6 +52,17 @@ pub(super) fn run(args: &RunArgs, source: &Source, guest_args: &[String]) -> Res
     )?;
     let mut env = HostEnv::new();
     env.limits(limits(args));
+    let main = engine.module_info(&compiled)?;
+    let limits = limits(args);
+    crate::preload::link(
+        engine.as_ref(),
+        &config,
+        &args.preloads,
+        &main,
+        &wasi,
+        &limits,
+        &mut env,
+    )?;
     env.wasi(WasiCtx::new(&wasi)?);
     let mut instance = engine.instantiate(&compiled, env)?;
     match &args.invoke {

@@ -54,6 +54,10 @@ pub struct RunArgs {
     /// so pass this only for artifacts you trust.
     #[arg(long)]
     allow_precompiled: bool,
+    /// Instantiate MODULE with WASI first and link its exported functions as the imports of
+    /// module NAME (as `wasmtime run --preload`). Repeatable.
+    #[arg(long = "preload", value_name = "NAME=MODULE", value_parser = crate::preload::parse_preload)]
+    preloads: Vec<crate::preload::Preload>,
     #[command(flatten)]
     engine_options: crate::engine_options::EngineOptions,
     #[command(flatten)]
@@ -80,6 +84,9 @@ pub fn run(args: RunArgs) -> Result<u8> {
         }
     };
     if args.engine.as_deref() == Some("all") {
+        if !args.preloads.is_empty() {
+            return Err(Error::unsupported("wasmux", "--preload with --engine all"));
+        }
         return run_on_all_engines(&args, module::bytes(&file)?, &config, wasi_args, &guest_args);
     }
     let backend = module::choose_backend(args.engine.as_deref(), module::head(&file)?)?;
@@ -96,6 +103,16 @@ pub fn run(args: RunArgs) -> Result<u8> {
     for dir in &args.read_only_dirs {
         wasi.preopen_dir_read_only(&dir.host, &dir.guest);
     }
+    let main = engine.module_info(&compiled)?;
+    crate::preload::link(
+        engine.as_ref(),
+        &config,
+        &args.preloads,
+        &main,
+        &wasi,
+        &limits(&args),
+        &mut env,
+    )?;
     env.wasi(WasiCtx::new(&wasi)?);
     let mut instance = engine.instantiate(&compiled, env)?;
     match &args.invoke {

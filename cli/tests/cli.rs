@@ -241,3 +241,51 @@ fn reactors_run_initialize_then_the_default_export_or_the_invoked_one() {
     let output = wasmux(&["run", &library]);
     assert_one_line_error(&output, 2, "neither `_start` nor a default export");
 }
+
+/// A benchmark in sightglass's shape: it imports `bench.start` and `bench.end` around its work.
+const BENCHMARK: &str = r#"(module
+  (import "bench" "start" (func $start))
+  (import "bench" "end" (func $end))
+  (func (export "_start") (call $start) (call $end) (call $end)))"#;
+
+/// The `bench` stub, preloaded: a WASI reactor that prints what it is told.
+const BENCH_STUB: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "start\nend\n")
+  (global $ready (mut i32) (i32.const 0))
+  (func (export "_initialize") (global.set $ready (i32.const 1)))
+  (func $say (param i32 i32)
+    (if (i32.eqz (global.get $ready)) (then unreachable))
+    (i32.store (i32.const 0) (local.get 0))
+    (i32.store (i32.const 4) (local.get 1))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "start") (call $say (i32.const 100) (i32.const 6)))
+  (func (export "end") (call $say (i32.const 106) (i32.const 4))))"#;
+
+#[test]
+fn preloaded_modules_provide_functions_on_every_engine() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let benchmark = temp_file(&dir, "benchmark.wat", BENCHMARK.as_bytes());
+    let stub = temp_file(&dir, "stub.wat", BENCH_STUB.as_bytes());
+    let preload = format!("bench={stub}");
+    for engine in engines() {
+        let output = wasmux(&["run", "--engine", &engine, "--preload", &preload, &benchmark]);
+        assert_eq!(stdout(&output), "start\nend\nend\n", "{engine}: {}", stderr(&output));
+        assert_eq!(output.status.code(), Some(0), "{engine}");
+    }
+    let output = wasmux(&["run", &benchmark]);
+    assert_one_line_error(&output, 66, "bench::start");
+    let half = temp_file(&dir, "half.wat", br#"(module (func (export "start")))"#);
+    let output = wasmux(&["run", "--preload", &format!("bench={half}"), &benchmark]);
+    assert_one_line_error(&output, 66, "bench::end");
+    let memory_user = temp_file(
+        &dir,
+        "memory_user.wat",
+        br#"(module (import "bench" "memory" (memory 1)) (func (export "_start")))"#,
+    );
+    let output = wasmux(&["run", "--preload", &preload, &memory_user]);
+    assert_one_line_error(&output, 69, "`bench::memory`");
+    let output = wasmux(&["run", "--preload", "bench", &benchmark]);
+    assert_one_line_error(&output, 2, "expected NAME=MODULE");
+}

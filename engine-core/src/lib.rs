@@ -17,6 +17,7 @@ pub mod capability;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod forward;
 pub mod host;
 pub mod limits;
 pub mod link_cache;
@@ -36,6 +37,7 @@ pub use engine::{
 pub use error::{
     ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result, Trap, TrapCode, panic_message,
 };
+pub use forward::{SharedInstance, forward};
 pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports};
 pub use limits::{
     InstanceCounter, InstanceSlot, InterruptHandle, Limits, ResourceGuard, StopCondition,

@@ -12,8 +12,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use wasmux_core::{
-    Capability, Config, DynEngine, DynInstance, DynModule, Error, ExternType, HostEnv, HostError,
-    HostFunc, TrapCode, Val,
+    Capability, Config, DynEngine, DynModule, Error, ExternType, HostEnv, SharedInstance, TrapCode,
+    Val, forward,
 };
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
@@ -222,8 +222,6 @@ fn kind(directive: &WastDirective<'_>) -> &'static str {
     }
 }
 
-type SharedInstance = Arc<Mutex<Box<dyn DynInstance>>>;
-
 /// A module directive's outcome, which later directives address.
 #[derive(Clone)]
 enum Slot {
@@ -428,7 +426,7 @@ impl Runner<'_> {
                 ));
             }
             let func = match self.registered.get(&import.module) {
-                Some(target) => exported_func(target, &import.module, &import.name),
+                Some(target) => forward(target, &import.module, &import.name).ok(),
                 None if import.module == "spectest" => spectest::func(&import.name),
                 None => None,
             };
@@ -558,33 +556,6 @@ impl Runner<'_> {
             }
         }
     }
-}
-
-/// The function `field` that a registered instance exports, with its own signature (so a
-/// mismatched import fails to link), offered to other modules as a host function.
-fn exported_func(target: &SharedInstance, module: &str, field: &str) -> Option<HostFunc> {
-    let ty = target.lock().ok()?.func_type(field).ok()?;
-    Some(bridge(target.clone(), module, field, ty))
-}
-
-fn bridge(
-    target: SharedInstance,
-    module: &str,
-    field: &str,
-    ty: wasmux_core::FuncType,
-) -> HostFunc {
-    let name = field.to_string();
-    HostFunc::new(module, field, ty, move |_caller, params, results| {
-        let mut instance = target.try_lock().map_err(|_| {
-            HostError::trap("re-entrant calls between spec-test instances are not supported")
-        })?;
-        let values = instance.call(&name, params).map_err(|error| match error {
-            Error::Exit(status) => HostError::Exit(status),
-            other => HostError::trap(other.to_string()),
-        })?;
-        results.clone_from_slice(&values);
-        Ok(())
-    })
 }
 
 fn expect_rejected(result: Result<DynModule, Error>, what: &str) -> Status {
