@@ -1,0 +1,147 @@
+//! A containerd of the test's own: root, state, sockets and config in a temporary directory,
+//! the shim under test first on its `PATH`, stopped by its PID.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The namespace the tests' images and containers live in.
+const NAMESPACE: &str = "wasmux-test";
+
+/// A running containerd.
+#[derive(Debug)]
+pub struct Containerd {
+    dir: tempfile::TempDir,
+    daemon: Option<Child>,
+}
+
+impl Containerd {
+    /// Starts containerd with `shim_dir` first on its `PATH` and `env` added to its
+    /// environment (which the shims it starts inherit); waits until it answers.
+    pub fn start(shim_dir: &Path, env: &[(&str, &Path)]) -> Containerd {
+        let dir =
+            tempfile::Builder::new().prefix("wasmux-containerd-").tempdir().expect("temp dir");
+        let d = dir.path();
+        let config = format!(
+            r#"version = 2
+root = "{root}"
+state = "{state}"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "{sock}"
+[ttrpc]
+  address = "{sock}.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "{opt}"
+"#,
+            root = d.join("root").display(),
+            state = d.join("state").display(),
+            sock = d.join("containerd.sock").display(),
+            opt = d.join("opt").display(),
+        );
+        std::fs::write(d.join("config.toml"), config).expect("write config");
+        let path = std::env::var("PATH").unwrap_or_default();
+        let log = std::fs::File::create(d.join("containerd.log")).expect("log file");
+        let mut command = Command::new("containerd");
+        command
+            .arg("--config")
+            .arg(d.join("config.toml"))
+            .env("PATH", format!("{}:{path}", shim_dir.display()))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let daemon = command.spawn().expect("start containerd");
+        let containerd = Containerd { dir, daemon: Some(daemon) };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !containerd.ctr(&["version"]).status.success() {
+            assert!(
+                Instant::now() < deadline,
+                "containerd did not answer in 30 s; its log:\n{}",
+                containerd.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        containerd
+    }
+
+    /// Runs `ctr` against this containerd, in the tests' namespace.
+    pub fn ctr(&self, args: &[&str]) -> Output {
+        Command::new("ctr")
+            .arg("--address")
+            .arg(self.dir.path().join("containerd.sock"))
+            .arg("--namespace")
+            .arg(NAMESPACE)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run ctr")
+    }
+
+    /// Runs `ctr`, asserting that it succeeds: its stdout.
+    pub fn ctr_ok(&self, args: &[&str]) -> String {
+        let output = self.ctr(args);
+        assert!(
+            output.status.success(),
+            "ctr {args:?} failed: {}\ncontainerd's log:\n{}",
+            describe(&output),
+            self.log()
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// A directory for the test's files, removed with containerd's.
+    pub fn scratch(&self) -> PathBuf {
+        let scratch = self.dir.path().join("scratch");
+        std::fs::create_dir_all(&scratch).expect("scratch dir");
+        scratch
+    }
+
+    /// containerd's temporary directory: its root, state and sockets are under it.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// What containerd logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("containerd.log")).unwrap_or_default()
+    }
+
+    /// Stops containerd by its PID (SIGTERM) and waits for it to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut daemon) = self.daemon.take() {
+            let pid = nix::unistd::Pid::from_raw(daemon.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while daemon.try_wait().ok().flatten().is_none() {
+                if Instant::now() > deadline {
+                    let _ = daemon.kill();
+                    let _ = daemon.wait();
+                    panic!("containerd did not stop in 20 s after SIGTERM");
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+impl Drop for Containerd {
+    fn drop(&mut self) {
+        if let Some(mut daemon) = self.daemon.take() {
+            let _ = daemon.kill();
+            let _ = daemon.wait();
+        }
+    }
+}
+
+/// A command's status and output, for failure messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "{}\nstdout: {}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
