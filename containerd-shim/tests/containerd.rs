@@ -33,8 +33,10 @@ fn containers_run_under_a_real_containerd() {
     import_images(&containerd);
 
     the_image_decides_what_runs(&containerd);
+    the_spec_gives_mounts_working_dir_read_only_root_and_memory_limit(&containerd);
     each_engine_runs_hello_and_the_cache_serves_the_second_start(&containerd, cache_dir.path());
     a_detached_endless_guest_is_killed(&containerd);
+    a_trapping_guest_fails_its_container_alone(&containerd);
     a_native_entrypoint_runs_under_runc(&containerd);
     bad_input_fails_clearly_and_the_next_container_runs(&containerd);
 
@@ -86,6 +88,10 @@ fn import_images(containerd: &Containerd) {
     let probe = wasm("tests/guests/probe.wat");
     let hello = wasm("../examples/hello.wat");
     let endless = wasm("tests/guests/endless.wat");
+    let trap = wat::parse_str(
+        r#"(module (memory (export "memory") 1) (func (export "_start") unreachable))"#,
+    )
+    .expect("trap WAT");
     let busybox = std::fs::read(BUSYBOX).expect("read busybox");
     let greeting: &[u8] = b"hello from the rootfs\n";
     let broken: &[u8] = b"\0asm\x01\0\0\0\x01\xff\xff";
@@ -118,6 +124,11 @@ fn import_images(containerd: &Containerd) {
             "docker.io/wasmux/endless:latest",
             &["/endless.wasm"],
             vec![("endless.wasm", &endless[..], 0o755)],
+        ),
+        wasm_image(
+            "docker.io/wasmux/trap:latest",
+            &["/trap.wasm"],
+            vec![("trap.wasm", &trap[..], 0o755)],
         ),
         wasm_image(
             "docker.io/wasmux/no-entrypoint:latest",
@@ -211,6 +222,25 @@ fn the_image_decides_what_runs(containerd: &Containerd) {
     assert!(out.contains("file: hello from the rootfs\n"), "{out}");
 }
 
+/// `--mount` (a bind mount) becomes a preopen at its destination, `--cwd` a `.` preopen,
+/// `--read-only` a read-only root, `--memory-limit` the guest's memory limit.
+fn the_spec_gives_mounts_working_dir_read_only_root_and_memory_limit(containerd: &Containerd) {
+    let data = containerd.scratch().join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    std::fs::write(data.join("greeting"), "from the bind mount\n").expect("greeting");
+    let mount = format!("type=bind,src={},dst=/data,options=rbind:ro", data.display());
+    let options = ["--read-only", "--mount", &mount, "--cwd", "/etc", "--memory-limit", "2097152"];
+    let output =
+        run(containerd, "wasip1/wasm", &options, "docker.io/wasmux/probe:wasip1", "probe-spec");
+    assert_eq!(output.status.code(), Some(7), "{}", describe(&output));
+    let out = stdout(&output);
+    let expected = "preopen: / read-only\n\
+                    preopen: /data read-only greeting: from the bind mount\n\
+                    preopen: . read-only greeting: hello from the rootfs\n\
+                    grow: refused\n";
+    assert!(out.ends_with(expected), "stdout does not end with\n{expected}:\n{out}");
+}
+
 fn each_engine_runs_hello_and_the_cache_serves_the_second_start(
     containerd: &Containerd,
     cache_dir: &Path,
@@ -271,6 +301,13 @@ fn a_detached_endless_guest_is_killed(containerd: &Containerd) {
     assert!(output.status.success(), "{}", describe(&output));
     assert!(stderr(&output).contains("exit code 143"), "{}", describe(&output));
     containerd.ctr_ok(&["container", "delete", id]);
+}
+
+fn a_trapping_guest_fails_its_container_alone(containerd: &Containerd) {
+    let output = run(containerd, "wasip1/wasm", &[], "docker.io/wasmux/trap:latest", "trap");
+    // 128 + SIGABRT, as `wasmux run` and wasmtime's CLI report a trap.
+    assert_eq!(output.status.code(), Some(134), "{}", describe(&output));
+    assert!(stderr(&output).starts_with("wasmux: guest trapped: "), "{}", describe(&output));
 }
 
 fn wait_for_status(containerd: &Containerd, id: &str, status: &str) {
