@@ -278,12 +278,12 @@ impl containerd_shim::Task for TaskService {
             Some(exit) => exit,
             // Created but never started: end its process before the root filesystem goes.
             None => {
-                if let Process::Wasm(guest) = &container.state().process {
-                    let _ = kill(Pid::from_raw(guest.pid as i32), Signal::SIGKILL);
-                }
-                if let Process::Runc(runc) = &container.state().process
-                    && let Err(e) = runc.delete()
-                {
+                let killed = match &container.state().process {
+                    Process::Wasm(guest) => kill(Pid::from_raw(guest.pid as i32), Signal::SIGKILL)
+                        .map_err(|e| format!("cannot kill the guest process {}: {e}", guest.pid)),
+                    Process::Runc(runc) => runc.kill(libc::SIGKILL as u32, true),
+                };
+                if let Err(e) = killed {
                     log::error!("delete {}: {e}", req.id);
                 }
                 container
