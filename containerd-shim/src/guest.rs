@@ -1,16 +1,18 @@
-//! The guest process: the shim re-executes itself with [`SUBCOMMAND`] and a [`GuestPlan`] for
-//! each Wasm container, so that a signal from `ctr task kill` ends the guest alone and a guest
-//! that crashes never takes the shim down.
+//! The guest process: the shim re-executes itself with [`SUBCOMMAND`] for each Wasm container,
+//! so that a signal from `ctr task kill` ends the guest alone and a guest that crashes never
+//! takes the shim down.
 //!
 //! Its protocol with the shim, on its own stdin and stdout (the container's streams are
-//! opened from the plan): at task create it compiles the module (through the compiled-module
-//! cache), instantiates it and writes one line, `ready` or `error: MESSAGE`; at task start the
-//! shim writes one byte to its stdin, and it swaps in the container's streams and runs the
-//! guest, exiting with its status. End of input instead of the byte means the task was
-//! deleted before it started: it exits without running anything.
+//! opened from the plan): the shim writes the [`GuestPlan`] as one line of JSON (not an
+//! argument, which any user could read in `/proc`: the environment may hold secrets); the
+//! guest process compiles the module (through the compiled-module cache), instantiates it and
+//! writes one line, `ready` or `error: MESSAGE`; at task start the shim writes one byte, and
+//! it swaps in the container's streams and runs the guest, exiting with its status. End of
+//! input instead of the byte means the task was deleted before it started: it exits without
+//! running anything.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
@@ -19,7 +21,7 @@ use wasmux::wasi::{WasiConfig, WasiCtx, WasiEnvExt};
 use wasmux::{Backend, Config, DynInstance, Error, HostEnv, Limits};
 
 use crate::plan::GuestPlan;
-use crate::stdio::open_stream;
+use crate::stdio::{open_input, open_output};
 
 /// The hidden first argument that makes the binary a guest process.
 pub const SUBCOMMAND: &str = "wasmux-guest";
@@ -33,10 +35,17 @@ const TRAP_STATUS: i32 = 134;
 /// Exit status of any other failure of a started guest.
 const FAILURE_STATUS: i32 = 1;
 
-/// Runs the guest process with the plan given as JSON; never returns.
-pub fn main(plan_json: &str) -> ! {
-    let prepared = serde_json::from_str::<GuestPlan>(plan_json)
-        .map_err(|e| format!("unreadable guest plan: {e}"))
+/// Runs the guest process; never returns.
+pub fn main() -> ! {
+    let mut plan = String::new();
+    let prepared = std::io::stdin()
+        .lock()
+        .read_line(&mut plan)
+        .map_err(|e| format!("cannot read the guest plan: {e}"))
+        .and_then(|_| {
+            serde_json::from_str::<GuestPlan>(&plan)
+                .map_err(|e| format!("unreadable guest plan: {e}"))
+        })
         .and_then(|plan| Prepared::new(&plan));
     let mut report = std::io::stdout();
     let mut prepared = match prepared {
@@ -55,7 +64,6 @@ pub fn main(plan_json: &str) -> ! {
         std::process::exit(0);
     }
     if let Err(message) = prepared.take_container_stdio() {
-        // The shim's stdout is gone with the report; stderr may still be the shim's.
         eprintln!("wasmux: {message}");
         std::process::exit(FAILURE_STATUS);
     }
@@ -120,9 +128,9 @@ impl Prepared {
         let instance = engine.instantiate(&module, env).map_err(cache_failed)?;
         Ok(Prepared {
             instance,
-            stdin: open_stream(plan.stdio.stdin.as_deref())?,
-            stdout: open_stream(plan.stdio.stdout.as_deref())?,
-            stderr: open_stream(plan.stdio.stderr.as_deref())?,
+            stdin: open_input(plan.stdio.stdin.as_deref())?,
+            stdout: open_output(plan.stdio.stdout.as_deref())?,
+            stderr: open_output(plan.stdio.stderr.as_deref())?,
         })
     }
 

@@ -28,16 +28,17 @@ impl GuestProcess {
         // inherit locks held by other threads.
         let mut child = Command::new("/proc/self/exe")
             .arg(SUBCOMMAND)
-            .arg(json)
             .current_dir(bundle)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start the guest process: {e}"))?;
         let pid = child.id();
-        let (Some(start), Some(report)) = (child.stdin.take(), child.stdout.take()) else {
+        let (Some(mut start), Some(report)) = (child.stdin.take(), child.stdout.take()) else {
             return Err("the guest process has no control pipes".into());
         };
+        // A write error means the process ended early: its status tells below.
+        let _ = writeln!(start, "{json}").and_then(|()| start.flush());
         let mut line = String::new();
         let read = BufReader::new(report).read_line(&mut line);
         let line = line.trim_end();

@@ -21,9 +21,8 @@ mod stdio;
 const RUNTIME_ID: &str = "io.containerd.wasmux.v1";
 
 fn main() {
-    let mut args = std::env::args();
-    if args.nth(1).as_deref() == Some(guest::SUBCOMMAND) {
-        guest::main(&args.next().unwrap_or_default());
+    if std::env::args().nth(1).as_deref() == Some(guest::SUBCOMMAND) {
+        guest::main();
     }
     containerd_shim::run::<shim::WasmuxShim>(RUNTIME_ID, None);
 }

@@ -26,7 +26,7 @@ use crate::plan::{self, GuestPlan, Stdio};
 use crate::reaped::Exits;
 use crate::rootfs::{self, MountedRootfs};
 use crate::runc::RuncContainer;
-use crate::stdio::open_stream;
+use crate::stdio::{open_input, open_output};
 
 /// How long `delete` of a created, never started container waits for it to die once killed.
 const KILL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -106,9 +106,9 @@ impl TaskService {
             }
             Kind::Elf => {
                 let stdio = [
-                    open_stream(non_empty(&req.stdin).as_deref())?,
-                    open_stream(non_empty(&req.stdout).as_deref())?,
-                    open_stream(non_empty(&req.stderr).as_deref())?,
+                    open_input(non_empty(&req.stdin).as_deref())?,
+                    open_output(non_empty(&req.stdout).as_deref())?,
+                    open_output(non_empty(&req.stderr).as_deref())?,
                 ];
                 let (runc, pid, exits) = RuncContainer::create(&req.id, &bundle, stdio)?;
                 (pid, Process::Runc(runc), exits)

@@ -20,6 +20,8 @@ const SANDBOX_ANNOTATION: &str = "io.kubernetes.cri.sandbox-id";
 pub struct WasmuxShim {
     id: String,
     namespace: String,
+    /// The address this shim serves on, when it is the serving one.
+    socket: String,
     exit: Arc<ExitSignal>,
 }
 
@@ -27,7 +29,12 @@ impl containerd_shim::Shim for WasmuxShim {
     type T = TaskService;
 
     fn new(_runtime_id: &str, args: &Flags, _config: &mut Config) -> Self {
-        WasmuxShim { id: args.id.clone(), namespace: args.namespace.clone(), exit: Arc::default() }
+        WasmuxShim {
+            id: args.id.clone(),
+            namespace: args.namespace.clone(),
+            socket: args.socket.clone(),
+            exit: Arc::default(),
+        }
     }
 
     fn start_shim(&mut self, opts: StartOpts) -> containerd_shim::Result<String> {
@@ -63,6 +70,16 @@ impl containerd_shim::Shim for WasmuxShim {
 
     fn wait(&mut self) {
         self.exit.wait();
+        // containerd-shim removes the socket after this returns, finding its path in the
+        // bundle's `address` file; but containerd removes the bundle as soon as `shutdown`
+        // answers, and the socket would be left behind. It is removed here, while the path
+        // is known; open connections are not affected.
+        let path = self.socket.strip_prefix("unix://").unwrap_or(&self.socket);
+        if let Err(e) = std::fs::remove_file(path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            log::warn!("cannot remove the shim socket {path}: {e}");
+        }
     }
 
     fn create_task_service(&self, publisher: RemotePublisher) -> TaskService {
