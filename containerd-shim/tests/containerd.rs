@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use support::containerd::{Containerd, describe};
+use support::containerd::{Containerd, describe, shim_processes};
 use support::image::{ImageSpec, write_archive};
 use wasmux::cache::Cache;
 
@@ -27,8 +27,8 @@ fn containers_run_under_a_real_containerd() {
     check_machine();
     let sockets_before = shim_sockets();
     let cache_dir = tempfile::tempdir().expect("cache dir");
-    let shim_dir = Path::new(SHIM).parent().expect("shim dir");
-    let mut containerd = Containerd::start(shim_dir, &[("WASMUX_CACHE_DIR", cache_dir.path())]);
+    let mut containerd =
+        Containerd::start(Path::new(SHIM), &[("WASMUX_CACHE_DIR", cache_dir.path())]);
     let started = Instant::now();
     import_images(&containerd);
 
@@ -42,7 +42,11 @@ fn containers_run_under_a_real_containerd() {
 
     nothing_is_left(&containerd, &sockets_before);
     containerd.stop();
-    assert_eq!(shim_processes(), Vec::<u32>::new(), "shim processes outlived containerd");
+    assert_eq!(
+        shim_processes(Path::new(SHIM)),
+        Vec::<u32>::new(),
+        "shim processes outlived containerd"
+    );
     eprintln!("containerd scenarios took {:.1} s", started.elapsed().as_secs_f64());
 }
 
@@ -387,10 +391,10 @@ fn bad_input_fails_clearly_and_the_next_container_runs(containerd: &Containerd) 
 /// No task, container, mount, shim process or shim socket is left.
 fn nothing_is_left(containerd: &Containerd, sockets_before: &BTreeSet<PathBuf>) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !shim_processes().is_empty() && Instant::now() < deadline {
+    while !shim_processes(Path::new(SHIM)).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(shim_processes(), Vec::<u32>::new(), "shim processes are left");
+    assert_eq!(shim_processes(Path::new(SHIM)), Vec::<u32>::new(), "shim processes are left");
     assert_eq!(containerd.ctr_ok(&["task", "ls", "-q"]), "", "tasks are left");
     assert_eq!(containerd.ctr_ok(&["container", "ls", "-q"]), "", "containers are left");
     let dir = containerd.dir().to_string_lossy().into_owned();
@@ -405,19 +409,4 @@ fn shim_sockets() -> BTreeSet<PathBuf> {
     std::fs::read_dir(SHIM_SOCKETS)
         .map(|entries| entries.flatten().map(|e| e.path()).collect())
         .unwrap_or_default()
-}
-
-/// Processes running the shim binary under test (shims and guest processes).
-fn shim_processes() -> Vec<u32> {
-    let shim = std::fs::canonicalize(SHIM).expect("shim path");
-    let mut pids: Vec<u32> = std::fs::read_dir("/proc")
-        .expect("read /proc")
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .filter(|pid: &u32| {
-            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == shim)
-        })
-        .collect();
-    pids.sort_unstable();
-    pids
 }

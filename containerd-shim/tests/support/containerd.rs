@@ -1,9 +1,14 @@
 //! A containerd of the test's own: root, state, sockets and config in a temporary directory,
-//! the shim under test first on its `PATH`, stopped by its PID.
+//! the shim under test first on its `PATH`, stopped by its PID. A test that fails half-way
+//! leaves nothing running or mounted either: dropped while running, it kills containerd and
+//! the shim's processes (by PID) and unmounts what is left under its directory.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 
 /// The namespace the tests' images and containers live in.
 const NAMESPACE: &str = "wasmux-test";
@@ -13,12 +18,14 @@ const NAMESPACE: &str = "wasmux-test";
 pub struct Containerd {
     dir: tempfile::TempDir,
     daemon: Option<Child>,
+    shim: PathBuf,
 }
 
 impl Containerd {
-    /// Starts containerd with `shim_dir` first on its `PATH` and `env` added to its
-    /// environment (which the shims it starts inherit); waits until it answers.
-    pub fn start(shim_dir: &Path, env: &[(&str, &Path)]) -> Containerd {
+    /// Starts containerd with the directory of the `shim` binary first on its `PATH` and `env`
+    /// added to its environment (which the shims it starts inherit); waits until it answers.
+    pub fn start(shim: &Path, env: &[(&str, &Path)]) -> Containerd {
+        let shim_dir = shim.parent().expect("the shim's directory");
         let dir =
             tempfile::Builder::new().prefix("wasmux-containerd-").tempdir().expect("temp dir");
         let d = dir.path();
@@ -54,7 +61,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
             command.env(name, value);
         }
         let daemon = command.spawn().expect("start containerd");
-        let containerd = Containerd { dir, daemon: Some(daemon) };
+        let containerd = Containerd { dir, daemon: Some(daemon), shim: shim.to_path_buf() };
         let deadline = Instant::now() + Duration::from_secs(30);
         while !containerd.ctr(&["version"]).status.success() {
             assert!(
@@ -112,8 +119,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
     /// Stops containerd by its PID (SIGTERM) and waits for it to exit.
     pub fn stop(&mut self) {
         if let Some(mut daemon) = self.daemon.take() {
-            let pid = nix::unistd::Pid::from_raw(daemon.id() as i32);
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            let _ = kill(Pid::from_raw(daemon.id() as i32), Signal::SIGTERM);
             let deadline = Instant::now() + Duration::from_secs(20);
             while daemon.try_wait().ok().flatten().is_none() {
                 if Instant::now() > deadline {
@@ -129,11 +135,39 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 
 impl Drop for Containerd {
     fn drop(&mut self) {
-        if let Some(mut daemon) = self.daemon.take() {
-            let _ = daemon.kill();
-            let _ = daemon.wait();
+        let Some(mut daemon) = self.daemon.take() else { return };
+        let _ = daemon.kill();
+        let _ = daemon.wait();
+        for pid in shim_processes(&self.shim) {
+            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+        }
+        let dir = self.dir.path().to_string_lossy().into_owned();
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let mut mounts: Vec<&str> = mountinfo
+            .lines()
+            .filter_map(|line| line.split(' ').nth(4))
+            .filter(|point| point.starts_with(&dir))
+            .collect();
+        mounts.sort_by_key(|point| std::cmp::Reverse(point.len()));
+        for point in mounts {
+            let _ = nix::mount::umount2(point, nix::mount::MntFlags::MNT_DETACH);
         }
     }
+}
+
+/// Processes running the `shim` binary (shims and guest processes), by PID.
+pub fn shim_processes(shim: &Path) -> Vec<u32> {
+    let shim = std::fs::canonicalize(shim).expect("shim path");
+    let mut pids: Vec<u32> = std::fs::read_dir("/proc")
+        .expect("read /proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .filter(|pid: &u32| {
+            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == shim)
+        })
+        .collect();
+    pids.sort_unstable();
+    pids
 }
 
 /// A command's status and output, for failure messages.
