@@ -16,11 +16,12 @@ use std::io::{BufRead, Read, Write};
 
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
+use nix::unistd::{Gid, Uid, setgid, setgroups, setuid};
 use wasmux::cache::Cache;
 use wasmux::wasi::{WasiConfig, WasiCtx, WasiEnvExt};
 use wasmux::{Backend, Config, DynInstance, Error, HostEnv, Limits};
 
-use crate::plan::GuestPlan;
+use crate::plan::{GuestPlan, User};
 use crate::stdio::{open_input, open_output};
 
 /// The hidden first argument that makes the binary a guest process.
@@ -92,7 +93,15 @@ struct Prepared {
 }
 
 impl Prepared {
+    /// Opens the container's streams, compiles the module (the cache belongs to the shim's
+    /// user) and opens the guest's directories as root, then becomes the spec's user: every
+    /// file the guest opens is then opened with that user's permissions. The directories are
+    /// opened first because their host paths (in containerd's state directory) need not be
+    /// reachable by that user, just as runc's `pivot_root` hides them from its containers.
     fn new(plan: &GuestPlan) -> Result<Self, String> {
+        let stdin = open_input(plan.stdio.stdin.as_deref())?;
+        let stdout = open_output(plan.stdio.stdout.as_deref())?;
+        let stderr = open_output(plan.stdio.stderr.as_deref())?;
         let backend: Backend = plan.engine.parse().map_err(|e: Error| e.to_string())?;
         let config = Config::default();
         let engine = wasmux::engine(backend, &config).map_err(|e| e.to_string())?;
@@ -101,14 +110,14 @@ impl Prepared {
         let module_name = format!("/{}", plan.module.display());
         let bytes =
             root.read(&plan.module).map_err(|e| format!("cannot read {module_name}: {e}"))?;
-        let cache_failed = |e: Error| format!("{module_name} cannot run on {backend}: {e}");
+        let cannot_run = |e: Error| format!("{module_name} cannot run on {backend}: {e}");
         let module = match Cache::from_env() {
             Some(cache) => {
-                cache.load_or_compile(engine.as_ref(), &config, &bytes).map_err(cache_failed)?
+                cache.load_or_compile(engine.as_ref(), &config, &bytes).map_err(cannot_run)?
             }
-            None => engine
-                .compile(&wasmux::parse(&bytes).map_err(cache_failed)?)
-                .map_err(cache_failed)?,
+            None => {
+                engine.compile(&wasmux::parse(&bytes).map_err(cannot_run)?).map_err(cannot_run)?
+            }
         };
         let mut wasi = WasiConfig::new();
         wasi.args(plan.argv.iter().cloned()).inherit_stdio();
@@ -125,13 +134,11 @@ impl Prepared {
         let mut env = HostEnv::new();
         env.limits(Limits { max_memory_bytes: plan.max_memory_bytes, ..Limits::default() });
         env.wasi(WasiCtx::new(&wasi).map_err(|e| e.to_string())?);
-        let instance = engine.instantiate(&module, env).map_err(cache_failed)?;
-        Ok(Prepared {
-            instance,
-            stdin: open_input(plan.stdio.stdin.as_deref())?,
-            stdout: open_output(plan.stdio.stdout.as_deref())?,
-            stderr: open_output(plan.stdio.stderr.as_deref())?,
-        })
+        let instance = engine.instantiate(&module, env).map_err(cannot_run)?;
+        if let Some(user) = &plan.user {
+            become_user(user)?;
+        }
+        Ok(Prepared { instance, stdin, stdout, stderr })
     }
 
     /// Makes the container's streams this process's standard streams, which the guest inherits.
@@ -141,4 +148,14 @@ impl Prepared {
         nix::unistd::dup2_stdout(&self.stdout).map_err(failed)?;
         nix::unistd::dup2_stderr(&self.stderr).map_err(failed)
     }
+}
+
+/// Drops root for `user`: supplementary groups, group, then user (after which the others
+/// could no longer be changed).
+fn become_user(user: &User) -> Result<(), String> {
+    let failed = |e: nix::Error| format!("cannot run as user {}:{}: {e}", user.uid, user.gid);
+    let groups: Vec<Gid> = user.additional_gids.iter().map(|gid| Gid::from_raw(*gid)).collect();
+    setgroups(&groups).map_err(failed)?;
+    setgid(Gid::from_raw(user.gid)).map_err(failed)?;
+    setuid(Uid::from_raw(user.uid)).map_err(failed)
 }

@@ -31,6 +31,19 @@ pub struct GuestPlan {
     pub max_memory_bytes: Option<u64>,
     /// containerd's stdio FIFOs (or files); `None` for none.
     pub stdio: Stdio,
+    /// `process.user`, whom the guest runs as; `None` for root.
+    pub user: Option<User>,
+}
+
+/// A user other than root to run the guest as.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// User ID.
+    pub uid: u32,
+    /// Group ID.
+    pub gid: u32,
+    /// Supplementary groups.
+    pub additional_gids: Vec<u32>,
 }
 
 /// A host directory the guest sees at `guest`.
@@ -124,6 +137,10 @@ impl GuestPlan {
             .and_then(|m| m.limit())
             .and_then(|limit| u64::try_from(limit).ok())
             .filter(|limit| *limit > 0);
+        let user = process.user();
+        let additional_gids = user.additional_gids().clone().unwrap_or_default();
+        let user = (user.uid() != 0 || user.gid() != 0 || !additional_gids.is_empty())
+            .then(|| User { uid: user.uid(), gid: user.gid(), additional_gids });
         Ok(GuestPlan {
             rootfs: rootfs.to_path_buf(),
             module: entry.path.clone(),
@@ -133,6 +150,7 @@ impl GuestPlan {
             engine: engine.name().to_string(),
             max_memory_bytes,
             stdio,
+            user,
         })
     }
 }

@@ -107,9 +107,10 @@ fn import_images(containerd: &Containerd) {
             entrypoint: &["/bin/probe.wasm"],
             cmd: &["from-cmd"],
             env: &["PATH=/bin", "GREETING=from-image"],
+            user: "",
             files: vec![("bin/probe.wasm", &probe[..], 0o755), ("etc/greeting", greeting, 0o644)],
         },
-        // Docker's platform for Wasm, and an entrypoint found on the image's PATH.
+        // Docker's platform for Wasm, an entrypoint found on the image's PATH, and a user.
         ImageSpec {
             name: "docker.io/wasmux/probe:wasi",
             os: "wasi",
@@ -117,6 +118,7 @@ fn import_images(containerd: &Containerd) {
             entrypoint: &["probe.wasm"],
             cmd: &[],
             env: &["PATH=/usr/bin:/bin"],
+            user: "1000:1000",
             files: vec![("bin/probe.wasm", &probe[..], 0o755), ("etc/greeting", greeting, 0o644)],
         },
         wasm_image(
@@ -156,6 +158,7 @@ fn import_images(containerd: &Containerd) {
             entrypoint: &["/bin/busybox"],
             cmd: &["echo", "hello from runc"],
             env: &["PATH=/bin"],
+            user: "",
             files: vec![("bin/busybox", &busybox[..], 0o755)],
         },
     ];
@@ -174,7 +177,16 @@ fn wasm_image<'a>(
     entrypoint: &'a [&'a str],
     files: Vec<(&'a str, &'a [u8], u32)>,
 ) -> ImageSpec<'a> {
-    ImageSpec { name, os: "wasip1", architecture: "wasm", entrypoint, cmd: &[], env: &[], files }
+    ImageSpec {
+        name,
+        os: "wasip1",
+        architecture: "wasm",
+        entrypoint,
+        cmd: &[],
+        env: &[],
+        user: "",
+        files,
+    }
 }
 
 /// `ctr run --rm` of `image` as container `id` on the shim, with `extra` options: its output.
@@ -199,7 +211,7 @@ fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Entrypoint, Cmd and Env from the image, argv[0] as the image names it, the root
+/// Entrypoint, Cmd, Env and User from the image, argv[0] as the image names it, the root
 /// filesystem as `/`, stdout, stderr and the exit status through containerd.
 fn the_image_decides_what_runs(containerd: &Containerd) {
     let output = run(
@@ -223,7 +235,8 @@ fn the_image_decides_what_runs(containerd: &Containerd) {
     assert_eq!(output.status.code(), Some(7), "{}", describe(&output));
     let out = stdout(&output);
     assert!(out.starts_with("arg: probe.wasm\nenv: "), "{out}");
-    assert!(out.contains("file: hello from the rootfs\n"), "{out}");
+    // User 1000 may read the root filesystem, not create files in root's `/`.
+    assert!(out.contains("file: hello from the rootfs\npreopen: / read-only\n"), "{out}");
 }
 
 /// `--mount` (a bind mount) becomes a preopen at its destination, `--cwd` a `.` preopen,

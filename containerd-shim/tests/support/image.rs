@@ -1,5 +1,5 @@
 //! OCI image archives for `ctr image import`, built from files in memory: one uncompressed
-//! tar layer, a config with `Entrypoint`, `Cmd` and `Env`, and the platform given.
+//! tar layer, a config with `Entrypoint`, `Cmd`, `Env` and `User`, and the platform given.
 
 use std::path::Path;
 
@@ -21,6 +21,8 @@ pub struct ImageSpec<'a> {
     pub cmd: &'a [&'a str],
     /// The config's `Env`.
     pub env: &'a [&'a str],
+    /// The config's `User` (empty: root).
+    pub user: &'a str,
     /// The layer's files: path, contents, mode.
     pub files: Vec<(&'a str, &'a [u8], u32)>,
 }
@@ -32,7 +34,7 @@ pub fn write_archive(spec: &ImageSpec<'_>, out: &Path) {
     let config = serde_json::to_vec(&json!({
         "architecture": spec.architecture,
         "os": spec.os,
-        "config": { "Entrypoint": spec.entrypoint, "Cmd": spec.cmd, "Env": spec.env },
+        "config": { "Entrypoint": spec.entrypoint, "Cmd": spec.cmd, "Env": spec.env, "User": spec.user },
         "rootfs": { "type": "layers", "diff_ids": [layer_digest] },
     }))
     .expect("config JSON");
