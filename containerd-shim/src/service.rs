@@ -76,8 +76,9 @@ impl TaskService {
     }
 
     /// Creates the container: mounts its root filesystem, reads its spec, finds its
-    /// entrypoint, and prepares the process that will run it.
-    fn create_container(&self, req: &api::CreateTaskRequest) -> Result<Container, String> {
+    /// entrypoint, and prepares the process that will run it; with the subscription that
+    /// will report that process's exit.
+    fn create_container(&self, req: &api::CreateTaskRequest) -> Result<(Container, Exits), String> {
         if req.terminal {
             return Err("a terminal (ctr run -t) is not supported by the wasmux shim".into());
         }
@@ -118,12 +119,11 @@ impl TaskService {
         mounted.keep();
         let container =
             Container::new(req.id.clone(), bundle, mounted_rootfs, pid, stdio_paths, process);
-        self.watch_exit(req.id.clone(), pid, exits);
-        Ok(container)
+        Ok((container, exits))
     }
 
     /// Waits in a thread for the exit of the container's init process, records it and
-    /// publishes it.
+    /// publishes it. The container must be in the table already, or its exit is lost.
     fn watch_exit(&self, id: String, pid: u32, exits: Exits) {
         let service = self.clone();
         std::thread::spawn(move || {
@@ -162,7 +162,7 @@ impl containerd_shim::Task for TaskService {
                 format!("container {} already exists", req.id),
             ));
         }
-        let container = self.create_container(&req).map_err(|message| {
+        let (container, exits) = self.create_container(&req).map_err(|message| {
             log::error!("create {}: {message}", req.id);
             error(Code::FAILED_PRECONDITION, message)
         })?;
@@ -186,6 +186,8 @@ impl containerd_shim::Task for TaskService {
                 ..Default::default()
             }),
         );
+        // After TaskCreate, so that containerd never hears of the exit first.
+        self.watch_exit(req.id.clone(), pid, exits);
         Ok(api::CreateTaskResponse { pid, ..Default::default() })
     }
 
@@ -212,15 +214,17 @@ impl containerd_shim::Task for TaskService {
                 error(Code::FAILED_PRECONDITION, message)
             })?;
             state.started = true;
+            // Under the state's lock, which recording the exit takes too: containerd hears
+            // of the start before the exit of even the quickest guest.
+            self.publish(
+                topics::TASK_START_EVENT_TOPIC,
+                Box::new(TaskStart {
+                    container_id: req.id.clone(),
+                    pid: container.pid,
+                    ..Default::default()
+                }),
+            );
         }
-        self.publish(
-            topics::TASK_START_EVENT_TOPIC,
-            Box::new(TaskStart {
-                container_id: req.id.clone(),
-                pid: container.pid,
-                ..Default::default()
-            }),
-        );
         Ok(api::StartResponse { pid: container.pid, ..Default::default() })
     }
 
