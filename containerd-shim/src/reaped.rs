@@ -11,12 +11,6 @@ use containerd_shim::monitor::{Subject, Topic, monitor_subscribe};
 /// that its exit cannot be missed.
 pub struct Exits(Subscription);
 
-impl std::fmt::Debug for Exits {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Exits").field(&self.0.id).finish()
-    }
-}
-
 impl Exits {
     /// Starts listening for exits.
     pub fn subscribe() -> Result<Exits, String> {
