@@ -168,7 +168,7 @@ impl containerd_shim::Task for TaskService {
         })?;
         let pid = container.pid;
         self.containers().insert(req.id.clone(), Arc::new(container));
-        log::info!("created container {} (pid {pid})", req.id);
+        log::info!("created container {} (pid {pid}) in shim {}", req.id, std::process::id());
         self.publish(
             topics::TASK_CREATE_EVENT_TOPIC,
             Box::new(TaskCreate {

@@ -37,6 +37,7 @@ fn containers_run_under_a_real_containerd() {
     each_engine_runs_hello_and_the_cache_serves_the_second_start(&containerd, cache_dir.path());
     a_detached_endless_guest_is_killed(&containerd);
     a_trapping_guest_fails_its_container_alone(&containerd);
+    a_pods_containers_share_a_shim_that_outlives_a_crashing_guest(&containerd);
     a_native_entrypoint_runs_under_runc(&containerd);
     bad_input_fails_clearly_and_the_next_container_runs(&containerd);
 
@@ -325,6 +326,40 @@ fn a_trapping_guest_fails_its_container_alone(containerd: &Containerd) {
     // 128 + SIGABRT, as `wasmux run` and wasmtime's CLI report a trap.
     assert_eq!(output.status.code(), Some(134), "{}", describe(&output));
     assert!(stderr(&output).starts_with("wasmux: guest trapped: "), "{}", describe(&output));
+}
+
+/// Containers of one pod (the CRI's sandbox annotation) are served by one shim process: a
+/// guest that traps there ends its own container, not the shim or its neighbour.
+fn a_pods_containers_share_a_shim_that_outlives_a_crashing_guest(containerd: &Containerd) {
+    let pod = ["--annotation", "io.kubernetes.cri.sandbox-id=pod-1"];
+    let mut args = vec!["run", "-d", "--runtime", RUNTIME, "--platform", "wasip1/wasm"];
+    args.extend_from_slice(&pod);
+    args.extend_from_slice(&["docker.io/wasmux/endless:latest", "pod-endless"]);
+    containerd.ctr_ok(&args);
+    wait_for_status(containerd, "pod-endless", "RUNNING");
+    // The shim and the endless guest's process.
+    let processes = shim_processes(Path::new(SHIM));
+    assert_eq!(processes.len(), 2, "{processes:?}");
+
+    let output = run(containerd, "wasip1/wasm", &pod, "docker.io/wasmux/trap:latest", "pod-trap");
+    assert_eq!(output.status.code(), Some(134), "{}", describe(&output));
+    assert_eq!(shim_processes(Path::new(SHIM)), processes, "the pod's shim changed");
+    let shim_of = |id: &str| {
+        let log = containerd.log();
+        let line = format!("created container {id} (pid ");
+        let at = log.find(&line).unwrap_or_else(|| panic!("no {line:?} in containerd's log"));
+        let rest = &log[at..];
+        let shim = rest.split(" in shim ").nth(1).and_then(|r| r.split(['"', '\n']).next());
+        shim.map(str::to_string).unwrap_or_default()
+    };
+    assert_eq!(shim_of("pod-trap"), shim_of("pod-endless"), "the pod's containers had two shims");
+    wait_for_status(containerd, "pod-endless", "RUNNING");
+
+    containerd.ctr_ok(&["task", "kill", "--signal", "SIGKILL", "pod-endless"]);
+    wait_for_status(containerd, "pod-endless", "STOPPED");
+    let output = containerd.ctr(&["task", "delete", "pod-endless"]);
+    assert!(stderr(&output).contains("exit code 137"), "{}", describe(&output));
+    containerd.ctr_ok(&["container", "delete", "pod-endless"]);
 }
 
 fn wait_for_status(containerd: &Containerd, id: &str, status: &str) {

@@ -1,7 +1,8 @@
 //! A containerd of the test's own: root, state, sockets and config in a temporary directory,
 //! the shim under test first on its `PATH`, stopped by its PID. A test that fails half-way
 //! leaves nothing running or mounted either: dropped while running, it kills containerd and
-//! the shim's processes (by PID) and unmounts what is left under its directory.
+//! the shim's processes (by PID), removes their sockets and unmounts what is left under its
+//! directory.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -139,7 +140,14 @@ impl Drop for Containerd {
         let _ = daemon.kill();
         let _ = daemon.wait();
         for pid in shim_processes(&self.shim) {
+            // A serving shim names its socket on its command line: killed, it cannot remove it.
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+            let socket = args.windows(2).find(|w| w[0] == b"-socket").map(|w| w[1].to_vec());
             let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+            if let Some(socket) = socket.and_then(|s| String::from_utf8(s).ok()) {
+                let _ = std::fs::remove_file(socket.trim_start_matches("unix://"));
+            }
         }
         let dir = self.dir.path().to_string_lossy().into_owned();
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
