@@ -20,12 +20,15 @@ const SHIM: &str = env!("CARGO_BIN_EXE_containerd-shim-wasmux-v1");
 const RUNTIME: &str = "io.containerd.wasmux.v1";
 /// Where containerd-shim puts every shim's socket, whichever containerd started it.
 const SHIM_SOCKETS: &str = "/run/containerd/s";
+/// Where `ctr` makes a task's FIFOs, whichever containerd it talks to.
+const CTR_FIFOS: &str = "/run/containerd/fifo";
 const BUSYBOX: &str = "/bin/busybox";
 
 #[test]
 fn containers_run_under_a_real_containerd() {
     check_machine();
-    let sockets_before = shim_sockets();
+    let sockets_before = entries(SHIM_SOCKETS);
+    let fifos_before = entries(CTR_FIFOS);
     let cache_dir = tempfile::tempdir().expect("cache dir");
     let mut containerd =
         Containerd::start(Path::new(SHIM), &[("WASMUX_CACHE_DIR", cache_dir.path())]);
@@ -41,7 +44,7 @@ fn containers_run_under_a_real_containerd() {
     a_native_entrypoint_runs_under_runc(&containerd);
     bad_input_fails_clearly_and_the_next_container_runs(&containerd);
 
-    nothing_is_left(&containerd, &sockets_before);
+    nothing_is_left(&containerd, &sockets_before, &fifos_before);
     containerd.stop();
     assert_eq!(
         shim_processes(Path::new(SHIM)),
@@ -299,16 +302,7 @@ fn each_engine_runs_hello_and_the_cache_serves_the_second_start(
 
 fn a_detached_endless_guest_is_killed(containerd: &Containerd) {
     let id = "endless";
-    containerd.ctr_ok(&[
-        "run",
-        "-d",
-        "--runtime",
-        RUNTIME,
-        "--platform",
-        "wasip1/wasm",
-        "docker.io/wasmux/endless:latest",
-        id,
-    ]);
+    run_detached(containerd, &[], "docker.io/wasmux/endless:latest", id);
     wait_for_status(containerd, id, "RUNNING");
     let processes = containerd.ctr_ok(&["task", "ps", id]);
     assert_eq!(processes.lines().count(), 2, "one process expected:\n{processes}");
@@ -332,10 +326,7 @@ fn a_trapping_guest_fails_its_container_alone(containerd: &Containerd) {
 /// guest that traps there ends its own container, not the shim or its neighbour.
 fn a_pods_containers_share_a_shim_that_outlives_a_crashing_guest(containerd: &Containerd) {
     let pod = ["--annotation", "io.kubernetes.cri.sandbox-id=pod-1"];
-    let mut args = vec!["run", "-d", "--runtime", RUNTIME, "--platform", "wasip1/wasm"];
-    args.extend_from_slice(&pod);
-    args.extend_from_slice(&["docker.io/wasmux/endless:latest", "pod-endless"]);
-    containerd.ctr_ok(&args);
+    run_detached(containerd, &pod, "docker.io/wasmux/endless:latest", "pod-endless");
     wait_for_status(containerd, "pod-endless", "RUNNING");
     // The shim and the endless guest's process.
     let processes = shim_processes(Path::new(SHIM));
@@ -360,6 +351,18 @@ fn a_pods_containers_share_a_shim_that_outlives_a_crashing_guest(containerd: &Co
     let output = containerd.ctr(&["task", "delete", "pod-endless"]);
     assert!(stderr(&output).contains("exit code 137"), "{}", describe(&output));
     containerd.ctr_ok(&["container", "delete", "pod-endless"]);
+}
+
+/// `ctr run -d` of `image` as container `id` on the shim, with `extra` options. Its FIFOs go
+/// in the test's directory: `ctr` never removes those of a detached task.
+fn run_detached(containerd: &Containerd, extra: &[&str], image: &str, id: &str) {
+    let fifo_dir = containerd.scratch().join("fifo");
+    let fifo_dir = fifo_dir.to_str().expect("UTF-8 path");
+    let mut args = vec!["run", "-d", "--runtime", RUNTIME, "--platform", "wasip1/wasm"];
+    args.extend_from_slice(&["--fifo-dir", fifo_dir]);
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&[image, id]);
+    containerd.ctr_ok(&args);
 }
 
 fn wait_for_status(containerd: &Containerd, id: &str, status: &str) {
@@ -436,8 +439,12 @@ fn bad_input_fails_clearly_and_the_next_container_runs(containerd: &Containerd) 
     assert_eq!(stdout(&output), "Hello from WebAssembly!\n");
 }
 
-/// No task, container, mount, shim process or shim socket is left.
-fn nothing_is_left(containerd: &Containerd, sockets_before: &BTreeSet<PathBuf>) {
+/// No task, container, mount, shim process, shim socket or FIFO is left.
+fn nothing_is_left(
+    containerd: &Containerd,
+    sockets_before: &BTreeSet<PathBuf>,
+    fifos_before: &BTreeSet<PathBuf>,
+) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !shim_processes(Path::new(SHIM)).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
@@ -449,12 +456,15 @@ fn nothing_is_left(containerd: &Containerd, sockets_before: &BTreeSet<PathBuf>) 
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
     let left: Vec<&str> = mounts.lines().filter(|l| l.contains(&dir)).collect();
     assert!(left.is_empty(), "mounts are left:\n{}", left.join("\n"));
-    let new_sockets: Vec<PathBuf> = shim_sockets().difference(sockets_before).cloned().collect();
+    let new_sockets: Vec<PathBuf> =
+        entries(SHIM_SOCKETS).difference(sockets_before).cloned().collect();
     assert!(new_sockets.is_empty(), "shim sockets are left: {new_sockets:?}");
+    let new_fifos: Vec<PathBuf> = entries(CTR_FIFOS).difference(fifos_before).cloned().collect();
+    assert!(new_fifos.is_empty(), "FIFO directories are left: {new_fifos:?}");
 }
 
-fn shim_sockets() -> BTreeSet<PathBuf> {
-    std::fs::read_dir(SHIM_SOCKETS)
+fn entries(dir: &str) -> BTreeSet<PathBuf> {
+    std::fs::read_dir(dir)
         .map(|entries| entries.flatten().map(|e| e.path()).collect())
         .unwrap_or_default()
 }
