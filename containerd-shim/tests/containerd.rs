@@ -463,6 +463,7 @@ fn nothing_is_left(
     assert!(new_fifos.is_empty(), "FIFO directories are left: {new_fifos:?}");
 }
 
+/// The paths in `dir`; none if it does not exist.
 fn entries(dir: &str) -> BTreeSet<PathBuf> {
     std::fs::read_dir(dir)
         .map(|entries| entries.flatten().map(|e| e.path()).collect())
