@@ -53,7 +53,7 @@ pub enum OptLevel {
 /// defaults do. Threads are not part of WebAssembly 3.0: they are on only when asked.
 ///
 /// Asking for a proposal the engine lacks makes [`Engine::new`](crate::Engine::new) fail with
-/// [`Error::Unsupported`] naming it; [`Capabilities`](crate::Capabilities) say what was enabled.
+/// [`Error::Unsupported`] naming it; [`Capabilities`] say what was enabled.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Features {
@@ -211,7 +211,7 @@ impl Default for PoolingConfig {
 }
 
 /// How to build an engine. Options an engine cannot honour make
-/// [`Engine::new`](crate::Engine::new) fail with [`Error::Unsupported`](crate::Error::Unsupported).
+/// [`Engine::new`](crate::Engine::new) fail with [`Error::Unsupported`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {
