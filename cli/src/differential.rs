@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use wasmux::wasi::{DirAccess, PreopenDir, WasiConfig};
 use wasmux::{Config, Error, Result};
-use wasmux_conformance::differential::{Entry, Observation, Run, compare, copy_tree, observe};
+use wasmux_conformance::differential::{
+    Entry, Observation, Run, compare_module, copy_tree, observe,
+};
 
 use crate::module;
 
@@ -80,7 +82,7 @@ pub fn run(all: AllEngines<'_>) -> Result<u8> {
     for result in &first.results {
         println!("{result}");
     }
-    if let Some(difference) = compare(&observations) {
+    if let Some(difference) = compare_module(&wasm, &observations) {
         match difference.allowed {
             Some(_) => eprintln!(
                 "wasmux: error: engines disagree where the specification lets them: {difference}"

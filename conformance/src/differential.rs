@@ -3,6 +3,7 @@
 //! [`EXPLAINED_DIFFERENCES`]; every other difference is a bug in an engine or a backend.
 
 mod locate;
+mod relaxed;
 mod trees;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub use locate::{first_line_difference, memory_difference};
+pub use relaxed::relaxed_simd_instructions;
 pub use trees::{copy_tree, snapshot};
 
 use wasmux_core::{DynEngine, DynModule, Error, HostEnv, Limits, Val};
@@ -32,6 +34,13 @@ pub const EXPLAINED_DIFFERENCES: &[ExplainedDifference] = &[
         what: "NaN bit patterns of float results",
         why: "the specification lets an operation producing a NaN return any arithmetic NaN; \
               spec-test patterns (nan:canonical, nan:arithmetic) still check each engine",
+    },
+    // A difference in a run of a module using relaxed SIMD is reported as allowed, naming the
+    // instructions (`compare_module`).
+    ExplainedDifference {
+        what: "results of relaxed-SIMD instructions",
+        why: "the specification lets each engine pick among a few results for them, to match \
+              the host CPU",
     },
     // Endings are compared as the trap code when both are stack exhaustion or both limits.
     ExplainedDifference {
@@ -141,8 +150,9 @@ pub struct Difference {
     pub left: (String, String),
     /// The other engine and what it had there.
     pub right: (String, String),
-    /// Why the difference is one the specification allows, when it is (NaN bit patterns).
-    pub allowed: Option<&'static str>,
+    /// Why the difference is one the specification allows, when it is (NaN bit patterns,
+    /// relaxed SIMD).
+    pub allowed: Option<String>,
 }
 
 impl fmt::Display for Difference {
@@ -160,7 +170,7 @@ impl fmt::Display for Difference {
             ": {} gave {}, {} gave {}",
             self.left.0, self.left.1, self.right.0, self.right.1
         )?;
-        if let Some(why) = self.allowed {
+        if let Some(why) = &self.allowed {
             write!(f, " ({why})")?;
         }
         Ok(())
@@ -229,7 +239,7 @@ pub fn first_difference(a: (&str, &Observation), b: (&str, &Observation)) -> Opt
     }
     match (&left.memory, &right.memory) {
         (Some(l), Some(r)) => memory_difference(l, r).map(|found| Difference {
-            allowed: found.allowed,
+            allowed: found.allowed.map(str::to_string),
             ..difference("memory", found.place, found.left, found.right)
         }),
         (l, r) if l.is_some() != r.is_some() => {
@@ -249,4 +259,55 @@ fn is_binary(contents: &[u8]) -> bool {
 pub fn compare(observations: &[(String, Observation)]) -> Option<Difference> {
     let (first, rest) = observations.split_first()?;
     rest.iter().find_map(|other| first_difference((&first.0, &first.1), (&other.0, &other.1)))
+}
+
+/// [`compare`] for runs of the module `wasm`: when it uses relaxed-SIMD instructions, whose
+/// results the specification lets engines choose, a difference is reported as allowed, naming
+/// them.
+pub fn compare_module(wasm: &[u8], observations: &[(String, Observation)]) -> Option<Difference> {
+    let mut difference = compare(observations)?;
+    let relaxed = relaxed_simd_instructions(wasm);
+    if difference.allowed.is_none() && !relaxed.is_empty() {
+        difference.allowed = Some(format!(
+            "the module uses relaxed SIMD ({}), whose results the specification lets each \
+             engine choose",
+            relaxed.join(", ")
+        ));
+    }
+    Some(difference)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printing(stdout: &[u8]) -> Observation {
+        Observation {
+            ending: Ok(0),
+            results: Vec::new(),
+            stdout: stdout.to_vec(),
+            stderr: Vec::new(),
+            tree: BTreeMap::new(),
+            memory: None,
+        }
+    }
+
+    /// The same difference is a bug for an ordinary module and allowed, naming the
+    /// instructions, for one using relaxed SIMD.
+    #[test]
+    fn a_difference_under_relaxed_simd_is_allowed_naming_the_instructions() {
+        let runs = [("a".to_string(), printing(b"1\n")), ("b".to_string(), printing(b"0\n"))];
+        let plain = wat::parse_str("(module (func))").expect("text");
+        let found = compare_module(&plain, &runs).expect("a difference");
+        assert_eq!(found.allowed, None);
+        let relaxed = wat::parse_str(
+            "(module (func (param v128 v128) (result v128)
+               (i8x16.relaxed_swizzle (local.get 0) (local.get 1))))",
+        )
+        .expect("text");
+        let found = compare_module(&relaxed, &runs).expect("a difference");
+        let why = found.allowed.clone().expect("allowed");
+        assert!(why.contains("relaxed SIMD (i8x16.relaxed_swizzle)"), "{why}");
+        assert!(found.to_string().starts_with("stdout differs at line 1"), "{found}");
+    }
 }
