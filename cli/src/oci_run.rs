@@ -1,11 +1,11 @@
 //! `wasmux run IMAGE [ARGS...]`: an OCI image in place of a module. A child of `run`, whose
 //! options, limits, invocation and exit handling it shares.
 
-use wasmux::wasi::{DirAccess, PreopenDir, WasiCtx, WasiEnvExt};
-use wasmux::{HostEnv, Result};
+use wasmux::Result;
+use wasmux::wasi::{DirAccess, PreopenDir};
 use wasmux_oci::{RunOptions, Source};
 
-use super::{RunArgs, engine_config, exit_status, invoke, limits};
+use super::{RunArgs, engine_config, instantiate_and_run};
 use crate::{module, oci};
 
 /// Runs the image: `Entrypoint` then ARGS (which replace `Cmd`), the image's `Env` then
@@ -50,26 +50,5 @@ pub(super) fn run(args: &RunArgs, source: &Source, guest_args: &[String]) -> Res
         std::path::Path::new(&name),
         false,
     )?;
-    let mut env = HostEnv::new();
-    env.limits(limits(args));
-    let main = engine.module_info(&compiled)?;
-    let limits = limits(args);
-    crate::preload::link(
-        engine.as_ref(),
-        &config,
-        &args.preloads,
-        &main,
-        &wasi,
-        &limits,
-        &mut env,
-    )?;
-    env.wasi(WasiCtx::new(&wasi)?);
-    let mut instance = engine.instantiate(&compiled, env)?;
-    match &args.invoke {
-        Some(func) => match instance.initialize()? {
-            Some(status) => exit_status(status),
-            None => invoke(instance.as_mut(), func, guest_args),
-        },
-        None => exit_status(instance.run()?),
-    }
+    instantiate_and_run(args, engine.as_ref(), &config, &compiled, &wasi, guest_args)
 }

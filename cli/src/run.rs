@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use clap::Args;
 use wasmux::wasi::{DirAccess, PreopenDir, WasiConfig, WasiCtx, WasiEnvExt};
-use wasmux::{Config, DynInstance, Error, ExternType, HostEnv, Limits, Result};
+use wasmux::{
+    Config, DynEngine, DynInstance, DynModule, Error, ExternType, HostEnv, Limits, Result,
+};
 use wasmux_conformance::differential::Entry;
 
 use crate::args::{self, DirSpec};
@@ -94,8 +96,6 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let compiled =
         module::load_cached_file(engine.as_ref(), &config, &file, args.allow_precompiled)?;
 
-    let mut env = HostEnv::new();
-    env.limits(limits(&args));
     let mut wasi = wasi_config(&args, wasi_args, args.deterministic.unwrap_or(false));
     for dir in &args.dirs {
         wasi.preopen_dir(&dir.host, &dir.guest);
@@ -103,22 +103,30 @@ pub fn run(args: RunArgs) -> Result<u8> {
     for dir in &args.read_only_dirs {
         wasi.preopen_dir_read_only(&dir.host, &dir.guest);
     }
-    let main = engine.module_info(&compiled)?;
-    crate::preload::link(
-        engine.as_ref(),
-        &config,
-        &args.preloads,
-        &main,
-        &wasi,
-        &limits(&args),
-        &mut env,
-    )?;
-    env.wasi(WasiCtx::new(&wasi)?);
-    let mut instance = engine.instantiate(&compiled, env)?;
+    instantiate_and_run(&args, engine.as_ref(), &config, &compiled, &wasi, &guest_args)
+}
+
+/// What a module file and an image have in common once compiled: the preloads linked, WASI
+/// and the limits given, then the entry point run, or `--invoke`'s export after `_initialize`.
+fn instantiate_and_run(
+    args: &RunArgs,
+    engine: &dyn DynEngine,
+    config: &Config,
+    compiled: &DynModule,
+    wasi: &WasiConfig,
+    guest_args: &[String],
+) -> Result<u8> {
+    let limits = limits(args);
+    let mut env = HostEnv::new();
+    env.limits(limits.clone());
+    let main = engine.module_info(compiled)?;
+    crate::preload::link(engine, config, &args.preloads, &main, wasi, &limits, &mut env)?;
+    env.wasi(WasiCtx::new(wasi)?);
+    let mut instance = engine.instantiate(compiled, env)?;
     match &args.invoke {
         Some(func) => match instance.initialize()? {
             Some(status) => exit_status(status),
-            None => invoke(instance.as_mut(), func, &guest_args),
+            None => invoke(instance.as_mut(), func, guest_args),
         },
         None => exit_status(instance.run()?),
     }
