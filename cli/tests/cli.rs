@@ -2,33 +2,7 @@
 
 mod common;
 
-use std::process::Output;
-
-use common::{engines, repo_root, stderr, stdout};
-
-fn wasmux(args: &[&str]) -> Output {
-    common::wasmux_command()
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .expect("the wasmux binary runs")
-}
-
-/// An error is one line starting `wasmux: error:`, with no panic or backtrace.
-fn assert_one_line_error(output: &Output, status: i32, needle: &str) {
-    let err = stderr(output);
-    assert_eq!(output.status.code(), Some(status), "status; stderr: {err}");
-    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
-    assert!(err.starts_with("wasmux: error: "), "{err}");
-    assert!(err.contains(needle), "`{needle}` missing from: {err}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
-}
-
-fn temp_file(dir: &tempfile::TempDir, name: &str, contents: &[u8]) -> String {
-    let path = dir.path().join(name);
-    std::fs::write(&path, contents).expect("write temp file");
-    path.to_string_lossy().into_owned()
-}
+use common::{assert_one_line_error, engines, stderr, stdout, temp_file, wasmux};
 
 #[test]
 fn hello_world_prints_and_exits_with_the_guest_status_on_every_engine() {

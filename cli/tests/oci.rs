@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{stderr, stdout};
+use common::{assert_one_line_error, stderr, stdout};
 
 use std::io::Write;
 use std::path::Path;
@@ -88,14 +88,6 @@ fn expected(args: &[&str], env: &[&str], write: &str) -> String {
         out += "\n";
     }
     out + "greeting:\nhello from the image\nwrite:\n" + write + "\n"
-}
-
-fn assert_one_line_error(output: &Output, status: i32, needle: &str) {
-    let err = stderr(output);
-    assert_eq!(output.status.code(), Some(status), "status; stderr: {err}");
-    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
-    assert!(err.starts_with("wasmux: error: "), "{err}");
-    assert!(err.contains(needle), "`{needle}` missing from: {err}");
 }
 
 fn engines(scratch: &Scratch) -> Vec<String> {

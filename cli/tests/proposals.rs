@@ -6,15 +6,7 @@ mod common;
 
 use std::process::Output;
 
-use common::{repo_root, stderr, stdout};
-
-fn wasmux(args: &[&str]) -> Output {
-    common::wasmux_command()
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .expect("the wasmux binary runs")
-}
+use common::{assert_one_line_error, stderr, stdout, temp_file, wasmux};
 
 /// The engines compiled in, each with the capabilities `wasmux engines --json` lists.
 fn engines_with_capabilities() -> Vec<(String, Vec<String>)> {
@@ -31,20 +23,11 @@ fn engines_with_capabilities() -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-fn assert_one_line_error(output: &Output, status: i32, needles: &[&str]) {
-    let err = stderr(output);
-    assert_eq!(output.status.code(), Some(status), "status; stderr: {err}");
-    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
-    assert!(err.starts_with("wasmux: error: "), "{err}");
+/// [`assert_one_line_error`] for every one of `needles`.
+fn assert_error_names(output: &Output, status: i32, needles: &[&str]) {
     for needle in needles {
-        assert!(err.contains(needle), "`{needle}` missing from: {err}");
+        assert_one_line_error(output, status, needle);
     }
-}
-
-fn module_file(dir: &tempfile::TempDir, name: &str, wat: &str) -> String {
-    let path = dir.path().join(name);
-    std::fs::write(&path, wat).expect("write module");
-    path.to_string_lossy().into_owned()
 }
 
 /// Throws and catches an exception, then prints "caught 7".
@@ -67,7 +50,7 @@ const EXCEPTIONS: &str = r#"(module
 #[test]
 fn a_module_needing_a_proposal_runs_where_advertised_and_is_refused_elsewhere() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let module = module_file(&dir, "exceptions.wat", EXCEPTIONS);
+    let module = temp_file(&dir, "exceptions.wat", EXCEPTIONS.as_bytes());
     let engines = engines_with_capabilities();
     assert!(engines.iter().any(|(_, caps)| caps.iter().any(|c| c == "exceptions")));
     for (engine, caps) in engines {
@@ -77,7 +60,7 @@ fn a_module_needing_a_proposal_runs_where_advertised_and_is_refused_elsewhere() 
             assert_eq!(output.status.code(), Some(0), "{engine}");
         } else {
             let does_not_support = format!("{engine} does not support exceptions");
-            assert_one_line_error(&output, 69, &[&does_not_support, "this module uses"]);
+            assert_error_names(&output, 69, &[&does_not_support, "this module uses"]);
         }
     }
 }
@@ -85,7 +68,7 @@ fn a_module_needing_a_proposal_runs_where_advertised_and_is_refused_elsewhere() 
 #[test]
 fn a_proposal_switched_off_is_named_as_such_in_every_command() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let module = module_file(&dir, "exceptions.wat", EXCEPTIONS);
+    let module = temp_file(&dir, "exceptions.wat", EXCEPTIONS.as_bytes());
     let artifact = dir.path().join("exceptions.cwasm").to_string_lossy().into_owned();
     let needles = ["exceptions (switched off in its configuration)", "this module uses"];
     for args in [
@@ -93,7 +76,7 @@ fn a_proposal_switched_off_is_named_as_such_in_every_command() {
         vec!["inspect", "--engine", "wasmtime", "-W", "gc=y,exceptions=n", &module],
         vec!["compile", "--engine", "wasmtime", "-W", "exceptions=n", "-o", &artifact, &module],
     ] {
-        assert_one_line_error(&wasmux(&args), 69, &needles);
+        assert_error_names(&wasmux(&args), 69, &needles);
     }
     let output =
         wasmux(&["--no-cache", "run", "--engine", "wasmtime", "-W", "all-proposals=y", &module]);
@@ -108,22 +91,22 @@ fn a_malformed_module_stays_invalid() {
     let path = path.to_string_lossy().into_owned();
     for (engine, _) in engines_with_capabilities() {
         let output = wasmux(&["run", "--engine", &engine, &path]);
-        assert_one_line_error(&output, 65, &["invalid module"]);
+        assert_one_line_error(&output, 65, "invalid module");
     }
 }
 
 #[test]
 fn bad_proposal_flags_are_one_line_listing_the_valid_names() {
     let output = wasmux(&["run", "-W", "exceptionz=y", "examples/hello.wat"]);
-    assert_one_line_error(
+    assert_error_names(
         &output,
         2,
         &["unknown proposal `exceptionz`", "all-proposals", "tail-call"],
     );
     let output = wasmux(&["run", "-W", "gc=maybe", "examples/hello.wat"]);
-    assert_one_line_error(&output, 2, &["the value must be y or n"]);
+    assert_error_names(&output, 2, &["the value must be y or n"]);
     let output = wasmux(&["run", "--compiler", "winch", "examples/hello.wat"]);
-    assert_one_line_error(&output, 2, &["unknown compiler `winch`", "singlepass"]);
+    assert_error_names(&output, 2, &["unknown compiler `winch`", "singlepass"]);
 }
 
 /// wasmer compiles with the compiler asked for; a module needing what that compiler lacks
@@ -145,20 +128,20 @@ fn the_compiler_flag_picks_wasmers_code_generator() {
     ]);
     assert_eq!(stdout(&output), "Hello from WebAssembly!\n", "{}", stderr(&output));
     let dir = tempfile::tempdir().expect("temp dir");
-    let simd = module_file(
+    let simd = temp_file(
         &dir,
         "simd.wat",
-        r#"(module (func (export "_start") (drop (i32x4.splat (i32.const 1)))))"#,
+        br#"(module (func (export "_start") (drop (i32x4.splat (i32.const 1)))))"#,
     );
     let output =
         wasmux(&["--no-cache", "run", "--engine", "wasmer", "--compiler", "singlepass", &simd]);
-    assert_one_line_error(&output, 69, &["wasmer does not support simd", "this module uses"]);
+    assert_error_names(&output, 69, &["wasmer does not support simd", "this module uses"]);
     let output =
         wasmux(&["--no-cache", "run", "--engine", "wasmer", "--compiler", "cranelift", &simd]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     for engine in engines.iter().filter(|e| *e != "wasmer") {
         let output =
             wasmux(&["run", "--engine", engine, "--compiler", "singlepass", "examples/hello.wat"]);
-        assert_one_line_error(&output, 69, &["singlepass"]);
+        assert_error_names(&output, 69, &["singlepass"]);
     }
 }

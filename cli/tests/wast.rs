@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Output;
 
-use common::{repo_root, stderr, stdout};
+use common::{repo_root, stderr, stdout, temp_file};
 
 fn wast(args: &[&str]) -> Output {
     common::wasmux_command()
@@ -14,12 +14,6 @@ fn wast(args: &[&str]) -> Output {
         .current_dir(repo_root())
         .output()
         .expect("the wasmux binary runs")
-}
-
-fn script(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
-    let path = dir.path().join(name);
-    std::fs::write(&path, text).expect("write script");
-    path.to_string_lossy().into_owned()
 }
 
 const PASSING: &str = r#"(module (func (export "add") (param i32 i32) (result i32)
@@ -44,8 +38,8 @@ const WRONG: &str = r#"(module (func (export "one") (result i32) (i32.const 1)))
 #[test]
 fn all_passed_exits_0_and_unicode_names_parse() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let passing = script(&dir, "passing.wast", PASSING);
-    let names = script(&dir, "names.wast", UNICODE_NAMES);
+    let passing = temp_file(&dir, "passing.wast", PASSING.as_bytes());
+    let names = temp_file(&dir, "names.wast", UNICODE_NAMES.as_bytes());
     let output = wast(&["--engine", "all", &passing, &names]);
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
@@ -56,7 +50,7 @@ fn all_passed_exits_0_and_unicode_names_parse() {
 #[test]
 fn only_unsupported_besides_passes_exits_69_naming_why() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let linking = script(&dir, "linking.wast", NEEDS_MEMORY_LINKING);
+    let linking = temp_file(&dir, "linking.wast", NEEDS_MEMORY_LINKING.as_bytes());
     let output = wast(&["--engine", "wasmtime", &linking]);
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(69), "{out}{}", stderr(&output));
@@ -67,9 +61,9 @@ fn only_unsupported_besides_passes_exits_69_naming_why() {
 #[test]
 fn a_failure_exits_1_and_a_script_that_does_not_parse_stops_no_other() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let broken = script(&dir, "broken.wast", "(module (func (i32.const)");
-    let wrong = script(&dir, "wrong.wast", WRONG);
-    let passing = script(&dir, "passing.wast", PASSING);
+    let broken = temp_file(&dir, "broken.wast", b"(module (func (i32.const)");
+    let wrong = temp_file(&dir, "wrong.wast", WRONG.as_bytes());
+    let passing = temp_file(&dir, "passing.wast", PASSING.as_bytes());
     let output = wast(&["--engine", "wasmtime", &broken, &wrong, &passing]);
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{out}{}", stderr(&output));
@@ -83,10 +77,10 @@ fn a_failure_exits_1_and_a_script_that_does_not_parse_stops_no_other() {
 #[test]
 fn a_proposal_an_engine_lacks_is_unsupported_not_failed() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let throws = script(
+    let throws = temp_file(
         &dir,
         "throw.wast",
-        r#"(module (tag $e (param i32))
+        br#"(module (tag $e (param i32))
   (func (export "catch") (result i32)
     (block $h (result i32) (try_table (catch $e $h) (throw $e (i32.const 9))) (i32.const 0))))
 (assert_return (invoke "catch") (i32.const 9))"#,

@@ -41,3 +41,25 @@ pub fn engines() -> Vec<String> {
         .map(|info| info["name"].as_str().expect("a name").to_string())
         .collect()
 }
+
+/// Runs the `wasmux` binary with `args` in the repository's root.
+pub fn wasmux(args: &[&str]) -> Output {
+    wasmux_command().args(args).current_dir(repo_root()).output().expect("the wasmux binary runs")
+}
+
+/// An error is one line starting `wasmux: error:`, with no panic or backtrace.
+pub fn assert_one_line_error(output: &Output, status: i32, needle: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(status), "status; stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
+    assert!(err.starts_with("wasmux: error: "), "{err}");
+    assert!(err.contains(needle), "`{needle}` missing from: {err}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+}
+
+/// Writes `contents` to `name` in `dir`; its path.
+pub fn temp_file(dir: &tempfile::TempDir, name: &str, contents: &[u8]) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path.to_string_lossy().into_owned()
+}
