@@ -11,10 +11,13 @@ use serde::{Deserialize, Serialize};
 use crate::capability::{Capabilities, Capability};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::host::{HostEnv, HostState};
+use crate::externs::{Exports, Extern};
+use crate::host::{HostEnv, HostState, Imports};
 use crate::limits::InterruptHandle;
 use crate::typed::{TypedFunc, WasmTuple};
-use crate::value::{ExportInfo, FuncType, ModuleInfo, Val};
+use crate::value::{
+    ExportInfo, ExternType, FuncType, GlobalType, MemoryType, ModuleInfo, TableType, Val,
+};
 
 /// How an engine turns WebAssembly into execution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -175,6 +178,23 @@ pub trait Engine: Send + Sync + fmt::Debug + 'static {
     /// Instantiates `module` with the host's functions, limits and state, running its start
     /// function if it has one.
     fn instantiate(&self, module: &Self::Module, env: HostEnv) -> Result<Self::Instance>;
+
+    /// A store with no instance yet, holding `env`'s limits and state: a place to make
+    /// memories, tables and globals, and to instantiate modules that link to them and to each
+    /// other ([`instantiate_in`](Self::instantiate_in)). `env`'s imports (WASI, say) are
+    /// offered to every module instantiated into it, beneath each instantiation's own.
+    fn store(&self, env: HostEnv) -> Result<Self::Instance>;
+
+    /// Instantiates `module` into `store`, linking its imports from `imports` (host functions,
+    /// and the functions, memories, tables, globals and tags of that store), and runs its
+    /// start function. The new instance becomes the one `store`'s by-name methods (`call`,
+    /// `get_func`, `memory`, `run`, …) address. Returns its exports.
+    fn instantiate_in(
+        &self,
+        store: &mut Self::Instance,
+        module: &Self::Module,
+        imports: &Imports,
+    ) -> Result<Exports>;
 }
 
 /// An instantiated module, with its store. Not shared between threads while running; its
@@ -191,6 +211,51 @@ pub trait Instance: Send + 'static {
 
     /// The signature of `func`.
     fn func_type(&self, func: &Self::Func) -> FuncType;
+
+    /// The export `name` of the current instance (the store's latest), as a handle.
+    fn get_export(&mut self, name: &str) -> Result<Extern>;
+
+    /// Every export of the current instance, as handles.
+    fn instance_exports(&mut self) -> Result<Exports>;
+
+    /// The type of `item` as it is now: a memory's or table's current size is its minimum.
+    fn extern_type(&mut self, item: Extern) -> Result<ExternType>;
+
+    /// The function `item`, for calls.
+    fn extern_func(&mut self, item: Extern) -> Result<Self::Func>;
+
+    /// A new memory of type `ty` in this store.
+    fn new_memory(&mut self, ty: &MemoryType) -> Result<Extern>;
+
+    /// A new table of type `ty` in this store, every element `init`.
+    fn new_table(&mut self, ty: &TableType, init: Val) -> Result<Extern>;
+
+    /// A new global of type `ty` in this store, holding `value`.
+    fn new_global(&mut self, ty: &GlobalType, value: Val) -> Result<Extern>;
+
+    /// The bytes of memory `memory`.
+    fn memory_data(&mut self, memory: Extern) -> Result<&mut [u8]>;
+
+    /// Grows memory `memory` by `pages` 64 KiB pages; returns its previous size in pages.
+    fn memory_grow(&mut self, memory: Extern, pages: u64) -> Result<u64>;
+
+    /// The number of elements of `table`.
+    fn table_size(&mut self, table: Extern) -> Result<u64>;
+
+    /// Element `index` of `table`.
+    fn table_get(&mut self, table: Extern, index: u64) -> Result<Val>;
+
+    /// Sets element `index` of `table`.
+    fn table_set(&mut self, table: Extern, index: u64, value: Val) -> Result<()>;
+
+    /// Grows `table` by `delta` elements set to `init`; returns its previous size.
+    fn table_grow(&mut self, table: Extern, delta: u64, init: Val) -> Result<u64>;
+
+    /// The value of `global`.
+    fn global_get(&mut self, global: Extern) -> Result<Val>;
+
+    /// Sets the mutable `global`.
+    fn global_set(&mut self, global: Extern, value: Val) -> Result<()>;
 
     /// Calls `func`; `results` must have one slot per result. Arguments of the wrong number or
     /// type fail with [`Error::InvalidArgument`].
@@ -399,6 +464,15 @@ pub trait DynEngine: Send + Sync {
     fn module_info(&self, module: &DynModule) -> Result<ModuleInfo>;
     /// See [`Engine::instantiate`].
     fn instantiate(&self, module: &DynModule, env: HostEnv) -> Result<Box<dyn DynInstance>>;
+    /// See [`Engine::store`].
+    fn store(&self, env: HostEnv) -> Result<Box<dyn DynInstance>>;
+    /// See [`Engine::instantiate_in`]: `store` must have been made by this engine.
+    fn instantiate_in(
+        &self,
+        store: &mut dyn DynInstance,
+        module: &DynModule,
+        imports: &Imports,
+    ) -> Result<Exports>;
 }
 
 impl<E: Engine> DynEngine for E {
@@ -438,6 +512,24 @@ impl<E: Engine> DynEngine for E {
         let module = module.downcast::<E::Module>(self.info().name)?;
         Ok(Box::new(Engine::instantiate(self, module, env)?))
     }
+
+    fn store(&self, env: HostEnv) -> Result<Box<dyn DynInstance>> {
+        Ok(Box::new(Engine::store(self, env)?))
+    }
+
+    fn instantiate_in(
+        &self,
+        store: &mut dyn DynInstance,
+        module: &DynModule,
+        imports: &Imports,
+    ) -> Result<Exports> {
+        let name = self.info().name;
+        let module = module.downcast::<E::Module>(name)?;
+        let store = store.as_any_mut().downcast_mut::<E::Instance>().ok_or_else(|| {
+            Error::InvalidArgument(format!("a store of another engine cannot be used with {name}"))
+        })?;
+        Engine::instantiate_in(self, store, module, imports)
+    }
 }
 
 impl fmt::Debug for dyn DynEngine {
@@ -476,6 +568,39 @@ pub trait DynInstance: Send {
     fn set_fuel(&mut self, fuel: u64) -> Result<()>;
     /// See [`Instance::host_state`].
     fn host_state(&mut self) -> &mut HostState;
+    /// See [`Instance::get_export`].
+    fn get_export(&mut self, name: &str) -> Result<Extern>;
+    /// See [`Instance::instance_exports`].
+    fn instance_exports(&mut self) -> Result<Exports>;
+    /// See [`Instance::extern_type`].
+    fn extern_type(&mut self, item: Extern) -> Result<ExternType>;
+    /// Calls the function `func` of this store.
+    fn call_extern(&mut self, func: Extern, params: &[Val]) -> Result<Vec<Val>>;
+    /// See [`Instance::new_memory`].
+    fn new_memory(&mut self, ty: &MemoryType) -> Result<Extern>;
+    /// See [`Instance::new_table`].
+    fn new_table(&mut self, ty: &TableType, init: Val) -> Result<Extern>;
+    /// See [`Instance::new_global`].
+    fn new_global(&mut self, ty: &GlobalType, value: Val) -> Result<Extern>;
+    /// See [`Instance::memory_data`].
+    fn memory_data(&mut self, memory: Extern) -> Result<&mut [u8]>;
+    /// See [`Instance::memory_grow`].
+    fn memory_grow(&mut self, memory: Extern, pages: u64) -> Result<u64>;
+    /// See [`Instance::table_size`].
+    fn table_size(&mut self, table: Extern) -> Result<u64>;
+    /// See [`Instance::table_get`].
+    fn table_get(&mut self, table: Extern, index: u64) -> Result<Val>;
+    /// See [`Instance::table_set`].
+    fn table_set(&mut self, table: Extern, index: u64, value: Val) -> Result<()>;
+    /// See [`Instance::table_grow`].
+    fn table_grow(&mut self, table: Extern, delta: u64, init: Val) -> Result<u64>;
+    /// See [`Instance::global_get`].
+    fn global_get(&mut self, global: Extern) -> Result<Val>;
+    /// See [`Instance::global_set`].
+    fn global_set(&mut self, global: Extern, value: Val) -> Result<()>;
+    /// The concrete instance, for [`DynEngine::instantiate_in`].
+    #[doc(hidden)]
+    fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
 impl<I: Instance> DynInstance for I {
@@ -534,6 +659,77 @@ impl<I: Instance> DynInstance for I {
 
     fn host_state(&mut self) -> &mut HostState {
         Instance::host_state(self)
+    }
+
+    fn get_export(&mut self, name: &str) -> Result<Extern> {
+        Instance::get_export(self, name)
+    }
+
+    fn instance_exports(&mut self) -> Result<Exports> {
+        Instance::instance_exports(self)
+    }
+
+    fn extern_type(&mut self, item: Extern) -> Result<ExternType> {
+        Instance::extern_type(self, item)
+    }
+
+    fn call_extern(&mut self, func: Extern, params: &[Val]) -> Result<Vec<Val>> {
+        let func = self.extern_func(func)?;
+        let mut results: Vec<Val> = Instance::func_type(self, &func)
+            .results()
+            .iter()
+            .map(|t| Val::default_for(*t))
+            .collect();
+        self.call_func(&func, params, &mut results)?;
+        Ok(results)
+    }
+
+    fn new_memory(&mut self, ty: &MemoryType) -> Result<Extern> {
+        Instance::new_memory(self, ty)
+    }
+
+    fn new_table(&mut self, ty: &TableType, init: Val) -> Result<Extern> {
+        Instance::new_table(self, ty, init)
+    }
+
+    fn new_global(&mut self, ty: &GlobalType, value: Val) -> Result<Extern> {
+        Instance::new_global(self, ty, value)
+    }
+
+    fn memory_data(&mut self, memory: Extern) -> Result<&mut [u8]> {
+        Instance::memory_data(self, memory)
+    }
+
+    fn memory_grow(&mut self, memory: Extern, pages: u64) -> Result<u64> {
+        Instance::memory_grow(self, memory, pages)
+    }
+
+    fn table_size(&mut self, table: Extern) -> Result<u64> {
+        Instance::table_size(self, table)
+    }
+
+    fn table_get(&mut self, table: Extern, index: u64) -> Result<Val> {
+        Instance::table_get(self, table, index)
+    }
+
+    fn table_set(&mut self, table: Extern, index: u64, value: Val) -> Result<()> {
+        Instance::table_set(self, table, index, value)
+    }
+
+    fn table_grow(&mut self, table: Extern, delta: u64, init: Val) -> Result<u64> {
+        Instance::table_grow(self, table, delta, init)
+    }
+
+    fn global_get(&mut self, global: Extern) -> Result<Val> {
+        Instance::global_get(self, global)
+    }
+
+    fn global_set(&mut self, global: Extern, value: Val) -> Result<()> {
+        Instance::global_set(self, global, value)
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
     }
 }
 

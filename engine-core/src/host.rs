@@ -6,6 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::error::{Error, LinkError, LinkProblem, Result};
+use crate::externs::{Exports, Extern};
+use crate::import_match::import_accepts;
 use crate::limits::Limits;
 use crate::val_buf::{BitsBuf, ValBuf};
 use crate::value::{ExternType, FuncType, ModuleInfo, Val};
@@ -303,11 +305,22 @@ impl fmt::Debug for HostFunc {
     }
 }
 
-/// The host functions offered to a module. A later definition of the same `module::name`
-/// replaces the earlier one.
+/// What is offered to a module: host functions, and functions, memories, tables, globals and
+/// tags of a store ([`Extern`]s), each under an import module and field name. A later
+/// definition of the same `module::name` replaces the earlier one.
 #[derive(Clone, Debug, Default)]
 pub struct Imports {
     funcs: Vec<HostFunc>,
+    externs: Vec<(String, String, Extern)>,
+}
+
+/// What one import of a module resolved to.
+#[derive(Clone, Debug)]
+pub enum Resolved {
+    /// A host function.
+    Host(HostFunc),
+    /// Something living in the store the module is instantiated into.
+    Extern(Extern),
 }
 
 impl Imports {
@@ -318,6 +331,7 @@ impl Imports {
 
     /// Adds a host function.
     pub fn func(&mut self, func: HostFunc) -> &mut Self {
+        self.externs.retain(|(m, n, _)| m != func.module() || n != func.name());
         match self.funcs.iter_mut().find(|f| f.module() == func.module() && f.name() == func.name())
         {
             Some(existing) => *existing = func,
@@ -326,20 +340,79 @@ impl Imports {
         self
     }
 
-    /// The function offered as `module::name`.
+    /// Offers `item`, which lives in the store the module will be instantiated into, as
+    /// `module::name`.
+    pub fn define(&mut self, module: &str, name: &str, item: Extern) -> &mut Self {
+        self.funcs.retain(|f| f.module() != module || f.name() != name);
+        match self.externs.iter_mut().find(|(m, n, _)| m == module && n == name) {
+            Some(existing) => existing.2 = item,
+            None => self.externs.push((module.to_string(), name.to_string(), item)),
+        }
+        self
+    }
+
+    /// Offers every export of an instance under the import module name `module`, as
+    /// wasmtime's `Linker::instance` does.
+    pub fn instance(&mut self, module: &str, exports: &Exports) -> &mut Self {
+        for (info, item) in exports.iter() {
+            self.define(module, &info.name, item);
+        }
+        self
+    }
+
+    /// The host function offered as `module::name`.
     pub fn get(&self, module: &str, name: &str) -> Option<&HostFunc> {
         self.funcs.iter().find(|f| f.module() == module && f.name() == name)
     }
 
-    /// Every function, in the order they were added.
+    /// The store item offered as `module::name`.
+    pub fn get_extern(&self, module: &str, name: &str) -> Option<Extern> {
+        self.externs.iter().find(|(m, n, _)| m == module && n == name).map(|(_, _, item)| *item)
+    }
+
+    /// Every host function, in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = &HostFunc> {
         self.funcs.iter()
     }
 
+    /// Adds everything `other` offers, replacing what this offers under the same names.
+    pub fn extend(&mut self, other: &Imports) -> &mut Self {
+        for func in &other.funcs {
+            self.func(func.clone());
+        }
+        for (module, name, item) in &other.externs {
+            self.define(module, name, *item);
+        }
+        self
+    }
+
+    /// Whether anything but host functions is offered.
+    pub fn has_externs(&self) -> bool {
+        !self.externs.is_empty()
+    }
+
     /// Resolves every import of `module` to a host function, in import order, or names the
-    /// first import that cannot be satisfied. Every backend links through this, so a link error
-    /// reads the same on every engine.
+    /// first import that cannot be satisfied. For imports offering host functions only
+    /// ([`has_externs`](Self::has_externs) false); see [`resolve_all`](Self::resolve_all).
     pub fn resolve(&self, module: &ModuleInfo) -> Result<Vec<HostFunc>> {
+        self.resolve_all(module, |_| unreachable_extern())?
+            .into_iter()
+            .map(|resolved| match resolved {
+                Resolved::Host(func) => Ok(func),
+                Resolved::Extern(_) => unreachable_extern(),
+            })
+            .collect()
+    }
+
+    /// Resolves every import of `module`, in import order, or names the first import that
+    /// cannot be satisfied: missing, or provided with a type the import does not accept
+    /// ([`import_accepts`]). `type_of` gives a store item's current type. Every backend links
+    /// through this, so a link error reads the same on every engine.
+    pub fn resolve_all(
+        &self,
+        module: &ModuleInfo,
+        mut type_of: impl FnMut(Extern) -> Result<ExternType>,
+    ) -> Result<Vec<Resolved>> {
         module
             .imports
             .iter()
@@ -352,18 +425,33 @@ impl Imports {
                         problem,
                     }))
                 };
-                let func = self
-                    .get(&import.module, &import.name)
-                    .ok_or_else(|| link_error(LinkProblem::Missing))?;
-                match &import.ty {
-                    ExternType::Func(ty) if ty == func.ty() => Ok(func.clone()),
-                    _ => Err(link_error(LinkProblem::Mismatch {
-                        found: ExternType::Func(func.ty().clone()),
-                    })),
+                let (found, resolved) = match self.get(&import.module, &import.name) {
+                    Some(func) => {
+                        (ExternType::Func(func.ty().clone()), Resolved::Host(func.clone()))
+                    }
+                    None => {
+                        let item = self
+                            .get_extern(&import.module, &import.name)
+                            .ok_or_else(|| link_error(LinkProblem::Missing))?;
+                        (type_of(item)?, Resolved::Extern(item))
+                    }
+                };
+                if import_accepts(&import.ty, &found) {
+                    Ok(resolved)
+                } else {
+                    Err(link_error(LinkProblem::Mismatch { found }))
                 }
             })
             .collect()
     }
+}
+
+fn unreachable_extern<T>() -> Result<T> {
+    Err(Error::InvalidArgument(
+        "a memory, table, global or function of a store was offered to a new instance, which \
+         has a store of its own: instantiate into that store (`Engine::instantiate_in`)"
+            .into(),
+    ))
 }
 
 /// Everything the host gives one instance: host functions, limits and state.

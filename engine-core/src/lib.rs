@@ -17,8 +17,10 @@ pub mod capability;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod externs;
 pub mod forward;
 pub mod host;
+pub mod import_match;
 pub mod limits;
 pub mod link_cache;
 pub mod needed_proposals;
@@ -37,8 +39,10 @@ pub use engine::{
 pub use error::{
     ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result, Trap, TrapCode, panic_message,
 };
+pub use externs::{Exports, Extern, ExternKind};
 pub use forward::{SharedInstance, forward};
-pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports};
+pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports, Resolved};
+pub use import_match::import_accepts;
 pub use limits::{
     InstanceCounter, InstanceSlot, InterruptHandle, Limits, ResourceGuard, StopCondition,
 };

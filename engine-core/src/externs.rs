@@ -1,0 +1,124 @@
+//! Handles to the functions, memories, tables, globals and tags of a store, and the exports of
+//! one instance as such handles.
+//!
+//! A store is what an [`Instance`](crate::Instance) owns: the engine's store with the host
+//! state, its first instance, every module instantiated into it since
+//! ([`Engine::instantiate_in`](crate::Engine::instantiate_in)), and the memories, tables and
+//! globals the host made in it. Modules instantiated into one store link to each other's
+//! exports directly, share memories and tables, and see each other's writes.
+
+use std::fmt;
+
+use crate::value::{ExportInfo, ExternType};
+
+/// What kind of thing an [`Extern`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExternKind {
+    /// A function.
+    Func,
+    /// A linear memory.
+    Memory,
+    /// A table.
+    Table,
+    /// A global.
+    Global,
+    /// An exception tag.
+    Tag,
+}
+
+impl ExternKind {
+    /// The kind of an import or export of type `ty`; `None` for a kind wasmux does not model.
+    pub fn of(ty: &ExternType) -> Option<ExternKind> {
+        match ty {
+            ExternType::Func(_) => Some(ExternKind::Func),
+            ExternType::Memory(_) => Some(ExternKind::Memory),
+            ExternType::Table(_) => Some(ExternKind::Table),
+            ExternType::Global(_) => Some(ExternKind::Global),
+            ExternType::Other(what) if what.starts_with("(tag") => Some(ExternKind::Tag),
+            ExternType::Other(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for ExternKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ExternKind::Func => "function",
+            ExternKind::Memory => "memory",
+            ExternKind::Table => "table",
+            ExternKind::Global => "global",
+            ExternKind::Tag => "tag",
+        })
+    }
+}
+
+/// A function, memory, table, global or tag living in one store. Cheap to copy, and valid
+/// only with the store that made it: any other store refuses it with
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Extern {
+    store: u64,
+    index: u32,
+    kind: ExternKind,
+}
+
+impl Extern {
+    /// A handle to entry `index` of store `store`'s table of externs. For backends.
+    #[doc(hidden)]
+    pub fn new(store: u64, index: usize, kind: ExternKind) -> Self {
+        let index = u32::try_from(index).expect("fewer than 2^32 externs in one store");
+        Extern { store, index, kind }
+    }
+
+    /// What it is.
+    pub fn kind(&self) -> ExternKind {
+        self.kind
+    }
+
+    /// The store it belongs to. For backends.
+    #[doc(hidden)]
+    pub fn store(&self) -> u64 {
+        self.store
+    }
+
+    /// Its entry in the store's table of externs. For backends.
+    #[doc(hidden)]
+    pub fn index(&self) -> usize {
+        self.index as usize
+    }
+}
+
+/// Every export of one instance, in the module's order, with its type as the module declared
+/// it and its handle. Give it to [`Imports::instance`](crate::Imports::instance) to link
+/// another module of the same store to all of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Exports(Vec<(ExportInfo, Extern)>);
+
+impl Exports {
+    /// Exports from `(info, handle)` pairs. For backends.
+    #[doc(hidden)]
+    pub fn new(exports: Vec<(ExportInfo, Extern)>) -> Self {
+        Exports(exports)
+    }
+
+    /// The export `name`.
+    pub fn get(&self, name: &str) -> Option<Extern> {
+        self.0.iter().find(|(info, _)| info.name == name).map(|(_, handle)| *handle)
+    }
+
+    /// Every export with its declared type, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&ExportInfo, Extern)> {
+        self.0.iter().map(|(info, handle)| (info, *handle))
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

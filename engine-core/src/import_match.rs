@@ -1,0 +1,70 @@
+//! Import matching: whether what is provided may be given for what a module imports, by the
+//! WebAssembly rules, so a link error reads the same on every engine.
+
+use crate::value::ExternType;
+
+/// Whether `found` may be given for an import declared as `expected`. Functions and globals
+/// must have the same type; a memory or table must have the same index or element type and be
+/// at least as large as the import's minimum, with a maximum no larger than the import's
+/// maximum (and one at all when the import has one).
+pub fn import_accepts(expected: &ExternType, found: &ExternType) -> bool {
+    match (expected, found) {
+        (ExternType::Func(expected), ExternType::Func(found)) => expected == found,
+        (ExternType::Global(expected), ExternType::Global(found)) => expected == found,
+        (ExternType::Memory(expected), ExternType::Memory(found)) => {
+            expected.memory64 == found.memory64
+                && expected.shared == found.shared
+                && limits_accept((expected.min, expected.max), (found.min, found.max))
+        }
+        (ExternType::Table(expected), ExternType::Table(found)) => {
+            expected.element == found.element
+                && limits_accept((expected.min, expected.max), (found.min, found.max))
+        }
+        (ExternType::Other(expected), ExternType::Other(found)) => expected == found,
+        _ => false,
+    }
+}
+
+fn limits_accept(expected: (u64, Option<u64>), found: (u64, Option<u64>)) -> bool {
+    let max_fits = match (expected.1, found.1) {
+        (None, _) => true,
+        (Some(expected), Some(found)) => found <= expected,
+        (Some(_), None) => false,
+    };
+    found.0 >= expected.0 && max_fits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{GlobalType, MemoryType, TableType, ValType};
+
+    fn memory(min: u64, max: Option<u64>) -> ExternType {
+        ExternType::Memory(MemoryType { min, max, memory64: false, shared: false })
+    }
+
+    fn table(element: ValType, min: u64, max: Option<u64>) -> ExternType {
+        ExternType::Table(TableType { element, min, max })
+    }
+
+    #[test]
+    fn memories_and_tables_match_by_limits() {
+        assert!(import_accepts(&memory(1, None), &memory(2, Some(3))));
+        assert!(import_accepts(&memory(1, Some(4)), &memory(1, Some(4))));
+        assert!(!import_accepts(&memory(2, None), &memory(1, None)), "smaller");
+        assert!(!import_accepts(&memory(1, Some(2)), &memory(1, None)), "unbounded");
+        assert!(!import_accepts(&memory(1, Some(2)), &memory(1, Some(3))), "larger maximum");
+        let funcs = table(ValType::FuncRef, 10, None);
+        assert!(import_accepts(&funcs, &table(ValType::FuncRef, 10, Some(20))));
+        assert!(!import_accepts(&funcs, &table(ValType::ExternRef, 10, None)), "element");
+    }
+
+    #[test]
+    fn globals_match_exactly_and_kinds_never_cross() {
+        let global = |content, mutable| ExternType::Global(GlobalType { content, mutable });
+        assert!(import_accepts(&global(ValType::I32, false), &global(ValType::I32, false)));
+        assert!(!import_accepts(&global(ValType::I32, false), &global(ValType::I32, true)));
+        assert!(!import_accepts(&global(ValType::I64, true), &global(ValType::I32, true)));
+        assert!(!import_accepts(&memory(0, None), &global(ValType::I32, false)));
+    }
+}
