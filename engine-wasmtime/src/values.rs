@@ -38,6 +38,19 @@ pub(crate) fn val_type(ty: &wasmtime::ValType) -> Option<ValType> {
     })
 }
 
+/// The wasmtime form of a wasmux value type.
+pub(crate) fn to_val_type(ty: ValType) -> wasmtime::ValType {
+    match ty {
+        ValType::I32 => wasmtime::ValType::I32,
+        ValType::I64 => wasmtime::ValType::I64,
+        ValType::F32 => wasmtime::ValType::F32,
+        ValType::F64 => wasmtime::ValType::F64,
+        ValType::V128 => wasmtime::ValType::V128,
+        ValType::FuncRef => wasmtime::ValType::FUNCREF,
+        ValType::ExternRef => wasmtime::ValType::EXTERNREF,
+    }
+}
+
 fn ref_type(ty: &wasmtime::RefType) -> Option<ValType> {
     match (ty.is_nullable(), ty.heap_type()) {
         (true, HeapType::Func) => Some(ValType::FuncRef),
@@ -78,7 +91,10 @@ pub(crate) fn extern_type(ty: &wasmtime::ExternType) -> ExternType {
             }),
             None => other(),
         },
-        wasmtime::ExternType::Tag(_) => ExternType::Other("tag".into()),
+        wasmtime::ExternType::Tag(t) => {
+            let params: Option<Vec<ValType>> = t.ty().params().map(|p| val_type(&p)).collect();
+            params.map_or_else(other, |params| ExternType::tag(&params))
+        }
     }
 }
 
