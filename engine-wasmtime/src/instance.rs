@@ -340,7 +340,7 @@ impl Instance for WasmtimeInstance {
         let ty = values::func_type(&ty).ok_or_else(|| {
             Error::unsupported(
                 ENGINE,
-                format!("calling a function of type {ty:?}: wasmux values cannot represent it"),
+                format!("calling a function of type {ty}: wasmux values cannot represent it"),
             )
         })?;
         Ok(WasmtimeFunc { numeric: ty.is_numeric(), ty: Arc::new(ty), func, instance_id: self.id })

@@ -69,7 +69,7 @@ pub(crate) fn func_type(ty: &wasmtime::FuncType) -> Option<FuncType> {
 /// The wasmux form of an import's or export's type. Kinds and types wasmux does not model
 /// (tags, GC references) become [`ExternType::Other`] with wasmtime's description.
 pub(crate) fn extern_type(ty: &wasmtime::ExternType) -> ExternType {
-    let other = || ExternType::Other(format!("{ty:?}"));
+    let other = || ExternType::Other(describe(ty));
     match ty {
         wasmtime::ExternType::Func(f) => func_type(f).map_or_else(other, ExternType::Func),
         wasmtime::ExternType::Memory(m) => ExternType::Memory(MemoryType {
@@ -95,6 +95,20 @@ pub(crate) fn extern_type(ty: &wasmtime::ExternType) -> ExternType {
             let params: Option<Vec<ValType>> = t.ty().params().map(|p| val_type(&p)).collect();
             params.map_or_else(other, |params| ExternType::tag(&params))
         }
+    }
+}
+
+/// wasmtime's type in WebAssembly text, for types wasmux does not model.
+fn describe(ty: &wasmtime::ExternType) -> String {
+    match ty {
+        wasmtime::ExternType::Func(f) => f.to_string(),
+        wasmtime::ExternType::Global(g) if g.mutability() == Mutability::Var => {
+            format!("(global (mut {}))", g.content())
+        }
+        wasmtime::ExternType::Global(g) => format!("(global {})", g.content()),
+        wasmtime::ExternType::Table(t) => format!("(table {} {})", t.minimum(), t.element()),
+        wasmtime::ExternType::Memory(_) => "(memory)".into(),
+        wasmtime::ExternType::Tag(t) => format!("(tag {})", t.ty()),
     }
 }
 
