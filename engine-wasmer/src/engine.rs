@@ -248,6 +248,7 @@ impl Engine for WasmerEngine {
     ) -> Result<Exports> {
         let _span = tracing::debug_span!("instantiate", engine = ENGINE).entered();
         let resolved = store.resolve(module, imports)?;
+        store.adopt_signatures(module);
         let index = store.instantiate(module, resolved)?;
         Ok(store.handles(index).clone())
     }

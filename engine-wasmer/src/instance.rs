@@ -174,6 +174,16 @@ impl WasmerInstance {
         })
     }
 
+    /// Makes `module`'s function types known to the store's engine, of which wasmer asks the
+    /// type of each function reference read from a table or returned by a call: each module has
+    /// an engine of its own, where alone its types are registered at compilation.
+    pub(crate) fn adopt_signatures(&self, module: &WasmerModule) {
+        let engine = self.store.engine().as_sys();
+        for ty in module.wasmer().info().signatures.values() {
+            engine.register_signature(ty);
+        }
+    }
+
     /// Instantiates `module` into the store with its resolved imports, lends its memory to its
     /// host functions, meters it, and runs its start function (hoisted out of wasmer's
     /// instantiation for exactly this); it then becomes the current instance. Returns its
