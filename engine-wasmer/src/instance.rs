@@ -66,12 +66,16 @@ pub struct WasmerInstance {
     /// Offered to every module instantiated into the store, beneath its own imports.
     imports: Imports,
     tunables: Arc<LimitTunables>,
-    // Drop order: the store (whose VM instances reference the modules' code) before the
-    // instances, which hold the modules and so the engines owning that code.
+    // Drop order: the store (whose VM instances run the modules' code) before the modules,
+    // which own that code.
     store: Store,
     /// Every instance made in the store, those whose start function trapped included: their
     /// functions may already sit in a shared table.
     instances: Vec<Member>,
+    /// Every module instantiated into the store, once each, those whose instantiation failed
+    /// included: wasmer keeps a partly initialized instance, whose functions may already sit in
+    /// a shared table.
+    modules: Vec<WasmerModule>,
     _slot: InstanceSlot,
 }
 
@@ -144,6 +148,7 @@ impl WasmerInstance {
             tunables,
             store,
             instances: Vec::new(),
+            modules: Vec::new(),
             _slot: slot,
         }
     }
@@ -203,9 +208,13 @@ impl WasmerInstance {
                 Resolved::Extern(item) => self.externs.get(item).cloned(),
             })
             .collect::<Result<Vec<_>>>()?;
+        if !self.modules.iter().any(|kept| kept.same(module)) {
+            self.modules.push(module.clone());
+        }
         // No guest code runs here: the start function is hoisted (see `compile.rs`).
-        let instance = wasmer::Instance::new_by_index(&mut self.store, module.wasmer(), &imports)
-            .map_err(|error| {
+        let instantiated =
+            wasmer::Instance::new_by_index(&mut self.store, module.wasmer(), &imports);
+        let instance = instantiated.map_err(|error| {
             let ctx = TrapContext { out_of_fuel: false, stop: None };
             from_instantiation_error(error, self.tunables.take_refusal(), ctx)
         })?;
@@ -214,15 +223,11 @@ impl WasmerInstance {
         if let Some(fuel) = &mut self.fuel {
             fuel.add(&mut self.store, Meter::of(&instance)?)?;
         }
-        let start =
-            match module.has_start() {
-                true => {
-                    Some(instance.exports.get_function(START_EXPORT).cloned().map_err(|e| {
-                        Error::Instantiate { engine: ENGINE, message: e.to_string() }
-                    })?)
-                }
-                false => None,
-            };
+        let start = module
+            .has_start()
+            .then(|| instance.exports.get_function(START_EXPORT).cloned())
+            .transpose()
+            .map_err(|e| Error::Instantiate { engine: ENGINE, message: e.to_string() })?;
         let index = self.instances.len();
         self.instances.push(Member { instance, module: module.clone(), handles: None });
         if let Some(start) = start {
