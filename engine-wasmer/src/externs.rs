@@ -1,9 +1,9 @@
 //! A store's table of wasmer externs, which wasmux [`Extern`] handles index, and what the
 //! host does with a memory, table or global through such a handle.
 //!
-//! wasmer's own externs are store indices too, but carry no kind a handle could be checked
-//! against and hold a store id wasmux cannot read; so each store numbers its externs itself
-//! and hands out `(store id, index, kind)`.
+//! A wasmux handle is engine-independent plain data, `(store id, index, kind)`, so each store
+//! keeps the wasmer externs it gave handles for in a table the handles index, and checks a
+//! handle's store, index and kind before using it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
