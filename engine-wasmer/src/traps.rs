@@ -69,8 +69,8 @@ pub(crate) fn from_instantiation_error(
     refusal: Option<Refusal>,
     ctx: TrapContext,
 ) -> Error {
-    if let Some(Refusal { resource, requested, limit }) = refusal {
-        return Error::ResourceLimit { resource, requested, limit };
+    if let Some(refusal) = refusal {
+        return refusal.into_error();
     }
     match error {
         InstantiationError::Link(LinkError::Trap(trap)) | InstantiationError::Start(trap) => {
