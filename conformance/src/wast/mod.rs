@@ -549,6 +549,7 @@ fn expect_rejected(result: Result<DynModule, Error>, what: &str) -> Status {
         // Refused for a proposal the script's configuration switched off (a Wasm 2.0 script's
         // second memory): invalid in that version, as the script says.
         Err(Error::Unsupported { feature, .. }) if feature.contains(SWITCHED_OFF) => Status::Passed,
+        Err(error @ Error::Unsupported { .. }) => Status::Unsupported(error.to_string()),
         Err(other) => Status::Failed(format!(
             "expected the {what} module to be rejected as invalid, got: {other}"
         )),
