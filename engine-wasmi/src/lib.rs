@@ -22,6 +22,7 @@
 
 mod contain;
 mod engine;
+mod externs;
 mod host;
 mod instance;
 mod link;
