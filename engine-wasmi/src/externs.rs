@@ -153,7 +153,7 @@ pub(crate) fn table_element(element: wasmi::RefType, value: wasmi::Val) -> Resul
     };
     if reference.ty() != element {
         return Err(Error::InvalidArgument(format!(
-            "a table of {} cannot hold a {}",
+            "a table of {} elements cannot hold an element of type {}",
             ref_type(element),
             ref_type(reference.ty())
         )));

@@ -28,7 +28,7 @@ use crate::values::{
 /// about 100 000 executed instructions, well under a millisecond on current machines.
 pub const FUEL_SLICE: u64 = 100_000;
 
-/// The instance's fuel account. wasmi meters fuel whenever calls are stoppable; the embedder's
+/// The store's fuel account. wasmi meters fuel whenever calls are stoppable; the embedder's
 /// own fuel limit, if any, is the `remaining` balance.
 pub(crate) struct Metering {
     metered: bool,
@@ -96,7 +96,8 @@ pub struct WasmiInstance {
     stop: StopCondition,
     params: Vec<wasmi::Val>,
     results: Vec<wasmi::Val>,
-    /// Set when wasmi panicked in a call: its state may be inconsistent, so nothing runs again.
+    /// Set when wasmi panicked in a call or an instantiation: its state may be inconsistent, so
+    /// nothing runs again.
     poisoned: bool,
     _slot: InstanceSlot,
 }
