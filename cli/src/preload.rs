@@ -1,18 +1,11 @@
-//! `--preload NAME=MODULE`: instantiates MODULE with WASI first and offers its exported
-//! functions as the imports of module NAME, as `wasmtime run --preload` does — e.g. the `bench`
-//! module that sightglass benchmarks import.
-//!
-//! Each instance keeps its own store, so what crosses is function calls, through the host
-//! ([`wasmux::forward`]); a main module importing a preloaded memory, table or global is
-//! refused as unsupported, naming it.
+//! `--preload NAME=MODULE`: instantiates MODULE first, with WASI, in the store the main module
+//! will run in, and offers every export of it as the imports of module NAME, as `wasmtime run
+//! --preload` does — e.g. the `bench` module that sightglass benchmarks import. Functions,
+//! memories, tables and globals are shared, not copied: each module sees the other's writes.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
-use wasmux::wasi::{WasiConfig, WasiCtx, WasiEnvExt};
-use wasmux::{
-    Config, DynEngine, Error, ExternType, HostEnv, Limits, ModuleInfo, Result, SharedInstance,
-};
+use wasmux::{Config, DynEngine, DynInstance, Error, Imports, Result};
 
 use crate::module;
 
@@ -35,52 +28,26 @@ pub fn parse_preload(text: &str) -> std::result::Result<Preload, String> {
     }
 }
 
-/// Instantiates every preloaded module on `engine` with WASI as `wasi` describes and `limits`,
-/// running a reactor's `_initialize`, and offers each one's functions that `main` imports from
-/// its name in `env`. An import a preloaded module does not export is left for linking to
-/// report, naming it.
+/// Instantiates every preloaded module on `engine` into `store` in order, each linked to the
+/// ones before it, running a reactor's `_initialize`; returns the imports offering each one's
+/// exports under its name.
 pub fn link(
     engine: &dyn DynEngine,
     config: &Config,
     preloads: &[Preload],
-    main: &ModuleInfo,
-    wasi: &WasiConfig,
-    limits: &Limits,
-    env: &mut HostEnv,
-) -> Result<()> {
+    store: &mut dyn DynInstance,
+) -> Result<Imports> {
+    let mut imports = Imports::new();
     for preload in preloads {
         let file = module::open(&preload.path)?;
         let compiled = module::load_cached_file(engine, config, &file, false)?;
-        let mut own = HostEnv::new();
-        own.limits(limits.clone()).wasi(WasiCtx::new(wasi)?);
-        let mut instance = engine.instantiate(&compiled, own)?;
-        if let Some(status) = instance.initialize()? {
+        let exports = engine.instantiate_in(store, &compiled, &imports)?;
+        if let Some(status) = store.initialize()? {
             return Err(Error::Exit(status));
         }
-        let exported: Vec<String> = instance.exports().iter().map(|e| e.name.clone()).collect();
-        let shared: SharedInstance = Arc::new(Mutex::new(instance));
-        for import in main.imports.iter().filter(|i| i.module == preload.name) {
-            if !exported.contains(&import.name) {
-                continue;
-            }
-            match &import.ty {
-                ExternType::Func(_) => {
-                    env.func(wasmux::forward(&shared, &preload.name, &import.name)?);
-                }
-                other => {
-                    return Err(Error::unsupported(
-                        "wasmux",
-                        format!(
-                            "--preload linking `{}::{}`, a {other}: preloaded modules provide \
-                             functions only so far",
-                            import.module, import.name
-                        ),
-                    ));
-                }
-            }
-        }
+        imports.instance(&preload.name, &exports);
     }
-    Ok(())
+    Ok(imports)
 }
 
 #[cfg(test)]

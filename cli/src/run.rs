@@ -106,8 +106,8 @@ pub fn run(args: RunArgs) -> Result<u8> {
     instantiate_and_run(&args, engine.as_ref(), &config, &compiled, &wasi, &guest_args)
 }
 
-/// What a module file and an image have in common once compiled: the preloads linked, WASI
-/// and the limits given, then the entry point run, or `--invoke`'s export after `_initialize`.
+/// What a module file and an image have in common once compiled: the preloads instantiated in
+/// its store and linked, WASI and the limits given, then the entry point run, or `--invoke`'s export after `_initialize`.
 fn instantiate_and_run(
     args: &RunArgs,
     engine: &dyn DynEngine,
@@ -116,13 +116,16 @@ fn instantiate_and_run(
     wasi: &WasiConfig,
     guest_args: &[String],
 ) -> Result<u8> {
-    let limits = limits(args);
     let mut env = HostEnv::new();
-    env.limits(limits.clone());
-    let main = engine.module_info(compiled)?;
-    crate::preload::link(engine, config, &args.preloads, &main, wasi, &limits, &mut env)?;
-    env.wasi(WasiCtx::new(wasi)?);
-    let mut instance = engine.instantiate(compiled, env)?;
+    env.limits(limits(args)).wasi(WasiCtx::new(wasi)?);
+    let mut instance = if args.preloads.is_empty() {
+        engine.instantiate(compiled, env)?
+    } else {
+        let mut store = engine.store(env)?;
+        let imports = crate::preload::link(engine, config, &args.preloads, store.as_mut())?;
+        engine.instantiate_in(store.as_mut(), compiled, &imports)?;
+        store
+    };
     match &args.invoke {
         Some(func) => match instance.initialize()? {
             Some(status) => exit_status(status),

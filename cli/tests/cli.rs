@@ -238,7 +238,7 @@ const BENCH_STUB: &str = r#"(module
   (func (export "end") (call $say (i32.const 106) (i32.const 4))))"#;
 
 #[test]
-fn preloaded_modules_provide_functions_on_every_engine() {
+fn preloaded_modules_provide_their_functions_on_every_engine() {
     let dir = tempfile::tempdir().expect("temp dir");
     let benchmark = temp_file(&dir, "benchmark.wat", BENCHMARK.as_bytes());
     let stub = temp_file(&dir, "stub.wat", BENCH_STUB.as_bytes());
@@ -253,13 +253,32 @@ fn preloaded_modules_provide_functions_on_every_engine() {
     let half = temp_file(&dir, "half.wat", br#"(module (func (export "start")))"#);
     let output = wasmux(&["run", "--preload", &format!("bench={half}"), &benchmark]);
     assert_one_line_error(&output, 66, "bench::end");
-    let memory_user = temp_file(
-        &dir,
-        "memory_user.wat",
-        br#"(module (import "bench" "memory" (memory 1)) (func (export "_start")))"#,
-    );
-    let output = wasmux(&["run", "--preload", &preload, &memory_user]);
-    assert_one_line_error(&output, 69, "`bench::memory`");
     let output = wasmux(&["run", "--preload", "bench", &benchmark]);
     assert_one_line_error(&output, 2, "expected NAME=MODULE");
+}
+
+/// A main module sharing the `bench` stub's memory: it rewrites what the stub prints, and exits
+/// with what the stub last stored.
+const MEMORY_USER: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "bench" "memory" (memory 1))
+  (import "bench" "start" (func $start))
+  (import "bench" "end" (func $end))
+  (func (export "_start")
+    (call $start)
+    (i32.store8 (i32.const 106) (i32.const 69))
+    (call $end)
+    (call $exit (i32.load (i32.const 0)))))"#;
+
+#[test]
+fn preloaded_modules_share_their_memory_on_every_engine() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stub = temp_file(&dir, "stub.wat", BENCH_STUB.as_bytes());
+    let memory_user = temp_file(&dir, "memory_user.wat", MEMORY_USER.as_bytes());
+    for engine in engines() {
+        let preload = format!("bench={stub}");
+        let output = wasmux(&["run", "--engine", &engine, "--preload", &preload, &memory_user]);
+        assert_eq!(stdout(&output), "start\nEnd\n", "{engine}: {}", stderr(&output));
+        assert_eq!(output.status.code(), Some(106), "{engine}");
+    }
 }

@@ -294,6 +294,18 @@ pub trait Instance: Send + 'static {
         Ok(results)
     }
 
+    /// Calls the function `func` of this store.
+    fn call_extern(&mut self, func: Extern, params: &[Val]) -> Result<Vec<Val>> {
+        let func = self.extern_func(func)?;
+        let mut results: Vec<Val> = Instance::func_type(self, &func)
+            .results()
+            .iter()
+            .map(|t| Val::default_for(*t))
+            .collect();
+        self.call_func(&func, params, &mut results)?;
+        Ok(results)
+    }
+
     /// Calls a typed function of this instance. Its signature was checked when it was made,
     /// so an engine may pass the values as raw bits without looking at them again. The default
     /// goes through [`Val`]s and [`call_func`](Self::call_func).
@@ -574,7 +586,7 @@ pub trait DynInstance: Send {
     fn instance_exports(&mut self) -> Result<Exports>;
     /// See [`Instance::extern_type`].
     fn extern_type(&mut self, item: Extern) -> Result<ExternType>;
-    /// Calls the function `func` of this store.
+    /// See [`Instance::call_extern`].
     fn call_extern(&mut self, func: Extern, params: &[Val]) -> Result<Vec<Val>>;
     /// See [`Instance::new_memory`].
     fn new_memory(&mut self, ty: &MemoryType) -> Result<Extern>;
@@ -674,14 +686,7 @@ impl<I: Instance> DynInstance for I {
     }
 
     fn call_extern(&mut self, func: Extern, params: &[Val]) -> Result<Vec<Val>> {
-        let func = self.extern_func(func)?;
-        let mut results: Vec<Val> = Instance::func_type(self, &func)
-            .results()
-            .iter()
-            .map(|t| Val::default_for(*t))
-            .collect();
-        self.call_func(&func, params, &mut results)?;
-        Ok(results)
+        Instance::call_extern(self, func, params)
     }
 
     fn new_memory(&mut self, ty: &MemoryType) -> Result<Extern> {

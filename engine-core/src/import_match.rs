@@ -6,7 +6,9 @@ use crate::value::ExternType;
 /// Whether `found` may be given for an import declared as `expected`. Functions and globals
 /// must have the same type; a memory or table must have the same index or element type and be
 /// at least as large as the import's minimum, with a maximum no larger than the import's
-/// maximum (and one at all when the import has one).
+/// maximum (and one at all when the import has one). Where either type is one wasmux does not
+/// model ([`ExternType::Other`]: tags, GC reference types and their subtyping), the engine
+/// decides when it links.
 pub fn import_accepts(expected: &ExternType, found: &ExternType) -> bool {
     match (expected, found) {
         (ExternType::Func(expected), ExternType::Func(found)) => expected == found,
@@ -20,7 +22,7 @@ pub fn import_accepts(expected: &ExternType, found: &ExternType) -> bool {
             expected.element == found.element
                 && limits_accept((expected.min, expected.max), (found.min, found.max))
         }
-        (ExternType::Other(expected), ExternType::Other(found)) => expected == found,
+        (ExternType::Other(_), _) | (_, ExternType::Other(_)) => true,
         _ => false,
     }
 }

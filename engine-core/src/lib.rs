@@ -18,7 +18,6 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod externs;
-pub mod forward;
 pub mod host;
 pub mod import_match;
 pub mod limits;
@@ -40,7 +39,6 @@ pub use error::{
     ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result, Trap, TrapCode, panic_message,
 };
 pub use externs::{Exports, Extern, ExternKind};
-pub use forward::{SharedInstance, forward};
 pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports, Resolved};
 pub use import_match::import_accepts;
 pub use limits::{

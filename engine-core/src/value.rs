@@ -346,6 +346,19 @@ pub enum ExternType {
     Other(String),
 }
 
+impl ExternType {
+    /// The type of an exception tag whose exceptions carry values of `params`, described
+    /// alike on every engine.
+    pub fn tag(params: &[ValType]) -> ExternType {
+        let params: Vec<String> = params.iter().map(ValType::to_string).collect();
+        if params.is_empty() {
+            ExternType::Other("(tag)".into())
+        } else {
+            ExternType::Other(format!("(tag (param {}))", params.join(" ")))
+        }
+    }
+}
+
 impl fmt::Display for ExternType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

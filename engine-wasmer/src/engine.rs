@@ -3,20 +3,19 @@
 use std::fmt;
 use std::sync::Arc;
 
+use wasmer::Store;
 use wasmer::sys::NativeEngineExt;
-use wasmer::{Extern, FunctionEnv, Store};
 use wasmux_core::{
-    ArtifactProblem, ArtifactStamp, Config, Engine, EngineInfo, EngineKind, Error, HostEnv,
-    InstanceCounter, ModuleInfo, Result, StopCondition,
+    ArtifactProblem, ArtifactStamp, Config, Engine, EngineInfo, EngineKind, Error, Exports,
+    HostEnv, Imports, InstanceCounter, ModuleInfo, Resolved, Result, StopCondition,
 };
 
 use crate::fuel::Fuel;
-use crate::host::{Env, bind};
 use crate::instance::{Parts, WasmerInstance};
 use crate::interrupt::{Target, Watchdog, inert_handle};
 use crate::module::WasmerModule;
 use crate::settings::Settings;
-use crate::traps::{TrapContext, from_deserialize_error, from_instantiation_error};
+use crate::traps::from_deserialize_error;
 use crate::tunables::{LimitTunables, SharedTunables};
 use crate::{ENGINE, ENGINE_VERSION};
 
@@ -45,6 +44,8 @@ pub struct WasmerEngine {
     /// Validates modules (never compiles: each compilation gets its own engine).
     #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
     validator: Option<wasmer::Engine>,
+    /// The engine of stores made empty (`Engine::store`): holds no code, so one serves all.
+    headless: wasmer::Engine,
     instances: InstanceCounter,
     watchdog: Arc<Watchdog>,
 }
@@ -102,6 +103,34 @@ impl WasmerEngine {
         }
         Err(first_error.unwrap_or_else(|| no_compiler("loading")))
     }
+
+    /// An empty store on a clone of `engine` carrying `env`'s limits (see `tunables.rs`).
+    fn new_store(&self, engine: &wasmer::Engine, env: HostEnv) -> Result<WasmerInstance> {
+        let HostEnv { imports, limits, state } = env;
+        self.info.check_limits(&limits)?;
+        let slot = self.instances.acquire(limits.max_instances)?;
+        let tunables = LimitTunables::new(&limits, self.settings.max_wasm_stack);
+        let mut engine = engine.clone();
+        engine.set_tunables(SharedTunables(tunables.clone()));
+        let store = Store::new(engine);
+
+        let target = self.settings.interruptible.then(|| Target::new(&store, &self.watchdog));
+        let handle = target.as_ref().map_or_else(inert_handle, |t| t.handle().clone());
+        let stop = StopCondition::new(handle, limits.deadline);
+        let fuel = self.settings.fuel.then(|| Fuel::new(limits.fuel.unwrap_or(u64::MAX)));
+        Ok(WasmerInstance::new(Parts {
+            store,
+            imports,
+            state,
+            tunables,
+            slot,
+            fuel,
+            stop,
+            deadline: limits.deadline,
+            target,
+            watchdog: self.watchdog.clone(),
+        }))
+    }
 }
 
 fn no_compiler(what: &str) -> Error {
@@ -135,6 +164,7 @@ impl Engine for WasmerEngine {
             stamps,
             #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
             validator,
+            headless: wasmer::Engine::headless(),
             instances: InstanceCounter::new(),
             watchdog: Arc::new(Watchdog::default()),
             settings,
@@ -200,47 +230,27 @@ impl Engine for WasmerEngine {
 
     fn instantiate(&self, module: &WasmerModule, env: HostEnv) -> Result<WasmerInstance> {
         let _span = tracing::debug_span!("instantiate", engine = ENGINE).entered();
-        let HostEnv { imports, limits, state } = env;
-        self.info.check_limits(&limits)?;
-        let slot = self.instances.acquire(limits.max_instances)?;
-        let funcs = imports.resolve(module.info())?;
+        let mut store = self.new_store(module.engine(), env)?;
+        let funcs = store.resolve_host(module)?;
+        store.instantiate(module, funcs.into_iter().map(Resolved::Host))?;
+        Ok(store)
+    }
 
-        // A store of its own, on a clone of the module's engine carrying this instance's
-        // limits (see `tunables.rs`).
-        let tunables = LimitTunables::new(&limits, self.settings.max_wasm_stack);
-        let mut engine = module.engine().clone();
-        engine.set_tunables(SharedTunables(tunables.clone()));
-        let mut store = Store::new(engine);
+    fn store(&self, env: HostEnv) -> Result<WasmerInstance> {
+        self.new_store(&self.headless, env)
+    }
 
-        let target = self.settings.interruptible.then(|| Target::new(&store, &self.watchdog));
-        let handle = target.as_ref().map_or_else(inert_handle, |t| t.handle().clone());
-        let stop = StopCondition::new(handle, limits.deadline);
-
-        let env = FunctionEnv::new(&mut store, Env { state, memory: None });
-        let externs: Vec<Extern> =
-            funcs.into_iter().map(|f| Extern::Function(bind(&mut store, &env, f))).collect();
-        // No guest code runs here: the start function is hoisted (see `compile.rs`).
-        let instance = wasmer::Instance::new_by_index(&mut store, module.wasmer(), &externs)
-            .map_err(|error| {
-                let ctx = TrapContext { out_of_fuel: false, stop: None };
-                from_instantiation_error(error, tunables.refusal(), ctx)
-            })?;
-        let fuel = match self.settings.fuel {
-            true => Some((Fuel::of(&instance)?, limits.fuel.unwrap_or(u64::MAX))),
-            false => None,
-        };
-        WasmerInstance::new(Parts {
-            instance,
-            env,
-            store,
-            module: module.clone(),
-            slot,
-            fuel,
-            stop,
-            deadline: limits.deadline,
-            target,
-            watchdog: self.watchdog.clone(),
-        })
+    fn instantiate_in(
+        &self,
+        store: &mut WasmerInstance,
+        module: &WasmerModule,
+        imports: &Imports,
+    ) -> Result<Exports> {
+        let _span = tracing::debug_span!("instantiate", engine = ENGINE).entered();
+        let resolved = store.resolve(module, imports)?;
+        store.adopt_signatures(module);
+        let index = store.instantiate(module, resolved)?;
+        Ok(store.handles(index).clone())
     }
 }
 

@@ -1,5 +1,5 @@
-//! Host functions: wasmux's [`HostFunc`]s bound as wasmer functions of one instance, and the one
-//! place where guest memory is lent to the host as a slice.
+//! Host functions: wasmux's [`HostFunc`]s bound as wasmer functions of one instance of a store,
+//! and the one place where guest memory is lent to the host as a slice.
 
 use wasmer::{
     AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store,
@@ -9,13 +9,25 @@ use wasmux_core::{BitsBuf, Caller, HostError, HostFunc, HostState, Val};
 
 use crate::values::{bits_to_wasmer, from_wasmer, to_wasmer, to_wasmer_func_type, wasmer_to_bits};
 
-/// What the host functions of one instance share, kept in the store.
+/// What the host functions of a store share, kept in the store.
 pub(crate) struct Env {
     /// The embedder's data and the WASI context.
     pub state: HostState,
-    /// The instance's export `memory`, set right after instantiation (before any guest code
-    /// runs: the start function is called afterwards).
-    pub memory: Option<Memory>,
+    /// Each instance's export `memory`, by the instance's number in the store, set right after
+    /// its instantiation (before any guest code runs: the start function is called afterwards).
+    pub memories: Vec<Option<Memory>>,
+}
+
+impl Env {
+    pub(crate) fn new(state: HostState) -> Self {
+        Env { state, memories: Vec::new() }
+    }
+
+    /// Numbers the next instance, whose memory is not known yet.
+    pub(crate) fn add_instance(&mut self) -> usize {
+        self.memories.push(None);
+        self.memories.len() - 1
+    }
 }
 
 /// The bytes of `memory`, for as long as the store is borrowed.
@@ -32,17 +44,23 @@ pub(crate) fn guest_memory<'a>(memory: &Memory, store: &'a mut impl AsStoreMut) 
     // slice lives, the memory is neither accessed except through it nor resized. The slice
     // borrows `store` exclusively for `'a`, and all guest code, `memory.grow` included, runs
     // only through a `&mut` borrow of that store, so none can run while the slice lives;
-    // wasmux gives the host no other handle to this memory. The memory belongs to one
-    // instance in its own store, used by one thread at a time, so even a `shared` memory has
-    // no other thread running code on it.
+    // the host reaches this memory only through that same store. The memory belongs to one
+    // store, used by one thread at a time, so even a `shared` memory has no other thread
+    // running code on it.
     unsafe { std::slice::from_raw_parts_mut(ptr, len) }
 }
 
-/// `func` as a wasmer function of the instance whose environment is `env`.
+/// `func` as a wasmer function of instance number `instance` of the store whose environment is
+/// `env`: it sees that instance's memory.
 ///
 /// A signature of numbers and vectors only passes its arguments as bits on the stack
 /// ([`HostFunc::call_bits`]); wasmer's dynamic functions still return a `Vec` of results.
-pub(crate) fn bind(store: &mut Store, env: &FunctionEnv<Env>, func: HostFunc) -> Function {
+pub(crate) fn bind(
+    store: &mut Store,
+    env: &FunctionEnv<Env>,
+    instance: usize,
+    func: HostFunc,
+) -> Function {
     let ty = to_wasmer_func_type(func.ty());
     if func.ty().is_numeric() {
         return Function::new_with_env(
@@ -56,7 +74,8 @@ pub(crate) fn bind(store: &mut Store, env: &FunctionEnv<Env>, func: HostFunc) ->
                 for (slot, arg) in bits.iter_mut().zip(args) {
                     *slot = wasmer_to_bits(arg);
                 }
-                run(&mut env, |caller| func.call_bits(caller, bits)).map_err(host_trap)?;
+                run(&mut env, instance, |caller| func.call_bits(caller, bits))
+                    .map_err(host_trap)?;
                 Ok(results
                     .iter()
                     .zip(bits.iter())
@@ -70,7 +89,8 @@ pub(crate) fn bind(store: &mut Store, env: &FunctionEnv<Env>, func: HostFunc) ->
     Function::new_with_env(store, env, ty, move |mut env: FunctionEnvMut<'_, Env>, args| {
         let params: Vec<Val> = args.iter().map(|v| from_wasmer(v, &env.as_store_ref())).collect();
         let mut results = empty_results.clone();
-        run(&mut env, |caller| func.call(caller, &params, &mut results)).map_err(host_trap)?;
+        run(&mut env, instance, |caller| func.call(caller, &params, &mut results))
+            .map_err(host_trap)?;
         let mut store = env.as_store_mut();
         results
             .iter()
@@ -80,14 +100,16 @@ pub(crate) fn bind(store: &mut Store, env: &FunctionEnv<Env>, func: HostFunc) ->
     })
 }
 
-/// Runs a host function's body with the instance's memory and host state.
+/// Runs a host function's body with instance number `instance`'s memory and the host state.
 #[inline]
 fn run(
     env: &mut FunctionEnvMut<'_, Env>,
+    instance: usize,
     body: impl FnOnce(&mut Caller<'_>) -> Result<(), HostError>,
 ) -> Result<(), HostError> {
     let (data, mut store) = env.data_and_store_mut();
-    let bytes = data.memory.as_ref().map(|m| guest_memory(m, &mut store));
+    let memory = data.memories.get(instance).and_then(Option::as_ref);
+    let bytes = memory.map(|m| guest_memory(m, &mut store));
     body(&mut Caller::new(bytes, &mut data.state))
 }
 

@@ -1,4 +1,4 @@
-//! An instance with its own store, and calls into it.
+//! A store with its instances, and calls into them.
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,20 +6,23 @@ use std::time::{Duration, Instant};
 
 use wasmer::{Function, FunctionEnv, Store, Value};
 use wasmux_core::{
-    Error, ExportInfo, FuncType, HostState, Instance, InstanceSlot, InterruptHandle, Result,
-    StopCondition, TypedFunc, Val, WasmTuple, check_call,
+    Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType, HostFunc, HostState,
+    Imports, Instance, InstanceSlot, InterruptHandle, MemoryType, Resolved, Result, StopCondition,
+    TableType, TypedFunc, Val, WasmTuple, check_call,
 };
 
 use crate::ENGINE;
-use crate::fuel::Fuel;
-use crate::host::{Env, guest_memory};
+use crate::externs::{self, ExternTable, current_type};
+use crate::fuel::{Fuel, Meter};
+use crate::host::{Env, bind, guest_memory};
 use crate::interrupt::{Target, Watchdog};
 use crate::module::{START_EXPORT, WasmerModule};
-use crate::traps::{TrapContext, from_runtime_error};
+use crate::traps::{TrapContext, from_instantiation_error, from_runtime_error};
+use crate::tunables::LimitTunables;
 use crate::typed_call::{self, NativeCache};
 use crate::values::{from_wasmer, from_wasmer_func_type, to_wasmer};
 
-/// An exported function of a [`WasmerInstance`], resolved once for repeated calls.
+/// A function of a [`WasmerInstance`]'s store, resolved once for repeated calls.
 pub struct WasmerFunc {
     func: Function,
     ty: Arc<FuncType>,
@@ -45,11 +48,12 @@ impl fmt::Debug for WasmerFunc {
     }
 }
 
-/// An instance of a [`WasmerModule`], alone in its wasmer store.
+/// A wasmer store with the instances of [`WasmerModule`]s made in it, the latest of which is
+/// the current one (the one by-name methods address), and the memories, tables and globals
+/// the host made in it.
 pub struct WasmerInstance {
-    // Drop order: the instance (and the module code it references) before the store and the
-    // engine clone the store holds.
-    instance: wasmer::Instance,
+    /// The current instance: the latest whose instantiation succeeded.
+    current: Option<usize>,
     env: FunctionEnv<Env>,
     fuel: Option<Fuel>,
     stop: StopCondition,
@@ -58,9 +62,30 @@ pub struct WasmerInstance {
     watchdog: Arc<Watchdog>,
     /// Scratch space for call arguments.
     args: Vec<Value>,
+    externs: ExternTable,
+    /// Offered to every module instantiated into the store, beneath its own imports.
+    imports: Imports,
+    tunables: Arc<LimitTunables>,
+    // Drop order: the store (whose VM instances run the modules' code) before the modules,
+    // which own that code.
     store: Store,
-    module: WasmerModule,
+    /// Every instance made in the store, those whose start function trapped included: their
+    /// functions may already sit in a shared table.
+    instances: Vec<Member>,
+    /// Every module instantiated into the store, once each, those whose instantiation failed
+    /// included: wasmer keeps a partly initialized instance, whose functions may already sit in
+    /// a shared table.
+    modules: Vec<WasmerModule>,
     _slot: InstanceSlot,
+}
+
+/// One instance of a store.
+struct Member {
+    instance: wasmer::Instance,
+    module: WasmerModule,
+    /// Its exports as handles, made on first request so that instantiating pays nothing for
+    /// them, and once so that the store's extern table does not grow with each request.
+    handles: Option<Exports>,
 }
 
 // SAFETY: wasmer 7's `Store` is not `Send` (wasmer issue #7001: it was up to 6.1), because its
@@ -70,8 +95,9 @@ pub struct WasmerInstance {
 // - the only host functions wasmux puts in a store are `Function::new_with_env` closures, which
 //   wasmer requires to be `Send + Sync`, over an environment (`Env`: `HostState` is `Send`,
 //   `Memory` is a store index);
-// - the raw pointers point into allocations owned by the store and the engine it holds, which
-//   move with it;
+// - the raw pointers point into allocations owned by the store and the engines it and the
+//   modules hold, which move with it; the instances and externs kept beside the store are
+//   store indices;
 // - wasmer's thread-local state (current store, interrupt registry, guest stack) is installed
 //   when a call enters the store and removed when it returns, so nothing of it outlives a call,
 //   and a call needs `&mut self`, so it cannot run while the instance is being sent.
@@ -80,12 +106,12 @@ unsafe impl Send for WasmerInstance {}
 
 /// Everything [`WasmerInstance::new`] needs, built by the engine.
 pub(crate) struct Parts {
-    pub instance: wasmer::Instance,
-    pub env: FunctionEnv<Env>,
     pub store: Store,
-    pub module: WasmerModule,
+    pub imports: Imports,
+    pub state: HostState,
+    pub tunables: Arc<LimitTunables>,
     pub slot: InstanceSlot,
-    pub fuel: Option<(Fuel, u64)>,
+    pub fuel: Option<Fuel>,
     pub stop: StopCondition,
     pub deadline: Option<Duration>,
     pub target: Option<Arc<Target>>,
@@ -93,14 +119,13 @@ pub(crate) struct Parts {
 }
 
 impl WasmerInstance {
-    /// Finishes instantiation: lends the memory to host functions, gives the fuel, and runs
-    /// the start function (hoisted out of wasmer's instantiation for exactly this).
-    pub(crate) fn new(parts: Parts) -> Result<Self> {
+    /// A store with no instance yet.
+    pub(crate) fn new(parts: Parts) -> Self {
         let Parts {
-            instance,
-            env,
             mut store,
-            module,
+            imports,
+            state,
+            tunables,
             slot,
             fuel,
             stop,
@@ -108,17 +133,9 @@ impl WasmerInstance {
             target,
             watchdog,
         } = parts;
-        let memory = instance.exports.get_memory("memory").ok().cloned();
-        env.as_mut(&mut store).memory = memory;
-        let fuel = match fuel {
-            Some((fuel, amount)) => {
-                fuel.set(&mut store, amount)?;
-                Some(fuel)
-            }
-            None => None,
-        };
-        let mut this = WasmerInstance {
-            instance,
+        let env = FunctionEnv::new(&mut store, Env::new(state));
+        WasmerInstance {
+            current: None,
             env,
             fuel,
             stop,
@@ -126,20 +143,133 @@ impl WasmerInstance {
             target,
             watchdog,
             args: Vec::new(),
+            externs: ExternTable::new(),
+            imports,
+            tunables,
             store,
-            module: module.clone(),
+            instances: Vec::new(),
+            modules: Vec::new(),
             _slot: slot,
-        };
-        if module.has_start() {
-            let start = this
-                .instance
-                .exports
-                .get_function(START_EXPORT)
-                .cloned()
-                .map_err(|e| Error::Instantiate { engine: ENGINE, message: e.to_string() })?;
-            this.invoke(&start, &[])?;
         }
-        Ok(this)
+    }
+
+    /// The store's own imports resolved for `module`, host functions only: the fast path of
+    /// `Engine::instantiate`.
+    pub(crate) fn resolve_host(&self, module: &WasmerModule) -> Result<Vec<HostFunc>> {
+        self.imports.resolve(module.info())
+    }
+
+    /// `module`'s imports resolved from `imports` over the store's own.
+    pub(crate) fn resolve(
+        &self,
+        module: &WasmerModule,
+        imports: &Imports,
+    ) -> Result<Vec<Resolved>> {
+        let combined;
+        let offered = if self.imports.iter().next().is_none() && !self.imports.has_externs() {
+            imports
+        } else {
+            let mut all = self.imports.clone();
+            all.extend(imports);
+            combined = all;
+            &combined
+        };
+        offered.resolve_all(module.info(), |item| {
+            Ok(current_type(self.externs.get(item)?, &self.store))
+        })
+    }
+
+    /// Makes `module`'s function types known to the store's engine, of which wasmer asks the
+    /// type of each function reference read from a table or returned by a call: each module has
+    /// an engine of its own, where alone its types are registered at compilation.
+    pub(crate) fn adopt_signatures(&self, module: &WasmerModule) {
+        let engine = self.store.engine().as_sys();
+        for ty in module.wasmer().info().signatures.values() {
+            engine.register_signature(ty);
+        }
+    }
+
+    /// Instantiates `module` into the store with its resolved imports, lends its memory to its
+    /// host functions, meters it, and runs its start function (hoisted out of wasmer's
+    /// instantiation for exactly this); it then becomes the current instance. Returns its
+    /// number in the store.
+    pub(crate) fn instantiate(
+        &mut self,
+        module: &WasmerModule,
+        resolved: impl IntoIterator<Item = Resolved>,
+    ) -> Result<usize> {
+        let number = self.env.as_mut(&mut self.store).add_instance();
+        let imports = resolved
+            .into_iter()
+            .map(|item| match item {
+                Resolved::Host(func) => {
+                    Ok(wasmer::Extern::Function(bind(&mut self.store, &self.env, number, func)))
+                }
+                Resolved::Extern(item) => self.externs.get(item).cloned(),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if !self.modules.iter().any(|kept| kept.same(module)) {
+            self.modules.push(module.clone());
+        }
+        // No guest code runs here: the start function is hoisted (see `compile.rs`).
+        let instantiated =
+            wasmer::Instance::new_by_index(&mut self.store, module.wasmer(), &imports);
+        let instance = instantiated.map_err(|error| {
+            let ctx = TrapContext { out_of_fuel: false, stop: None };
+            from_instantiation_error(error, self.tunables.take_refusal(), ctx)
+        })?;
+        let memory = instance.exports.get_memory("memory").ok().cloned();
+        self.env.as_mut(&mut self.store).memories[number] = memory;
+        if let Some(fuel) = &mut self.fuel {
+            fuel.add(&mut self.store, Meter::of(&instance)?)?;
+        }
+        let start = module
+            .has_start()
+            .then(|| instance.exports.get_function(START_EXPORT).cloned())
+            .transpose()
+            .map_err(|e| Error::Instantiate { engine: ENGINE, message: e.to_string() })?;
+        let index = self.instances.len();
+        self.instances.push(Member { instance, module: module.clone(), handles: None });
+        if let Some(start) = start {
+            self.invoke(&start, &[])?;
+        }
+        self.current = Some(index);
+        Ok(index)
+    }
+
+    /// The exports of instance `index` as handles.
+    pub(crate) fn handles(&mut self, index: usize) -> &Exports {
+        let externs = &mut self.externs;
+        let member = &mut self.instances[index];
+        member.handles.get_or_insert_with(|| {
+            let exports = member.module.info().exports.iter().filter_map(|info| {
+                let item = member.instance.exports.get_extern(&info.name)?.clone();
+                Some((info.clone(), externs.add(item)))
+            });
+            Exports::new(exports.collect())
+        })
+    }
+
+    fn current(&self) -> Option<&Member> {
+        self.current.map(|index| &self.instances[index])
+    }
+
+    /// The current instance's export `name`.
+    fn export(&self, name: &str) -> Option<&wasmer::Extern> {
+        self.current()?.instance.exports.get_extern(name)
+    }
+
+    /// `func` for calls; `what` names it in errors.
+    fn wasmer_func(&self, func: Function, what: &str) -> Result<WasmerFunc> {
+        let ty = from_wasmer_func_type(&func.ty(&self.store)).ok_or_else(|| {
+            Error::unsupported(
+                ENGINE,
+                format!(
+                    "calling {what}, which takes or returns exnref: wasmux values cannot represent it"
+                ),
+            )
+        })?;
+        Ok(WasmerFunc { func, ty: Arc::new(ty), native: NativeCache::default() })
     }
 
     /// Calls `func` with wasmer values, under the instance's deadline and interrupt handle.
@@ -165,6 +295,11 @@ impl WasmerInstance {
             }
             None => call(&mut self.store),
         };
+        if let Some(fuel) = &mut self.fuel
+            && fuel.is_shared()
+        {
+            fuel.settle(&mut self.store);
+        }
         outcome.map_err(|error| self.trap(error))
     }
 
@@ -187,7 +322,7 @@ impl WasmerInstance {
 
     #[cold]
     fn foreign_func() -> Error {
-        Error::InvalidArgument("function of another instance".to_string())
+        Error::InvalidArgument("function of another store".to_string())
     }
 
     fn export_error(name: &str, message: impl Into<String>) -> Error {
@@ -195,7 +330,7 @@ impl WasmerInstance {
     }
 
     fn extern_kind(&self, name: &str) -> &'static str {
-        match self.instance.exports.get_extern(name) {
+        match self.export(name) {
             Some(wasmer::Extern::Function(_)) => "a function",
             Some(wasmer::Extern::Memory(_)) => "a memory",
             Some(wasmer::Extern::Global(_)) => "a global",
@@ -240,28 +375,96 @@ impl Instance for WasmerInstance {
         if name == START_EXPORT {
             return Err(Self::export_error(name, "no such export"));
         }
-        let func = self
-            .instance
-            .exports
-            .get_function(name)
-            .map_err(|_| self.lookup_error(name, "a function"))?
-            .clone();
-        let ty = from_wasmer_func_type(&func.ty(&self.store))
-            .ok_or_else(|| {
-                Error::unsupported(
-                    ENGINE,
-                    format!("calling `{name}`, which takes or returns exnref: wasmux values cannot represent it"),
-                )
-            })?;
-        Ok(WasmerFunc { func, ty: Arc::new(ty), native: NativeCache::default() })
+        let func = match self.export(name) {
+            Some(wasmer::Extern::Function(func)) => func.clone(),
+            _ => return Err(self.lookup_error(name, "a function")),
+        };
+        self.wasmer_func(func, &format!("`{name}`"))
     }
 
     fn exports(&self) -> &[ExportInfo] {
-        &self.module.info().exports
+        self.current().map_or(&[], |member| &member.module.info().exports)
     }
 
     fn func_type(&self, func: &WasmerFunc) -> FuncType {
         FuncType::clone(&func.ty)
+    }
+
+    fn get_export(&mut self, name: &str) -> Result<Extern> {
+        let Some(index) = self.current else {
+            return Err(Self::export_error(name, "no such export"));
+        };
+        self.handles(index).get(name).ok_or_else(|| Self::export_error(name, "no such export"))
+    }
+
+    fn instance_exports(&mut self) -> Result<Exports> {
+        match self.current {
+            Some(index) => Ok(self.handles(index).clone()),
+            None => Ok(Exports::default()),
+        }
+    }
+
+    fn extern_type(&mut self, item: Extern) -> Result<ExternType> {
+        Ok(current_type(self.externs.get(item)?, &self.store))
+    }
+
+    fn extern_func(&mut self, item: Extern) -> Result<WasmerFunc> {
+        let func = self.externs.func(item)?.clone();
+        self.wasmer_func(func, "a function")
+    }
+
+    fn new_memory(&mut self, ty: &MemoryType) -> Result<Extern> {
+        let memory = externs::new_memory(&mut self.store, ty, &self.tunables)?;
+        Ok(self.externs.add(wasmer::Extern::Memory(memory)))
+    }
+
+    fn new_table(&mut self, ty: &TableType, init: Val) -> Result<Extern> {
+        let table = externs::new_table(&mut self.store, ty, init, &self.tunables)?;
+        Ok(self.externs.add(wasmer::Extern::Table(table)))
+    }
+
+    fn new_global(&mut self, ty: &GlobalType, value: Val) -> Result<Extern> {
+        let global = externs::new_global(&mut self.store, ty, value)?;
+        Ok(self.externs.add(wasmer::Extern::Global(global)))
+    }
+
+    fn memory_data(&mut self, memory: Extern) -> Result<&mut [u8]> {
+        let memory = self.externs.memory(memory)?.clone();
+        Ok(guest_memory(&memory, &mut self.store))
+    }
+
+    fn memory_grow(&mut self, memory: Extern, pages: u64) -> Result<u64> {
+        let memory = self.externs.memory(memory)?.clone();
+        externs::memory_grow(&memory, &mut self.store, pages, &self.tunables)
+    }
+
+    fn table_size(&mut self, table: Extern) -> Result<u64> {
+        Ok(u64::from(self.externs.table(table)?.size(&self.store)))
+    }
+
+    fn table_get(&mut self, table: Extern, index: u64) -> Result<Val> {
+        let table = self.externs.table(table)?.clone();
+        externs::table_get(&table, &mut self.store, index)
+    }
+
+    fn table_set(&mut self, table: Extern, index: u64, value: Val) -> Result<()> {
+        let table = self.externs.table(table)?.clone();
+        externs::table_set(&table, &mut self.store, index, value)
+    }
+
+    fn table_grow(&mut self, table: Extern, delta: u64, init: Val) -> Result<u64> {
+        let table = self.externs.table(table)?.clone();
+        externs::table_grow(&table, &mut self.store, delta, init, &self.tunables)
+    }
+
+    fn global_get(&mut self, global: Extern) -> Result<Val> {
+        let global = self.externs.global(global)?.clone();
+        externs::global_get(&global, &mut self.store, "the global")
+    }
+
+    fn global_set(&mut self, global: Extern, value: Val) -> Result<()> {
+        let global = self.externs.global(global)?.clone();
+        externs::global_set(&global, &mut self.store, value, "the global")
     }
 
     // Inlined into the caller: with its cold paths out of line the call path is small, and a
@@ -301,17 +504,17 @@ impl Instance for WasmerInstance {
     }
 
     fn memory(&mut self, name: &str) -> Result<&mut [u8]> {
-        let memory = match self.instance.exports.get_memory(name) {
-            Ok(memory) => memory.clone(),
-            Err(_) => return Err(self.lookup_error(name, "a memory")),
+        let memory = match self.export(name) {
+            Some(wasmer::Extern::Memory(memory)) => memory.clone(),
+            _ => return Err(self.lookup_error(name, "a memory")),
         };
         Ok(guest_memory(&memory, &mut self.store))
     }
 
     fn get_global(&mut self, name: &str) -> Result<Val> {
-        let global = match self.instance.exports.get_global(name) {
-            Ok(global) => global.clone(),
-            Err(_) => return Err(self.lookup_error(name, "a global")),
+        let global = match self.export(name) {
+            Some(wasmer::Extern::Global(global)) => global.clone(),
+            _ => return Err(self.lookup_error(name, "a global")),
         };
         let value = global.get(&mut self.store);
         if matches!(value, Value::ExceptionRef(_)) {
@@ -321,25 +524,14 @@ impl Instance for WasmerInstance {
     }
 
     fn set_global(&mut self, name: &str, value: Val) -> Result<()> {
-        let global = match self.instance.exports.get_global(name) {
-            Ok(global) => global.clone(),
-            Err(_) => return Err(self.lookup_error(name, "a global")),
+        let global = match self.export(name) {
+            Some(wasmer::Extern::Global(global)) => global.clone(),
+            _ => return Err(self.lookup_error(name, "a global")),
         };
-        let ty = global.ty(&self.store);
-        if !ty.mutability.is_mutable() {
+        if !global.ty(&self.store).mutability.is_mutable() {
             return Err(Self::export_error(name, "is immutable"));
         }
-        if crate::values::from_wasmer_type(ty.ty) != Some(value.ty()) {
-            return Err(Error::InvalidArgument(format!(
-                "global `{name}` of type {} set to a value of type {}",
-                ty.ty,
-                value.ty()
-            )));
-        }
-        let value = to_wasmer(&value, &mut self.store)?;
-        global
-            .set(&mut self.store, value)
-            .map_err(|e| Error::InvalidArgument(format!("global `{name}`: {}", e.message())))
+        externs::global_set(&global, &mut self.store, value, &format!("global `{name}`"))
     }
 
     fn interrupt_handle(&self) -> InterruptHandle {
@@ -352,7 +544,7 @@ impl Instance for WasmerInstance {
     }
 
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
-        match &self.fuel {
+        match &mut self.fuel {
             Some(f) => f.set(&mut self.store, fuel),
             None => {
                 Err(Error::unsupported(ENGINE, "fuel (the engine was built without Config::fuel)"))
@@ -368,7 +560,8 @@ impl Instance for WasmerInstance {
 impl fmt::Debug for WasmerInstance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WasmerInstance")
-            .field("module", &self.module)
+            .field("instances", &self.instances.len())
+            .field("current", &self.current().map(|member| &member.module))
             .field("fuel", &self.fuel.is_some())
             .finish_non_exhaustive()
     }

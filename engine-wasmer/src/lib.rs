@@ -38,12 +38,16 @@
 //!
 //! # Limits
 //!
-//! Memory and table limits are enforced per instance (each instance has its own wasmer store
-//! and tunables). Fuel (`Config::fuel`) compiles wasmer's metering middleware into the code:
+//! Memory and table limits are enforced per store, on each of its memories and tables, the
+//! host's included (each store has its own wasmer engine clone and tunables). Fuel
+//! (`Config::fuel`) compiles wasmer's metering middleware into the code:
 //! one unit per operator, charged per basic block; [`Limits::fuel`](wasmux_core::Limits::fuel)
 //! without `Config::fuel` is refused with `Error::Unsupported`, and with `Config::fuel` but no
 //! `Limits::fuel` the instance is unmetered in effect (`u64::MAX`). A module's start function
 //! runs after instantiation proper, so fuel, deadline and host memory access apply to it too.
+//! Metering counts per instance: in a store of several metered instances, each starts a call
+//! with the store's fuel and their consumption is summed when the call ends, so a call that
+//! crosses instances may overrun the fuel by what the others consumed before it stops.
 //!
 //! # Interrupts and deadlines
 //!
@@ -75,8 +79,9 @@
 //! a wasmer engine keeps the code of every module it ever made until it is dropped, and a
 //! long-running embedder that reloads modules into one engine grows without bound (by about
 //! 16 MiB per load of a 4.4 MiB module, measured; thousands of loads exhaust the process's
-//! memory mappings). Each `externref` passed into an instance stays in its store until the
-//! instance is dropped.
+//! memory mappings). A store keeps the code of every module instantiated into it. Each
+//! `externref` passed into an instance stays in its store until the store is dropped, as do
+//! the instances, memories, tables and globals made in it.
 //!
 //! [wasmer]: https://docs.rs/wasmer/7.4.2
 
@@ -85,6 +90,7 @@
 #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 mod compile;
 mod engine;
+mod externs;
 mod fuel;
 mod host;
 mod instance;

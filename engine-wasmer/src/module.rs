@@ -70,6 +70,11 @@ impl WasmerModule {
         &self.0.engine
     }
 
+    /// Whether `other` is this module (a clone of its handle).
+    pub(crate) fn same(&self, other: &WasmerModule) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// Whether the module has a start function (kept as [`START_EXPORT`]).
     pub(crate) fn has_start(&self) -> bool {
         self.0.has_start

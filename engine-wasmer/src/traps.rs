@@ -69,8 +69,8 @@ pub(crate) fn from_instantiation_error(
     refusal: Option<Refusal>,
     ctx: TrapContext,
 ) -> Error {
-    if let Some(Refusal { resource, requested, limit }) = refusal {
-        return Error::ResourceLimit { resource, requested, limit };
+    if let Some(refusal) = refusal {
+        return refusal.into_error();
     }
     match error {
         InstantiationError::Link(LinkError::Trap(trap)) | InstantiationError::Start(trap) => {
@@ -87,10 +87,17 @@ pub(crate) fn from_instantiation_error(
     }
 }
 
-/// A compilation or validation failure.
+/// A compilation or validation failure. What wasmer's translator says it does not implement in
+/// a module that passed validation (e.g. `global.get` in an element segment's expressions) is
+/// `Unsupported`, not an invalid module.
 #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 pub(crate) fn from_compile_error(error: wasmer::CompileError) -> Error {
-    Error::Compile { engine: ENGINE, message: error.to_string() }
+    use wasmer::{CompileError, WasmError};
+    match error {
+        CompileError::Wasm(WasmError::Unsupported(what))
+        | CompileError::UnsupportedFeature(what) => Error::unsupported(ENGINE, what),
+        other => Error::Compile { engine: ENGINE, message: other.to_string() },
+    }
 }
 
 /// wasmer's refusal of an artifact that passed wasmux's envelope checks.

@@ -1,10 +1,11 @@
-//! Per-instance memory and table limits, and the guest stack size, through wasmer's `Tunables`.
+//! Per-store memory and table limits, and the guest stack size, through wasmer's `Tunables`.
 //!
 //! wasmer has no per-store resource limiter: memories and tables are created by the `Tunables`
-//! of the engine the store belongs to. wasmux gives every instance its own store, on a clone of
-//! the module's engine (clones share compiled code and signatures; the tunables are per clone),
-//! carrying a [`LimitTunables`] built from that instance's [`Limits`]. Measured cost: one `Arc`
-//! allocation per instance.
+//! of the engine the store belongs to. wasmux gives every store its own clone of a wasmer engine
+//! (the first module's, or a headless one for an empty store; clones share compiled code and
+//! signatures, the tunables are per clone), carrying a [`LimitTunables`] built from that
+//! store's [`Limits`]; every memory and table of the store, the host's included, is made by
+//! them. Measured cost: one `Arc` allocation per store.
 //!
 //! The limit is enforced by lowering the declared maximum of each memory and table to the
 //! limit, so wasmer's own growth check refuses (`memory.grow` returns -1, `table.grow` -1),
@@ -21,7 +22,7 @@ use wasmer::sys::vm::{
 };
 use wasmer::sys::{BaseTunables, Tunables};
 use wasmer::{MemoryType, Pages, TableType, WASM_MAX_PAGES, WASM_PAGE_SIZE};
-use wasmux_core::{Limits, Resource};
+use wasmux_core::{Error, Limits, Resource};
 
 /// An allocation the limits refused: what was asked for and the limit in force.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +32,17 @@ pub(crate) struct Refusal {
     pub limit: u64,
 }
 
-/// wasmer's default tunables, with one instance's limits and stack size applied.
+impl Refusal {
+    pub(crate) fn into_error(self) -> Error {
+        Error::ResourceLimit {
+            resource: self.resource,
+            requested: self.requested,
+            limit: self.limit,
+        }
+    }
+}
+
+/// wasmer's default tunables, with one store's limits and stack size applied.
 pub(crate) struct LimitTunables {
     base: BaseTunables,
     max_memory_bytes: Option<u64>,
@@ -51,9 +62,22 @@ impl LimitTunables {
         })
     }
 
-    /// The allocation refused while instantiating, if any.
-    pub(crate) fn refusal(&self) -> Option<Refusal> {
-        *self.refusal.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The allocation refused since the last call, if any: what made a memory or table, or
+    /// an instantiation, fail.
+    pub(crate) fn take_refusal(&self) -> Option<Refusal> {
+        self.refusal.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+
+    /// The limit's refusal of a memory of `bytes`, if it is the limit that stops it.
+    pub(crate) fn memory_refusal(&self, bytes: u64) -> Option<Error> {
+        let limit = self.max_memory_bytes.filter(|limit| bytes > *limit)?;
+        Some(Refusal { resource: Resource::Memory, requested: bytes, limit }.into_error())
+    }
+
+    /// The limit's refusal of a table of `elements`, if it is the limit that stops it.
+    pub(crate) fn table_refusal(&self, elements: u64) -> Option<Error> {
+        let limit = self.max_table_elements.filter(|limit| elements > *limit)?;
+        Some(Refusal { resource: Resource::TableElements, requested: elements, limit }.into_error())
     }
 
     fn refuse(&self, refusal: Refusal) -> String {

@@ -79,7 +79,12 @@ pub(crate) fn from_wasmer_extern_type(ty: &wasmer::ExternType) -> ExternType {
             memory64: false,
             shared: m.shared,
         }),
-        wasmer::ExternType::Tag(t) => ExternType::Other(format!("(tag {t:?})")),
+        wasmer::ExternType::Tag(t) => {
+            match t.params().iter().map(|p| from_wasmer_type(*p)).collect::<Option<Vec<_>>>() {
+                Some(params) => ExternType::tag(&params),
+                None => ExternType::Other("(tag) carrying exnref".to_string()),
+            }
+        }
     }
 }
 

@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tracing::debug_span;
 use wasmux_core::{
-    ArtifactStamp, Config, Engine, EngineInfo, EngineKind, Error, HostEnv, InstanceCounter,
-    InterruptHandle, ModuleInfo, Result, StopCondition, explain_invalid,
+    ArtifactStamp, Config, Engine, EngineInfo, EngineKind, Error, Exports, HostEnv, HostState,
+    Imports, InstanceCounter, InstanceSlot, InterruptHandle, Limits, ModuleInfo, Result,
+    StopCondition, explain_invalid,
 };
 
 use crate::instance::WasmtimeInstance;
@@ -181,14 +182,78 @@ impl Engine for WasmtimeEngine {
         let _span = debug_span!("instantiate", engine = ENGINE).entered();
         let HostEnv { imports, limits, state } = env;
         self.info.check_limits(&limits)?;
-        if !wasmtime::Engine::same(module.module.engine(), &self.engine) {
-            return Err(Error::InvalidArgument(
-                "module was compiled by another wasmtime engine".into(),
-            ));
-        }
+        self.check_module(module)?;
         let pre = module.linked.get_or_link(imports.resolve(&module.info)?, |funcs| {
             crate::link::link(&self.engine, module, funcs)
         })?;
+        let parts = self.new_store(&limits, state)?;
+        let mut store = parts.store;
+        // The start function is a call like any other: its deadline starts now.
+        store.data_mut().stop.start_call();
+        let instance = pre
+            .instantiate(&mut store)
+            .map_err(|e| instantiate_error(e, &mut store, self.config.pooling.as_ref()))?;
+        let memory = instance.get_memory(&mut store, "memory");
+        store.data_mut().memory = memory;
+        Ok(WasmtimeInstance::new(
+            store,
+            Some(instance),
+            module.info.clone(),
+            imports,
+            parts.interrupt,
+            parts.slot,
+            parts.ticker,
+            &self.config,
+        ))
+    }
+
+    fn store(&self, env: HostEnv) -> Result<WasmtimeInstance> {
+        let HostEnv { imports, limits, state } = env;
+        self.info.check_limits(&limits)?;
+        let parts = self.new_store(&limits, state)?;
+        Ok(WasmtimeInstance::new(
+            parts.store,
+            None,
+            Arc::new(ModuleInfo::default()),
+            imports,
+            parts.interrupt,
+            parts.slot,
+            parts.ticker,
+            &self.config,
+        ))
+    }
+
+    fn instantiate_in(
+        &self,
+        store: &mut WasmtimeInstance,
+        module: &WasmtimeModule,
+        imports: &Imports,
+    ) -> Result<Exports> {
+        let _span = debug_span!("instantiate_in", engine = ENGINE).entered();
+        self.check_module(module)?;
+        store.instantiate(&self.engine, module, imports, self.config.pooling.as_ref())
+    }
+}
+
+/// A new store and what its instance holds beside it.
+struct StoreParts {
+    store: wasmtime::Store<StoreData>,
+    interrupt: InterruptHandle,
+    slot: InstanceSlot,
+    ticker: Option<Arc<Ticker>>,
+}
+
+impl WasmtimeEngine {
+    fn check_module(&self, module: &WasmtimeModule) -> Result<()> {
+        if wasmtime::Engine::same(module.module.engine(), &self.engine) {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument("module was compiled by another wasmtime engine".into()))
+        }
+    }
+
+    /// A store with `limits`, fuel, deadline and interruption as configured, holding `state`.
+    fn new_store(&self, limits: &Limits, state: HostState) -> Result<StoreParts> {
         let slot = self.instances.acquire(limits.max_instances)?;
         let ticker = match limits.deadline {
             Some(_) => Some(self.ticker()?),
@@ -205,7 +270,7 @@ impl Engine for WasmtimeEngine {
         let data = StoreData {
             host: state,
             stop: StopCondition::new(interrupt.clone(), limits.deadline),
-            limiter: Limiter::new(&limits),
+            limiter: Limiter::new(limits),
             memory: None,
             instance_id: id,
         };
@@ -224,27 +289,12 @@ impl Engine for WasmtimeEngine {
             store.set_epoch_deadline(1);
         }
 
-        // The start function is a call like any other: its deadline starts now.
-        store.data_mut().stop.start_call();
-        let instance = pre
-            .instantiate(&mut store)
-            .map_err(|e| instantiate_error(e, &mut store, self.config.pooling.as_ref()))?;
-        let memory = instance.get_memory(&mut store, "memory");
-        store.data_mut().memory = memory;
-        Ok(WasmtimeInstance::new(
-            store,
-            instance,
-            module.info.clone(),
-            interrupt,
-            slot,
-            ticker,
-            &self.config,
-        ))
+        Ok(StoreParts { store, interrupt, slot, ticker })
     }
 }
 
 /// The wasmux error for a failed `Instance::new`.
-fn instantiate_error(
+pub(crate) fn instantiate_error(
     error: wasmtime::Error,
     store: &mut wasmtime::Store<StoreData>,
     pooling: Option<&wasmux_core::PoolingConfig>,

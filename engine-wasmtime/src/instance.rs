@@ -6,11 +6,15 @@ use std::sync::Arc;
 
 use wasmtime::{AsContextMut as _, RootScope, Store, ValRaw};
 use wasmux_core::{
-    Config, Error, ExportInfo, ExternType, FuncType, HostState, Instance, InstanceSlot,
-    InterruptHandle, ModuleInfo, Result, TypedFunc, Val, WasmTuple, check_call,
+    Config, Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType, HostState,
+    Imports, Instance, InstanceSlot, InterruptHandle, MemoryType, ModuleInfo, PoolingConfig,
+    Result, TableType, TypedFunc, Val, WasmTuple, check_call,
 };
 
 use crate::ENGINE;
+use crate::engine::instantiate_error;
+use crate::externs::ExternTable;
+use crate::module::WasmtimeModule;
 use crate::store::StoreData;
 use crate::ticker::Ticker;
 use crate::traps::{call_error, engine_error};
@@ -45,14 +49,23 @@ impl fmt::Debug for WasmtimeFunc {
     }
 }
 
-/// A module instance on wasmtime, with its own store holding the host state, limits, fuel and
-/// deadline. Made by [`WasmtimeEngine::instantiate`](wasmux_core::Engine::instantiate).
+/// A wasmtime store holding the host state, limits, fuel and deadline, its instances and the
+/// items the host made in it. Made by [`WasmtimeEngine::instantiate`](wasmux_core::Engine::instantiate)
+/// or [`store`](wasmux_core::Engine::store).
 pub struct WasmtimeInstance {
-    store: Store<StoreData>,
-    instance: wasmtime::Instance,
+    pub(crate) store: Store<StoreData>,
+    /// The current instance: the latest made in this store, which by-name methods address.
+    instance: Option<wasmtime::Instance>,
     info: Arc<ModuleInfo>,
+    /// Handles of the current instance's exports, made on first use.
+    exports: Option<Exports>,
+    pub(crate) externs: ExternTable,
+    /// Offered to every module instantiated into this store.
+    base_imports: Imports,
+    /// How many instances the store holds.
+    instances: usize,
     interrupt: InterruptHandle,
-    id: u64,
+    pub(crate) id: u64,
     fuel: bool,
     deadline: bool,
     _slot: InstanceSlot,
@@ -60,10 +73,13 @@ pub struct WasmtimeInstance {
 }
 
 impl WasmtimeInstance {
+    /// A store holding `instance` (of a module described by `info`), or nothing yet.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         store: Store<StoreData>,
-        instance: wasmtime::Instance,
+        instance: Option<wasmtime::Instance>,
         info: Arc<ModuleInfo>,
+        base_imports: Imports,
         interrupt: InterruptHandle,
         slot: InstanceSlot,
         ticker: Option<Arc<Ticker>>,
@@ -73,8 +89,12 @@ impl WasmtimeInstance {
         let deadline = store.data().stop.has_deadline();
         WasmtimeInstance {
             store,
+            instances: usize::from(instance.is_some()),
             instance,
             info,
+            exports: None,
+            externs: ExternTable::default(),
+            base_imports,
             interrupt,
             id,
             fuel: config.fuel,
@@ -91,6 +111,40 @@ impl WasmtimeInstance {
 
     fn export_error(name: &str, message: impl Into<String>) -> Error {
         Error::Export { name: name.to_string(), message: message.into() }
+    }
+
+    /// The current instance, which must export `name`.
+    fn current(&self, name: &str) -> Result<wasmtime::Instance> {
+        self.instance
+            .ok_or_else(|| Self::export_error(name, "no such export: the store has no instance"))
+    }
+
+    /// Instantiates `module` into this store (see `Engine::instantiate_in`).
+    pub(crate) fn instantiate(
+        &mut self,
+        engine: &wasmtime::Engine,
+        module: &WasmtimeModule,
+        imports: &Imports,
+        pooling: Option<&PoolingConfig>,
+    ) -> Result<Exports> {
+        let mut offered = self.base_imports.clone();
+        offered.extend(imports);
+        let resolved = offered.resolve_all(&module.info, |item| self.extern_type(item))?;
+        let linker = crate::link::link_in_store(engine, self, module, &resolved)?;
+        self.store.data_mut().stop.start_call();
+        let instance = linker
+            .instantiate(&mut self.store, &module.module)
+            .map_err(|e| instantiate_error(e, &mut self.store, pooling))?;
+        self.instances += 1;
+        // Host functions find the caller's memory by name when the store holds several.
+        self.store.data_mut().memory = match self.instances {
+            1 => instance.get_memory(&mut self.store, "memory"),
+            _ => None,
+        };
+        self.instance = Some(instance);
+        self.info = module.info.clone();
+        self.exports = None;
+        self.instance_exports()
     }
 
     /// The fast path: every value is a number or a vector, passed raw, on the stack unless
@@ -186,7 +240,7 @@ impl Instance for WasmtimeInstance {
             None => return Err(Self::export_error(name, "no such export")),
         };
         let func = self
-            .instance
+            .current(name)?
             .get_func(&mut self.store, name)
             .ok_or_else(|| Self::export_error(name, "is not a function"))?;
         Ok(WasmtimeFunc { numeric: ty.is_numeric(), ty: Arc::new(ty), func, instance_id: self.id })
@@ -253,8 +307,101 @@ impl Instance for WasmtimeInstance {
         }
     }
 
+    fn get_export(&mut self, name: &str) -> Result<Extern> {
+        let exports = self.instance_exports()?;
+        exports.get(name).ok_or_else(|| Self::export_error(name, "no such export"))
+    }
+
+    fn instance_exports(&mut self) -> Result<Exports> {
+        if let Some(exports) = &self.exports {
+            return Ok(exports.clone());
+        }
+        let mut handles = Vec::with_capacity(self.info.exports.len());
+        if let Some(instance) = self.instance {
+            for info in &self.info.exports {
+                let item = instance
+                    .get_export(&mut self.store, &info.name)
+                    .ok_or_else(|| Self::export_error(&info.name, "no such export"))?;
+                handles.push((info.clone(), self.externs.push(self.id, item)));
+            }
+        }
+        let exports = Exports::new(handles);
+        self.exports = Some(exports.clone());
+        Ok(exports)
+    }
+
+    fn extern_type(&mut self, item: Extern) -> Result<ExternType> {
+        crate::store_items::extern_type(self, item)
+    }
+
+    fn extern_func(&mut self, item: Extern) -> Result<WasmtimeFunc> {
+        let func = self.externs.func(self.id, item)?;
+        let ty = func.ty(&self.store);
+        let ty = values::func_type(&ty).ok_or_else(|| {
+            Error::unsupported(
+                ENGINE,
+                format!("calling a function of type {ty}: wasmux values cannot represent it"),
+            )
+        })?;
+        Ok(WasmtimeFunc { numeric: ty.is_numeric(), ty: Arc::new(ty), func, instance_id: self.id })
+    }
+
+    fn new_memory(&mut self, ty: &MemoryType) -> Result<Extern> {
+        crate::store_items::new_memory(self, ty)
+    }
+
+    fn new_table(&mut self, ty: &TableType, init: Val) -> Result<Extern> {
+        crate::store_items::new_table(self, ty, init)
+    }
+
+    fn new_global(&mut self, ty: &GlobalType, value: Val) -> Result<Extern> {
+        crate::store_items::new_global(self, ty, value)
+    }
+
+    fn memory_data(&mut self, memory: Extern) -> Result<&mut [u8]> {
+        let memory = self.externs.memory(self.id, memory)?;
+        Ok(memory.data_mut(&mut self.store))
+    }
+
+    fn memory_grow(&mut self, memory: Extern, pages: u64) -> Result<u64> {
+        crate::store_items::memory_grow(self, memory, pages)
+    }
+
+    fn table_size(&mut self, table: Extern) -> Result<u64> {
+        Ok(self.externs.table(self.id, table)?.size(&self.store))
+    }
+
+    fn table_get(&mut self, table: Extern, index: u64) -> Result<Val> {
+        crate::store_items::table_get(self, table, index)
+    }
+
+    fn table_set(&mut self, table: Extern, index: u64, value: Val) -> Result<()> {
+        crate::store_items::table_set(self, table, index, value)
+    }
+
+    fn table_grow(&mut self, table: Extern, delta: u64, init: Val) -> Result<u64> {
+        crate::store_items::table_grow(self, table, delta, init)
+    }
+
+    fn global_get(&mut self, global: Extern) -> Result<Val> {
+        let global = self.externs.global(self.id, global)?;
+        let id = self.id;
+        let mut scope = RootScope::new(&mut self.store);
+        let value = global.get(&mut scope);
+        from_wasmtime(&scope, &value, id)
+    }
+
+    fn global_set(&mut self, global: Extern, value: Val) -> Result<()> {
+        let global = self.externs.global(self.id, global)?;
+        crate::store_items::set_global(self, global, "global", value)
+    }
+
     fn memory(&mut self, name: &str) -> Result<&mut [u8]> {
-        match self.instance.get_memory(&mut self.store, name) {
+        let memory = match self.instance {
+            Some(instance) => instance.get_memory(&mut self.store, name),
+            None => None,
+        };
+        match memory {
             Some(memory) => Ok(memory.data_mut(&mut self.store)),
             None => Err(Self::export_error(
                 name,
@@ -271,7 +418,7 @@ impl Instance for WasmtimeInstance {
 
     fn get_global(&mut self, name: &str) -> Result<Val> {
         let global = self
-            .instance
+            .current(name)?
             .get_global(&mut self.store, name)
             .ok_or_else(|| Self::export_error(name, "no such global"))?;
         let id = self.id;
@@ -282,24 +429,13 @@ impl Instance for WasmtimeInstance {
 
     fn set_global(&mut self, name: &str, value: Val) -> Result<()> {
         let global = self
-            .instance
+            .current(name)?
             .get_global(&mut self.store, name)
             .ok_or_else(|| Self::export_error(name, "no such global"))?;
-        let ty = global.ty(&self.store);
-        if ty.mutability() != wasmtime::Mutability::Var {
+        if global.ty(&self.store).mutability() != wasmtime::Mutability::Var {
             return Err(Self::export_error(name, "is an immutable global"));
         }
-        if values::val_type(ty.content()) != Some(value.ty()) {
-            return Err(Error::InvalidArgument(format!(
-                "global `{name}` has type {:?}, cannot set it to a {}",
-                ty.content(),
-                value.ty()
-            )));
-        }
-        let id = self.id;
-        let mut scope = RootScope::new(&mut self.store);
-        let value = to_wasmtime(&mut scope, &value, id)?;
-        global.set(&mut scope, value).map_err(engine_error)
+        crate::store_items::set_global(self, global, &format!("global `{name}`"), value)
     }
 
     fn interrupt_handle(&self) -> InterruptHandle {

@@ -39,12 +39,14 @@
 
 mod artifact;
 mod engine;
+mod externs;
 mod host;
 mod instance;
 mod link;
 mod module;
 mod settings;
 mod store;
+mod store_items;
 mod ticker;
 mod traps;
 mod values;

@@ -2,9 +2,10 @@
 //! [`LinkCache`](wasmux_core::LinkCache) for the next instantiation with the same functions.
 
 use wasmtime::{InstancePre, Linker};
-use wasmux_core::{Error, HostFunc, Result};
+use wasmux_core::{Error, HostFunc, Resolved, Result};
 
 use crate::ENGINE;
+use crate::instance::WasmtimeInstance;
 use crate::module::WasmtimeModule;
 use crate::store::StoreData;
 
@@ -31,4 +32,36 @@ pub(crate) fn link(
     linker
         .instantiate_pre(&module.module)
         .map_err(|e| Error::Instantiate { engine: ENGINE, message: format!("{e:#}") })
+}
+
+/// A linker holding `resolved` (one per import of `module`, in import order): host functions,
+/// and items of `store`, for instantiating `module` into `store`.
+pub(crate) fn link_in_store(
+    engine: &wasmtime::Engine,
+    store: &WasmtimeInstance,
+    module: &WasmtimeModule,
+    resolved: &[Resolved],
+) -> Result<Linker<StoreData>> {
+    let mut linker = Linker::new(engine);
+    linker.allow_shadowing(true);
+    let imports = module.info.imports.iter().zip(module.import_types.iter());
+    for (resolved, (import, ty)) in resolved.iter().zip(imports) {
+        let failed = |message: String| Error::Instantiate { engine: ENGINE, message };
+        let defined = match resolved {
+            Resolved::Host(func) => {
+                // `resolve_all` gives a host function only for a function import.
+                let ty = ty.clone().ok_or_else(|| {
+                    failed(format!("import `{}::{}` is not a function", import.module, import.name))
+                })?;
+                crate::host::define(&mut linker, &import.module, &import.name, ty, func.clone())
+            }
+            Resolved::Extern(item) => {
+                let item = store.externs.get(store.id, *item, None)?.clone();
+                linker.define(&store.store, &import.module, &import.name, item).map(|_| ())
+            }
+        };
+        defined
+            .map_err(|e| failed(format!("defining `{}::{}`: {e:#}", import.module, import.name)))?;
+    }
+    Ok(linker)
 }

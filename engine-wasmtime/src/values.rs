@@ -38,6 +38,19 @@ pub(crate) fn val_type(ty: &wasmtime::ValType) -> Option<ValType> {
     })
 }
 
+/// The wasmtime form of a wasmux value type.
+pub(crate) fn to_val_type(ty: ValType) -> wasmtime::ValType {
+    match ty {
+        ValType::I32 => wasmtime::ValType::I32,
+        ValType::I64 => wasmtime::ValType::I64,
+        ValType::F32 => wasmtime::ValType::F32,
+        ValType::F64 => wasmtime::ValType::F64,
+        ValType::V128 => wasmtime::ValType::V128,
+        ValType::FuncRef => wasmtime::ValType::FUNCREF,
+        ValType::ExternRef => wasmtime::ValType::EXTERNREF,
+    }
+}
+
 fn ref_type(ty: &wasmtime::RefType) -> Option<ValType> {
     match (ty.is_nullable(), ty.heap_type()) {
         (true, HeapType::Func) => Some(ValType::FuncRef),
@@ -56,7 +69,7 @@ pub(crate) fn func_type(ty: &wasmtime::FuncType) -> Option<FuncType> {
 /// The wasmux form of an import's or export's type. Kinds and types wasmux does not model
 /// (tags, GC references) become [`ExternType::Other`] with wasmtime's description.
 pub(crate) fn extern_type(ty: &wasmtime::ExternType) -> ExternType {
-    let other = || ExternType::Other(format!("{ty:?}"));
+    let other = || ExternType::Other(describe(ty));
     match ty {
         wasmtime::ExternType::Func(f) => func_type(f).map_or_else(other, ExternType::Func),
         wasmtime::ExternType::Memory(m) => ExternType::Memory(MemoryType {
@@ -78,7 +91,24 @@ pub(crate) fn extern_type(ty: &wasmtime::ExternType) -> ExternType {
             }),
             None => other(),
         },
-        wasmtime::ExternType::Tag(_) => ExternType::Other("tag".into()),
+        wasmtime::ExternType::Tag(t) => {
+            let params: Option<Vec<ValType>> = t.ty().params().map(|p| val_type(&p)).collect();
+            params.map_or_else(other, |params| ExternType::tag(&params))
+        }
+    }
+}
+
+/// wasmtime's type in WebAssembly text, for types wasmux does not model.
+fn describe(ty: &wasmtime::ExternType) -> String {
+    match ty {
+        wasmtime::ExternType::Func(f) => f.to_string(),
+        wasmtime::ExternType::Global(g) if g.mutability() == Mutability::Var => {
+            format!("(global (mut {}))", g.content())
+        }
+        wasmtime::ExternType::Global(g) => format!("(global {})", g.content()),
+        wasmtime::ExternType::Table(t) => format!("(table {} {})", t.minimum(), t.element()),
+        wasmtime::ExternType::Memory(_) => "(memory)".into(),
+        wasmtime::ExternType::Tag(t) => format!("(tag {})", t.ty()),
     }
 }
 

@@ -7,6 +7,7 @@ mod limits;
 mod link;
 mod precompiled;
 mod proposals;
+mod stores;
 mod traps;
 mod values;
 
@@ -27,6 +28,7 @@ pub fn all<E: Engine>() -> Vec<Case<E>> {
         bad_input::cases::<E>(),
         precompiled::cases::<E>(),
         proposals::cases::<E>(),
+        stores::cases::<E>(),
     ]
     .into_iter()
     .flatten()

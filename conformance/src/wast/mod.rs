@@ -9,11 +9,9 @@ mod values;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
-
 use wasmux_core::{
-    Capability, Config, DynEngine, DynModule, Error, ExternType, HostEnv, SharedInstance, TrapCode,
-    Val, forward,
+    Capability, Config, DynEngine, DynInstance, DynModule, Error, Exports, Extern, HostEnv,
+    Imports, TrapCode, Val,
 };
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
@@ -144,8 +142,16 @@ pub fn run_wast(engine: &dyn DynEngine, name: &str, source: &str) -> Result<Wast
     let missing = required_capabilities(source)?
         .into_iter()
         .find(|cap| !engine.info().capabilities.has(*cap));
+    // Every module of a script lives in one store, as in the reference interpreter: modules
+    // link to registered instances' memories, tables and globals, and see each other's writes.
+    let mut store = engine.store(HostEnv::new()).map_err(|e| format!("{name}: {e}"))?;
+    let threads = engine.info().capabilities.has(Capability::Threads);
+    let spectest = spectest::define(store.as_mut(), threads)
+        .map_err(|e| format!("{name}: making the spectest module: {e}"))?;
     let mut runner = Runner {
         engine,
+        store,
+        spectest,
         current: None,
         named: HashMap::new(),
         definitions: HashMap::new(),
@@ -225,7 +231,7 @@ fn kind(directive: &WastDirective<'_>) -> &'static str {
 /// A module directive's outcome, which later directives address.
 #[derive(Clone)]
 enum Slot {
-    Ready(SharedInstance),
+    Ready(Exports),
     /// Refused as unsupported: what uses it is unsupported too, not failed.
     Refused(String),
     /// Failed: what uses it fails too, saying why.
@@ -251,11 +257,13 @@ impl Executed {
 
 struct Runner<'e> {
     engine: &'e dyn DynEngine,
+    store: Box<dyn DynInstance>,
+    spectest: Imports,
     current: Option<Slot>,
     named: HashMap<String, Slot>,
     definitions: HashMap<String, Result<DynModule, Slot>>,
     last_definition: Option<Result<DynModule, Slot>>,
-    registered: HashMap<String, SharedInstance>,
+    registered: HashMap<String, Exports>,
     /// Names registered for modules that were refused as unsupported, with why.
     registered_refused: HashMap<String, String>,
 }
@@ -370,13 +378,6 @@ impl Runner<'_> {
                         Status::Unsupported(error.to_string())
                     }
                     Err(other) => Status::Failed(format!("expected a link error, got: {other}")),
-                    // Another instance's function reaches this one as a host function of the
-                    // same signature, without the identity of its recursive type group.
-                    Ok(_) if self.imports_registered(&compiled) => Status::Unsupported(
-                        "telling apart function types beyond their signatures across instances \
-                         (registered functions are linked as host functions)"
-                            .into(),
-                    ),
                     Ok(_) => Status::Failed("an unlinkable module was instantiated".into()),
                 }
             }
@@ -396,19 +397,18 @@ impl Runner<'_> {
         self.engine.compile(&wasm).map_err(Slot::from_error)
     }
 
-    fn instantiate_slot(&self, module: &DynModule) -> Slot {
+    fn instantiate_slot(&mut self, module: &DynModule) -> Slot {
         match self.instantiate(module) {
-            Ok(instance) => Slot::Ready(instance),
+            Ok(exports) => Slot::Ready(exports),
             Err(error) => Slot::from_error(error),
         }
     }
 
-    /// Instantiates with `spectest` and every registered instance's functions as imports.
-    /// wasmux links only functions between instances: a module importing anything else is
-    /// unsupported.
-    fn instantiate(&self, module: &DynModule) -> Result<SharedInstance, Error> {
+    /// Instantiates into the script's store, with `spectest` and every registered instance's
+    /// exports as imports.
+    fn instantiate(&mut self, module: &DynModule) -> Result<Exports, Error> {
         let info = self.engine.module_info(module)?;
-        let mut env = HostEnv::new();
+        let mut imports = self.spectest.clone();
         for import in &info.imports {
             if let Some(why) = self.registered_refused.get(&import.module) {
                 return Err(Error::unsupported(
@@ -416,36 +416,15 @@ impl Runner<'_> {
                     format!("importing from `{}`, whose module was refused: {why}", import.module),
                 ));
             }
-            if !matches!(import.ty, ExternType::Func(_)) {
-                return Err(Error::unsupported(
-                    "wasmux",
-                    format!(
-                        "importing {} `{}::{}` (only functions are linked so far)",
-                        import.ty, import.module, import.name
-                    ),
-                ));
-            }
-            let func = match self.registered.get(&import.module) {
-                Some(target) => forward(target, &import.module, &import.name).ok(),
-                None if import.module == "spectest" => spectest::func(&import.name),
-                None => None,
-            };
-            if let Some(func) = func {
-                env.func(func);
+            if let Some(exports) = self.registered.get(&import.module) {
+                imports.instance(&import.module, exports);
             }
         }
-        let instance = self.engine.instantiate(module, env)?;
-        Ok(Arc::new(Mutex::new(instance)))
+        self.engine.instantiate_in(self.store.as_mut(), module, &imports)
     }
 
     /// The instance a directive addresses; what happened to its module otherwise.
-    fn imports_registered(&self, module: &DynModule) -> bool {
-        self.engine.module_info(module).is_ok_and(|info| {
-            info.imports.iter().any(|import| self.registered.contains_key(&import.module))
-        })
-    }
-
-    fn target(&self, name: Option<&str>) -> Result<SharedInstance, Executed> {
+    fn target(&self, name: Option<&str>) -> Result<Exports, Executed> {
         let slot = match name {
             Some(name) => {
                 self.named.get(name).cloned().ok_or_else(|| format!("no module named ${name}"))
@@ -462,7 +441,7 @@ impl Runner<'_> {
         }
     }
 
-    fn invoke(&self, invoke: &WastInvoke<'_>) -> Executed {
+    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Executed {
         let target = match self.target(invoke.module.map(|id| id.name())) {
             Ok(target) => target,
             Err(executed) => return executed,
@@ -472,17 +451,17 @@ impl Runner<'_> {
             Ok(args) => args,
             Err(why) => return Executed::Unsupported(format!("wasmux cannot pass {why}")),
         };
-        let mut instance = match target.lock() {
-            Ok(instance) => instance,
-            Err(_) => return Executed::Failed(Error::InvalidArgument("instance poisoned".into())),
+        let func = match export(&target, invoke.name) {
+            Ok(func) => func,
+            Err(executed) => return executed,
         };
-        match instance.call(invoke.name, &args) {
+        match self.store.call_extern(func, &args) {
             Ok(values) => Executed::Values(values),
             Err(error) => Executed::from_error(error),
         }
     }
 
-    fn execute(&self, exec: WastExecute<'_>) -> Executed {
+    fn execute(&mut self, exec: WastExecute<'_>) -> Executed {
         match exec {
             WastExecute::Invoke(invoke) => self.invoke(&invoke),
             WastExecute::Wat(mut module) => match self.compile_wat(&mut module) {
@@ -497,15 +476,11 @@ impl Runner<'_> {
                     Ok(target) => target,
                     Err(executed) => return executed,
                 };
-                let mut instance = match target.lock() {
-                    Ok(instance) => instance,
-                    Err(_) => {
-                        return Executed::Failed(Error::InvalidArgument(
-                            "instance poisoned".into(),
-                        ));
-                    }
+                let global = match export(&target, global) {
+                    Ok(global) => global,
+                    Err(executed) => return executed,
                 };
-                match instance.get_global(global) {
+                match self.store.global_get(global) {
                     Ok(value) => Executed::Values(vec![value]),
                     Err(error) => Executed::from_error(error),
                 }
@@ -513,7 +488,7 @@ impl Runner<'_> {
         }
     }
 
-    fn assert_return(&self, exec: WastExecute<'_>, expected: &[WastRet<'_>]) -> Status {
+    fn assert_return(&mut self, exec: WastExecute<'_>, expected: &[WastRet<'_>]) -> Status {
         match self.execute(exec) {
             Executed::Values(actual) => {
                 if actual.len() != expected.len() {
@@ -535,7 +510,7 @@ impl Runner<'_> {
         }
     }
 
-    fn assert_trap(&self, exec: WastExecute<'_>, message: &str) -> Status {
+    fn assert_trap(&mut self, exec: WastExecute<'_>, message: &str) -> Status {
         match self.execute(exec) {
             Executed::Failed(Error::Trap(trap)) => match expected_trap(message) {
                 Some(code) if trap.code == code => Status::Passed,
@@ -558,9 +533,23 @@ impl Runner<'_> {
     }
 }
 
+/// The export `name` of an instance.
+fn export(exports: &Exports, name: &str) -> Result<Extern, Executed> {
+    exports.get(name).ok_or_else(|| {
+        Executed::Failed(Error::Export { name: name.to_string(), message: "no such export".into() })
+    })
+}
+
+/// How `explain_invalid` says a module needs a proposal the configuration switched off.
+const SWITCHED_OFF: &str = "switched off in its configuration";
+
 fn expect_rejected(result: Result<DynModule, Error>, what: &str) -> Status {
     match result {
         Err(Error::Compile { .. } | Error::Parse { .. }) => Status::Passed,
+        // Refused for a proposal the script's configuration switched off (a Wasm 2.0 script's
+        // second memory): invalid in that version, as the script says.
+        Err(Error::Unsupported { feature, .. }) if feature.contains(SWITCHED_OFF) => Status::Passed,
+        Err(error @ Error::Unsupported { .. }) => Status::Unsupported(error.to_string()),
         Err(other) => Status::Failed(format!(
             "expected the {what} module to be rejected as invalid, got: {other}"
         )),

@@ -1,0 +1,204 @@
+//! Memories, tables and globals of a store: made by the host, typed, grown, read and written
+//! through wasmux handles.
+
+use wasmtime::{Mutability, Ref, RootScope};
+use wasmux_core::{Error, Extern, ExternType, GlobalType, MemoryType, Result, TableType, Val};
+
+use crate::instance::WasmtimeInstance;
+use crate::traps::{chain, engine_error};
+use crate::values::{self, from_wasmtime, to_val_type, to_wasmtime};
+
+/// The type of `item` now: a memory's and a table's current size is the minimum.
+pub(crate) fn extern_type(store: &mut WasmtimeInstance, item: Extern) -> Result<ExternType> {
+    let found = store.externs.get(store.id, item, None)?.clone();
+    let ty = values::extern_type(&found.ty(&store.store));
+    Ok(match (ty, &found) {
+        (ExternType::Memory(mut ty), wasmtime::Extern::Memory(memory)) => {
+            ty.min = memory.size(&store.store);
+            ExternType::Memory(ty)
+        }
+        (ExternType::Memory(mut ty), wasmtime::Extern::SharedMemory(memory)) => {
+            ty.min = memory.size();
+            ExternType::Memory(ty)
+        }
+        (ExternType::Table(mut ty), wasmtime::Extern::Table(table)) => {
+            ty.min = table.size(&store.store);
+            ExternType::Table(ty)
+        }
+        (ty, _) => ty,
+    })
+}
+
+pub(crate) fn new_memory(store: &mut WasmtimeInstance, ty: &MemoryType) -> Result<Extern> {
+    if ty.shared {
+        return Err(Error::unsupported(crate::ENGINE, "shared memories made by the host"));
+    }
+    let mut builder = wasmtime::MemoryTypeBuilder::new();
+    builder.min(ty.min).max(ty.max).memory64(ty.memory64);
+    let wasm_ty = builder.build().map_err(|e| invalid_type(&ExternType::Memory(ty.clone()), &e))?;
+    let memory = wasmtime::Memory::new(&mut store.store, wasm_ty).map_err(|e| {
+        refused(store, &format!("making a memory {}", ExternType::Memory(ty.clone())), &e)
+    })?;
+    Ok(store.externs.push(store.id, memory.into()))
+}
+
+pub(crate) fn new_table(store: &mut WasmtimeInstance, ty: &TableType, init: Val) -> Result<Extern> {
+    let element = match to_val_type(ty.element) {
+        wasmtime::ValType::Ref(element) => element,
+        _ => {
+            return Err(Error::InvalidArgument(format!(
+                "a table holds references, not {}",
+                ty.element
+            )));
+        }
+    };
+    // wasmux's table type has 32-bit indices, as the table of a module without memory64 has.
+    let index = |n: u64| {
+        u32::try_from(n).map_err(|_| {
+            Error::InvalidArgument(format!(
+                "a table of {n} elements is too large for 32-bit indices"
+            ))
+        })
+    };
+    let wasm_ty = wasmtime::TableType::new(element, index(ty.min)?, ty.max.map(index).transpose()?);
+    let id = store.id;
+    let mut scope = RootScope::new(&mut store.store);
+    let init = element_ref(&mut scope, &init, id, ty.element)?;
+    let table = wasmtime::Table::new(&mut scope, wasm_ty, init);
+    drop(scope);
+    let table = table.map_err(|e| {
+        refused(store, &format!("making a table {}", ExternType::Table(ty.clone())), &e)
+    })?;
+    Ok(store.externs.push(store.id, table.into()))
+}
+
+pub(crate) fn new_global(
+    store: &mut WasmtimeInstance,
+    ty: &GlobalType,
+    value: Val,
+) -> Result<Extern> {
+    check_value(ty.content, &value, "a global")?;
+    let mutability = if ty.mutable { Mutability::Var } else { Mutability::Const };
+    let wasm_ty = wasmtime::GlobalType::new(to_val_type(ty.content), mutability);
+    let id = store.id;
+    let mut scope = RootScope::new(&mut store.store);
+    let value = to_wasmtime(&mut scope, &value, id)?;
+    let global = wasmtime::Global::new(&mut scope, wasm_ty, value).map_err(engine_error)?;
+    drop(scope);
+    Ok(store.externs.push(store.id, global.into()))
+}
+
+pub(crate) fn memory_grow(store: &mut WasmtimeInstance, memory: Extern, pages: u64) -> Result<u64> {
+    let memory = store.externs.memory(store.id, memory)?;
+    memory
+        .grow(&mut store.store, pages)
+        .map_err(|e| refused(store, &format!("growing a memory by {pages} pages"), &e))
+}
+
+pub(crate) fn table_get(store: &mut WasmtimeInstance, table: Extern, index: u64) -> Result<Val> {
+    let table = store.externs.table(store.id, table)?;
+    let id = store.id;
+    let mut scope = RootScope::new(&mut store.store);
+    let element = table.get(&mut scope, index).ok_or_else(|| out_of_bounds(index))?;
+    from_wasmtime(&scope, &wasmtime::Val::from(element), id)
+}
+
+pub(crate) fn table_set(
+    store: &mut WasmtimeInstance,
+    table: Extern,
+    index: u64,
+    value: Val,
+) -> Result<()> {
+    let table = store.externs.table(store.id, table)?;
+    let element = element_type(store, table)?;
+    let id = store.id;
+    let mut scope = RootScope::new(&mut store.store);
+    let value = element_ref(&mut scope, &value, id, element)?;
+    if index >= table.size(&scope) {
+        return Err(out_of_bounds(index));
+    }
+    table.set(&mut scope, index, value).map_err(engine_error)
+}
+
+pub(crate) fn table_grow(
+    store: &mut WasmtimeInstance,
+    table: Extern,
+    delta: u64,
+    init: Val,
+) -> Result<u64> {
+    let table = store.externs.table(store.id, table)?;
+    let element = element_type(store, table)?;
+    let id = store.id;
+    let mut scope = RootScope::new(&mut store.store);
+    let init = element_ref(&mut scope, &init, id, element)?;
+    let grown = table.grow(&mut scope, delta, init);
+    drop(scope);
+    grown.map_err(|e| refused(store, &format!("growing a table by {delta} elements"), &e))
+}
+
+/// Sets `global` (described as `what` in errors) to `value`, if it is mutable and of its type.
+pub(crate) fn set_global(
+    store: &mut WasmtimeInstance,
+    global: wasmtime::Global,
+    what: &str,
+    value: Val,
+) -> Result<()> {
+    let ty = global.ty(&store.store);
+    if ty.mutability() != Mutability::Var {
+        return Err(Error::InvalidArgument(format!("{what} is immutable")));
+    }
+    match values::val_type(ty.content()) {
+        Some(content) => check_value(content, &value, what)?,
+        None => {
+            return Err(Error::InvalidArgument(format!(
+                "{what} has type {:?}, which wasmux values cannot represent",
+                ty.content()
+            )));
+        }
+    }
+    let id = store.id;
+    let mut scope = RootScope::new(&mut store.store);
+    let value = to_wasmtime(&mut scope, &value, id)?;
+    global.set(&mut scope, value).map_err(engine_error)
+}
+
+fn element_type(store: &WasmtimeInstance, table: wasmtime::Table) -> Result<wasmux_core::ValType> {
+    let ty = table.ty(&store.store);
+    values::val_type(&wasmtime::ValType::Ref(ty.element().clone())).ok_or_else(|| {
+        Error::InvalidArgument(format!("a table of {} cannot hold wasmux values", ty.element()))
+    })
+}
+
+/// `value` as an element of a table of `element`s.
+fn element_ref(
+    scope: &mut RootScope<&mut wasmtime::Store<crate::store::StoreData>>,
+    value: &Val,
+    id: u64,
+    element: wasmux_core::ValType,
+) -> Result<Ref> {
+    check_value(element, value, "a table element")?;
+    let value = to_wasmtime(scope, value, id)?;
+    value.ref_().ok_or_else(|| Error::InvalidArgument("a table element must be a reference".into()))
+}
+
+fn check_value(ty: wasmux_core::ValType, value: &Val, what: &str) -> Result<()> {
+    if value.ty() == ty {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!("{what} of type {ty} cannot hold a {}", value.ty())))
+    }
+}
+
+fn out_of_bounds(index: u64) -> Error {
+    Error::InvalidArgument(format!("table index {index} is out of bounds"))
+}
+
+fn invalid_type(ty: &ExternType, error: &wasmtime::Error) -> Error {
+    Error::InvalidArgument(format!("invalid type {ty}: {}", chain(error)))
+}
+
+/// An allocation the engine refused: a wasmux limit's refusal if one was in the way.
+fn refused(store: &mut WasmtimeInstance, what: &str, error: &wasmtime::Error) -> Error {
+    let error = Error::InvalidArgument(format!("{what} failed: {}", chain(error)));
+    store.store.data_mut().limiter.instantiation_error(error)
+}
