@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use tracing::debug_span;
-use wasmi::{AsContextMut, Store};
+use wasmi::Store;
 use wasmux_core::{
-    Capability, Config, Engine, EngineInfo, EngineKind, Error, HostEnv, InstanceCounter,
-    ModuleInfo, ResourceGuard, Result, explain_invalid,
+    Capability, Config, Engine, EngineInfo, EngineKind, Error, Exports, HostEnv, Imports,
+    InstanceCounter, ModuleInfo, ResourceGuard, Result, explain_invalid,
 };
 
 use crate::contain::contained;
@@ -14,7 +14,7 @@ use crate::instance::{Metering, WasmiInstance};
 use crate::module::WasmiModule;
 use crate::settings;
 use crate::store::StoreData;
-use crate::traps::{compile_error, execution_error};
+use crate::traps::compile_error;
 use crate::values::module_info;
 use crate::{ENGINE, ENGINE_VERSION};
 
@@ -94,35 +94,42 @@ impl Engine for WasmiEngine {
 
     fn instantiate(&self, module: &WasmiModule, env: HostEnv) -> Result<WasmiInstance> {
         let _span = debug_span!("instantiate", engine = ENGINE).entered();
+        let mut store = self.store(env)?;
+        let linker =
+            module.linked.get_or_link(store.imports().resolve(&module.info)?, |funcs| {
+                crate::link::link(&self.engine, &module.info, funcs)
+            })?;
+        store.instantiate(&linker, module)?;
+        Ok(store)
+    }
+
+    fn store(&self, env: HostEnv) -> Result<WasmiInstance> {
         let HostEnv { imports, limits, state } = env;
         self.info.check_limits(&limits)?;
+        // The store counts as one instance however many modules are instantiated into it.
         let slot = self.instances.acquire(limits.max_instances)?;
-        let linker = module.linked.get_or_link(imports.resolve(&module.info)?, |funcs| {
-            crate::link::link(&self.engine, &module.info, funcs)
-        })?;
         let mut store =
             Store::new(&self.engine, StoreData::new(state, ResourceGuard::new(&limits)));
         store.limiter(|data| &mut data.limiter);
-        let mut metering =
+        let metering =
             Metering::new(self.metered, self.info.capabilities.has(Capability::Fuel), limits.fuel);
-        metering.fill_for_start(&mut store)?;
-        let instantiated = contained(|| {
-            linker
-                .instantiate_and_start(store.as_context_mut(), &module.module)
-                .map_err(execution_error)
-        });
-        metering.settle(&store);
-        let instance =
-            instantiated.map_err(|error| store.data_mut().limiter.0.instantiation_error(error))?;
-        store.data_mut().memory = instance.get_memory(&store, "memory");
-        Ok(WasmiInstance::new(
-            store,
-            instance,
-            module.info.clone(),
-            metering,
-            limits.deadline,
-            slot,
-        ))
+        Ok(WasmiInstance::new(store, imports, metering, limits.deadline, slot))
+    }
+
+    fn instantiate_in(
+        &self,
+        store: &mut WasmiInstance,
+        module: &WasmiModule,
+        imports: &Imports,
+    ) -> Result<Exports> {
+        let _span = debug_span!("instantiate_in", engine = ENGINE).entered();
+        let mut offered = store.imports().clone();
+        offered.extend(imports);
+        let resolved = offered.resolve_all(&module.info, |item| store.item_type(item))?;
+        let linker =
+            crate::link::link_in_store(&self.engine, &module.info, resolved, store.externs())?;
+        store.instantiate(&linker, module)?;
+        Ok(store.current_exports().cloned().unwrap_or_default())
     }
 }
 

@@ -1,16 +1,22 @@
-//! `WasmiInstance`: calls, memory, globals and the fuel-slice loop that makes calls stoppable.
+//! `WasmiInstance`: a store with its instances, calls, the store's memories, tables and globals,
+//! and the fuel-slice loop that makes calls stoppable.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmi::{AsContext, ResumableCall, Store};
+use wasmi::{Linker, ResumableCall, Store};
 use wasmux_core::{
-    Capability, Error, ExportInfo, FuncType, HostState, Instance, InstanceSlot, InterruptHandle,
-    ModuleInfo, Result, StopCondition, Trap, TrapCode, TypedFunc, Val, WasmTuple, check_call,
+    Capability, Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType, HostState,
+    Imports, Instance, InstanceSlot, InterruptHandle, MemoryType, ModuleInfo, Result,
+    StopCondition, TableType, Trap, TrapCode, TypedFunc, Val, WasmTuple, check_call,
 };
 
 use crate::ENGINE;
 use crate::contain::contained;
+use crate::externs::{
+    ExternTable, current_type, table_element, wasmi_memory_type, wasmi_table_type,
+};
+use crate::module::WasmiModule;
 use crate::store::StoreData;
 use crate::traps::execution_error;
 use crate::values::{
@@ -22,7 +28,7 @@ use crate::values::{
 /// about 100 000 executed instructions, well under a millisecond on current machines.
 pub const FUEL_SLICE: u64 = 100_000;
 
-/// The instance's fuel account. wasmi meters fuel whenever calls are stoppable; the embedder's
+/// The store's fuel account. wasmi meters fuel whenever calls are stoppable; the embedder's
 /// own fuel limit, if any, is the `remaining` balance.
 pub(crate) struct Metering {
     metered: bool,
@@ -75,33 +81,52 @@ impl std::fmt::Debug for WasmiFunc {
     }
 }
 
-/// A wasmi module instance in its own store.
+/// A wasmi store with the instances of the modules instantiated into it, the current one
+/// (the latest) addressed by name.
 pub struct WasmiInstance {
     store: Store<StoreData>,
-    instance: wasmi::Instance,
-    info: Arc<ModuleInfo>,
+    current: Option<Current>,
+    /// Offered to every module instantiated into the store, beneath its own imports.
+    imports: Imports,
+    externs: ExternTable,
+    /// Whether a module was ever instantiated into the store, even unsuccessfully: the memory
+    /// host calls use is resolved once only for the store's first and only instance.
+    instantiated: bool,
     metering: Metering,
     stop: StopCondition,
     params: Vec<wasmi::Val>,
     results: Vec<wasmi::Val>,
-    /// Set when wasmi panicked in a call: its state may be inconsistent, so nothing runs again.
+    /// Set when wasmi panicked in a call or an instantiation: its state may be inconsistent, so
+    /// nothing runs again.
     poisoned: bool,
     _slot: InstanceSlot,
 }
 
+/// The store's latest instance.
+struct Current {
+    instance: wasmi::Instance,
+    info: Arc<ModuleInfo>,
+    /// Its exports as handles, made on first request and kept, so that asking again does not
+    /// grow the store's table of externs.
+    exports: Option<Exports>,
+}
+
 impl WasmiInstance {
+    /// A store with no instance yet.
     pub(crate) fn new(
         store: Store<StoreData>,
-        instance: wasmi::Instance,
-        info: Arc<ModuleInfo>,
+        imports: Imports,
         metering: Metering,
         deadline: Option<Duration>,
         slot: InstanceSlot,
     ) -> Self {
+        let store_id = store.data().store_id;
         WasmiInstance {
             store,
-            instance,
-            info,
+            current: None,
+            imports,
+            externs: ExternTable::new(store_id),
+            instantiated: false,
             metering,
             stop: StopCondition::new(InterruptHandle::new(|| {}), deadline),
             params: Vec::new(),
@@ -111,17 +136,118 @@ impl WasmiInstance {
         }
     }
 
+    /// What every module instantiated into the store is offered.
+    pub(crate) fn imports(&self) -> &Imports {
+        &self.imports
+    }
+
+    /// The store's table of externs, to link items of the store.
+    pub(crate) fn externs(&self) -> &ExternTable {
+        &self.externs
+    }
+
+    /// The current type of `item`, if it is an item of this store.
+    pub(crate) fn item_type(&self, item: Extern) -> Result<ExternType> {
+        Ok(current_type(&self.store, self.externs.get(item)?))
+    }
+
+    /// Instantiates `module` into the store with `linker`'s definitions, running its start
+    /// function in one piece (contained: a panic in wasmi poisons the store), and makes it the
+    /// current instance.
+    pub(crate) fn instantiate(
+        &mut self,
+        linker: &Linker<StoreData>,
+        module: &WasmiModule,
+    ) -> Result<()> {
+        self.usable()?;
+        let first = !self.instantiated;
+        self.instantiated = true;
+        // Host calls from a second instance must find their own caller's memory.
+        self.store.data_mut().memory = None;
+        self.forget_refusal();
+        self.metering.fill_for_start(&mut self.store)?;
+        let instantiated = contained(|| {
+            linker.instantiate_and_start(&mut self.store, &module.module).map_err(execution_error)
+        });
+        self.metering.settle(&self.store);
+        self.poisoned |= matches!(instantiated, Err(Error::Engine { .. }));
+        let instance = instantiated
+            .map_err(|error| self.store.data_mut().limiter.0.instantiation_error(error))?;
+        if first {
+            self.store.data_mut().memory = instance.get_memory(&self.store, "memory");
+        }
+        self.current = Some(Current { instance, info: module.info.clone(), exports: None });
+        Ok(())
+    }
+
+    /// The current instance's exports as handles, if there is a current instance.
+    pub(crate) fn current_exports(&mut self) -> Option<&Exports> {
+        let current = self.current.as_mut()?;
+        let (store, externs) = (&self.store, &mut self.externs);
+        Some(current.exports.get_or_insert_with(|| {
+            Exports::new(
+                current
+                    .info
+                    .exports
+                    .iter()
+                    .filter_map(|export| {
+                        let item = current.instance.get_export(store, &export.name)?;
+                        Some((export.clone(), externs.add(item)))
+                    })
+                    .collect(),
+            )
+        }))
+    }
+
+    fn current_instance(&self) -> Option<wasmi::Instance> {
+        self.current.as_ref().map(|current| current.instance)
+    }
+
     fn store_id(&self) -> u64 {
         self.store.data().store_id
     }
 
-    /// Refuses a function of another instance, before wasmi would panic on it.
+    /// Refuses a function of another store, before wasmi would panic on it.
     fn check_store(&self, func: &WasmiFunc) -> Result<()> {
         if func.store_id == self.store_id() {
             Ok(())
         } else {
-            Err(Error::InvalidArgument("function belongs to another instance".into()))
+            Err(Error::InvalidArgument("function belongs to another store".into()))
         }
+    }
+
+    /// Refuses to run anything after wasmi panicked in this store.
+    fn usable(&self) -> Result<()> {
+        if self.poisoned {
+            Err(Error::Engine {
+                engine: ENGINE,
+                message: "the instance is unusable after an earlier engine failure".into(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Forgets a growth refused earlier (a guest's `memory.grow` that returned -1, say), so
+    /// that only a refusal by the next operation explains its failure.
+    fn forget_refusal(&mut self) {
+        self.store.data_mut().limiter.0.take_refusal();
+    }
+
+    /// The error for a failed allocation or growth: the limit that refused it, else `otherwise`.
+    fn refusal_or(&mut self, otherwise: Error) -> Error {
+        self.store.data_mut().limiter.0.take_refusal().unwrap_or(otherwise)
+    }
+
+    /// `value` for wasmi, refusing a function reference of another store.
+    fn wasmi_value(&mut self, value: &Val) -> Result<wasmi::Val> {
+        let store_id = self.store_id();
+        to_wasmi(&mut self.store, store_id, value)
+    }
+
+    /// A value read from this store.
+    fn wasmux_value(&self, value: &wasmi::Val) -> Val {
+        from_wasmi(&self.store, self.store_id(), value)
     }
 
     fn export_error(name: &str, what: &str) -> Error {
@@ -173,12 +299,7 @@ impl WasmiInstance {
         results: &mut [wasmi::Val],
     ) -> Result<()> {
         self.stop.start_call();
-        let outcome = if self.poisoned {
-            Err(Error::Engine {
-                engine: ENGINE,
-                message: "the instance is unusable after an earlier engine failure".into(),
-            })
-        } else {
+        let outcome = self.usable().and_then(|()| {
             contained(|| {
                 if self.metering.metered {
                     self.call_metered(func, params, results)
@@ -186,7 +307,7 @@ impl WasmiInstance {
                     func.call(&mut self.store, params, results).map_err(execution_error)
                 }
             })
-        };
+        });
         self.poisoned |= matches!(outcome, Err(Error::Engine { .. }));
         outcome
     }
@@ -197,19 +318,146 @@ impl Instance for WasmiInstance {
 
     fn get_func(&mut self, name: &str) -> Result<WasmiFunc> {
         let func = self
-            .instance
-            .get_func(&self.store, name)
+            .current_instance()
+            .and_then(|instance| instance.get_func(&self.store, name))
             .ok_or_else(|| Self::export_error(name, "function"))?;
         let ty = Arc::new(func_type(&func.ty(&self.store)));
         Ok(WasmiFunc { func, ty, store_id: self.store_id() })
     }
 
     fn exports(&self) -> &[ExportInfo] {
-        &self.info.exports
+        self.current.as_ref().map_or(&[], |current| &current.info.exports)
     }
 
     fn func_type(&self, func: &WasmiFunc) -> FuncType {
         FuncType::clone(&func.ty)
+    }
+
+    fn get_export(&mut self, name: &str) -> Result<Extern> {
+        self.current_exports()
+            .and_then(|exports| exports.get(name))
+            .ok_or_else(|| Self::export_error(name, "item"))
+    }
+
+    fn instance_exports(&mut self) -> Result<Exports> {
+        Ok(self.current_exports().cloned().unwrap_or_default())
+    }
+
+    fn extern_type(&mut self, item: Extern) -> Result<ExternType> {
+        self.item_type(item)
+    }
+
+    fn extern_func(&mut self, item: Extern) -> Result<WasmiFunc> {
+        let func = self.externs.func(item)?;
+        let ty = Arc::new(func_type(&func.ty(&self.store)));
+        Ok(WasmiFunc { func, ty, store_id: self.store_id() })
+    }
+
+    fn new_memory(&mut self, ty: &MemoryType) -> Result<Extern> {
+        let wasmi_ty = wasmi_memory_type(ty)?;
+        self.forget_refusal();
+        match wasmi::Memory::new(&mut self.store, wasmi_ty) {
+            Ok(memory) => Ok(self.externs.add(memory.into())),
+            Err(error) => Err(self.refusal_or(Error::InvalidArgument(format!(
+                "cannot make a memory of type {ty:?}: {error}"
+            )))),
+        }
+    }
+
+    fn new_table(&mut self, ty: &TableType, init: Val) -> Result<Extern> {
+        let wasmi_ty = wasmi_table_type(ty)?;
+        let init = self.wasmi_value(&init)?;
+        let init = table_element(wasmi_ty.element(), init)?;
+        self.forget_refusal();
+        match wasmi::Table::new(&mut self.store, wasmi_ty, init) {
+            Ok(table) => Ok(self.externs.add(table.into())),
+            Err(error) => Err(self.refusal_or(Error::InvalidArgument(format!(
+                "cannot make a table of type {ty:?}: {error}"
+            )))),
+        }
+    }
+
+    fn new_global(&mut self, ty: &GlobalType, value: Val) -> Result<Extern> {
+        if value.ty() != ty.content {
+            return Err(Error::InvalidArgument(format!(
+                "a global of type {} cannot hold a {}",
+                ty.content,
+                value.ty()
+            )));
+        }
+        let value = self.wasmi_value(&value)?;
+        let mutability = if ty.mutable { wasmi::Mutability::Var } else { wasmi::Mutability::Const };
+        let global = wasmi::Global::new(&mut self.store, value, mutability);
+        Ok(self.externs.add(global.into()))
+    }
+
+    fn memory_data(&mut self, memory: Extern) -> Result<&mut [u8]> {
+        let memory = self.externs.memory(memory)?;
+        Ok(memory.data_mut(&mut self.store))
+    }
+
+    fn memory_grow(&mut self, memory: Extern, pages: u64) -> Result<u64> {
+        let memory = self.externs.memory(memory)?;
+        self.forget_refusal();
+        match memory.grow(&mut self.store, pages) {
+            Ok(previous) => Ok(previous),
+            Err(_) => {
+                let size = memory.size(&self.store);
+                Err(self.refusal_or(Error::InvalidArgument(format!(
+                    "a memory of {size} pages cannot grow by {pages}"
+                ))))
+            }
+        }
+    }
+
+    fn table_size(&mut self, table: Extern) -> Result<u64> {
+        Ok(self.externs.table(table)?.size(&self.store))
+    }
+
+    fn table_get(&mut self, table: Extern, index: u64) -> Result<Val> {
+        let table = self.externs.table(table)?;
+        match table.get(&self.store, index) {
+            Some(element) => Ok(self.wasmux_value(&element.into())),
+            None => Err(out_of_bounds(index, table.size(&self.store))),
+        }
+    }
+
+    fn table_set(&mut self, table: Extern, index: u64, value: Val) -> Result<()> {
+        let table = self.externs.table(table)?;
+        let value = self.wasmi_value(&value)?;
+        let element = table_element(table.ty(&self.store).element(), value)?;
+        table
+            .set(&mut self.store, index, element)
+            .map_err(|_| out_of_bounds(index, table.size(&self.store)))
+    }
+
+    fn table_grow(&mut self, table: Extern, delta: u64, init: Val) -> Result<u64> {
+        let table = self.externs.table(table)?;
+        let init = self.wasmi_value(&init)?;
+        let init = table_element(table.ty(&self.store).element(), init)?;
+        self.forget_refusal();
+        match table.grow(&mut self.store, delta, init) {
+            Ok(previous) => Ok(previous),
+            Err(_) => {
+                let size = table.size(&self.store);
+                Err(self.refusal_or(Error::InvalidArgument(format!(
+                    "a table of {size} elements cannot grow by {delta}"
+                ))))
+            }
+        }
+    }
+
+    fn global_get(&mut self, global: Extern) -> Result<Val> {
+        let global = self.externs.global(global)?;
+        Ok(self.wasmux_value(&global.get(&self.store)))
+    }
+
+    fn global_set(&mut self, global: Extern, value: Val) -> Result<()> {
+        let global = self.externs.global(global)?;
+        let value = self.wasmi_value(&value)?;
+        global
+            .set(&mut self.store, value)
+            .map_err(|e| Error::InvalidArgument(format!("setting the global: {e}")))
     }
 
     fn call_typed<P: WasmTuple, R: WasmTuple>(
@@ -269,28 +517,26 @@ impl Instance for WasmiInstance {
 
     fn memory(&mut self, name: &str) -> Result<&mut [u8]> {
         let memory = self
-            .instance
-            .get_memory(&self.store, name)
+            .current_instance()
+            .and_then(|instance| instance.get_memory(&self.store, name))
             .ok_or_else(|| Self::export_error(name, "memory"))?;
         Ok(memory.data_mut(&mut self.store))
     }
 
     fn get_global(&mut self, name: &str) -> Result<Val> {
         let global = self
-            .instance
-            .get_global(&self.store, name)
+            .current_instance()
+            .and_then(|instance| instance.get_global(&self.store, name))
             .ok_or_else(|| Self::export_error(name, "global"))?;
-        let value = global.get(&self.store);
-        Ok(from_wasmi(self.store.as_context(), self.store_id(), &value))
+        Ok(self.wasmux_value(&global.get(&self.store)))
     }
 
     fn set_global(&mut self, name: &str, value: Val) -> Result<()> {
         let global = self
-            .instance
-            .get_global(&self.store, name)
+            .current_instance()
+            .and_then(|instance| instance.get_global(&self.store, name))
             .ok_or_else(|| Self::export_error(name, "global"))?;
-        let store_id = self.store_id();
-        let value = to_wasmi(&mut self.store, store_id, &value)?;
+        let value = self.wasmi_value(&value)?;
         global
             .set(&mut self.store, value)
             .map_err(|e| Error::Export { name: name.to_string(), message: e.to_string() })
@@ -315,6 +561,10 @@ impl Instance for WasmiInstance {
     fn host_state(&mut self) -> &mut HostState {
         &mut self.store.data_mut().host
     }
+}
+
+fn out_of_bounds(index: u64, size: u64) -> Error {
+    Error::InvalidArgument(format!("index {index} is outside the table of {size} elements"))
 }
 
 impl std::fmt::Debug for WasmiInstance {

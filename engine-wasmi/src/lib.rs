@@ -11,9 +11,16 @@
 //! fuel on a function's first call, and running out there cannot be resumed); an engine with
 //! neither fuel nor interruption keeps wasmi's lazy translation and its faster start-up.
 //!
+//! # Stores
+//! A [`WasmiInstance`] is one wasmi `Store`: the instance it was made with, or none
+//! ([`Engine::store`](wasmux_core::Engine::store)), every module instantiated into it since,
+//! and the memories, tables and globals the host made in it, all behind
+//! [`Extern`](wasmux_core::Extern) handles checked against the store's table before wasmi sees
+//! them. A host function finds the exported `memory` of the instance calling it.
+//!
 //! # Engine panics
 //! wasmi 2.0.0's lazy translator can panic on some valid modules; the backend contains such a
-//! panic and reports [`Error::Engine`](wasmux_core::Error::Engine), and the instance is unusable
+//! panic and reports [`Error::Engine`](wasmux_core::Error::Engine), and the store is unusable
 //! afterwards (see the `contain` module). This relies on `panic = "unwind"`.
 //!
 //! Precompiled artifacts are not supported: there is nothing to precompile, and
@@ -22,6 +29,7 @@
 
 mod contain;
 mod engine;
+mod externs;
 mod host;
 mod instance;
 mod link;

@@ -1,13 +1,16 @@
-//! Linking a module's imports to host functions in a wasmi `Linker`, which the module keeps in
+//! Linking a module's imports in a wasmi `Linker`: host functions only for
+//! [`Engine::instantiate`](wasmux_core::Engine::instantiate), whose linker the module keeps in
 //! its [`LinkCache`](wasmux_core::LinkCache) for the next instantiation with the same
-//! functions.
+//! functions; host functions and items of a store for
+//! [`Engine::instantiate_in`](wasmux_core::Engine::instantiate_in).
 
 use std::sync::Arc;
 
 use wasmi::Linker;
-use wasmux_core::{Error, HostFunc, ModuleInfo, Result};
+use wasmux_core::{Error, HostFunc, ImportInfo, ModuleInfo, Resolved, Result};
 
 use crate::ENGINE;
+use crate::externs::ExternTable;
 use crate::host;
 use crate::store::StoreData;
 
@@ -17,16 +20,45 @@ pub(crate) fn link(
     info: &ModuleInfo,
     funcs: &[HostFunc],
 ) -> Result<Arc<Linker<StoreData>>> {
-    let mut linker = Linker::new(engine);
-    // A module may import one name twice; both imports get the same function.
-    linker.allow_shadowing(true);
+    let mut linker = new_linker(engine);
     for (func, import) in funcs.iter().zip(&info.imports) {
-        host::define(&mut linker, &import.module, &import.name, func.clone()).map_err(|e| {
-            Error::Instantiate {
-                engine: ENGINE,
-                message: format!("defining `{}::{}`: {e}", import.module, import.name),
-            }
-        })?;
+        host::define(&mut linker, &import.module, &import.name, func.clone())
+            .map_err(|e| define_error(import, e))?;
     }
     Ok(Arc::new(linker))
+}
+
+/// A linker defining every import of `info` as `resolved` (one per import, in import order)
+/// says: a host function, or an item of the store whose table is `externs`.
+pub(crate) fn link_in_store(
+    engine: &wasmi::Engine,
+    info: &ModuleInfo,
+    resolved: Vec<Resolved>,
+    externs: &ExternTable,
+) -> Result<Linker<StoreData>> {
+    let mut linker = new_linker(engine);
+    for (resolved, import) in resolved.into_iter().zip(&info.imports) {
+        let defined = match resolved {
+            Resolved::Host(func) => host::define(&mut linker, &import.module, &import.name, func),
+            Resolved::Extern(item) => {
+                linker.define(&import.module, &import.name, externs.get(item)?).map(|_| ())
+            }
+        };
+        defined.map_err(|e| define_error(import, e))?;
+    }
+    Ok(linker)
+}
+
+fn new_linker(engine: &wasmi::Engine) -> Linker<StoreData> {
+    let mut linker = Linker::new(engine);
+    // A module may import one name twice; both imports get the same item.
+    linker.allow_shadowing(true);
+    linker
+}
+
+fn define_error(import: &ImportInfo, error: wasmi::errors::LinkerError) -> Error {
+    Error::Instantiate {
+        engine: ENGINE,
+        message: format!("defining `{}::{}`: {error}", import.module, import.name),
+    }
 }

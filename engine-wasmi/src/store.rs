@@ -45,7 +45,8 @@ impl wasmi::ResourceLimiter for Limiter {
 pub(crate) struct StoreData {
     pub(crate) host: HostState,
     pub(crate) limiter: Limiter,
-    /// The instance's exported `memory`, resolved once after instantiation for host calls.
+    /// The exported `memory` of the store's instance, resolved once for host calls while the
+    /// store has only that one; with more, each host call finds its caller's.
     pub(crate) memory: Option<wasmi::Memory>,
     /// Tells this store's function references from those of other stores.
     pub(crate) store_id: u64,

@@ -57,7 +57,7 @@ pub(crate) fn wasmi_func_type(ty: &FuncType) -> wasmi::FuncType {
     )
 }
 
-fn ref_type(ty: wasmi::RefType) -> ValType {
+pub(crate) fn ref_type(ty: wasmi::RefType) -> ValType {
     match ty {
         wasmi::RefType::Func => ValType::FuncRef,
         wasmi::RefType::Extern => ValType::ExternRef,
