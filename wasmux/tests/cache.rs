@@ -14,8 +14,9 @@ use std::time::{Duration, SystemTime};
 use wasmux::cache::{Cache, CacheEvent, CacheKey, CacheWarning, ModuleFile};
 use wasmux::{
     ArtifactProblem, ArtifactStamp, Capabilities, Capability, Config, DynEngine, Engine,
-    EngineInfo, EngineKind, Error, ExportInfo, FuncType, HostEnv, HostState, Instance,
-    InterruptHandle, ModuleInfo, Result, Val,
+    EngineInfo, EngineKind, Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType,
+    HostEnv, HostState, Imports, Instance, InterruptHandle, MemoryType, ModuleInfo, Result,
+    TableType, Val,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -131,46 +132,105 @@ impl Engine for FakeEngine {
     fn instantiate(&self, _module: &FakeModule, _env: HostEnv) -> Result<FakeInstance> {
         Err(Error::unsupported(self.info.name, "instances"))
     }
+
+    fn store(&self, _env: HostEnv) -> Result<FakeInstance> {
+        Err(Error::unsupported(self.info.name, "stores"))
+    }
+
+    fn instantiate_in(
+        &self,
+        store: &mut FakeInstance,
+        _module: &FakeModule,
+        _imports: &Imports,
+    ) -> Result<Exports> {
+        match *store {}
+    }
 }
 
+/// The fake engine makes no instances: nothing here can be called.
 #[derive(Debug)]
-struct FakeInstance(HostState);
+enum FakeInstance {}
 
 impl Instance for FakeInstance {
     type Func = ();
 
-    fn get_func(&mut self, name: &str) -> Result<()> {
-        Err(Error::Export { name: name.into(), message: "fake".into() })
+    fn get_func(&mut self, _name: &str) -> Result<()> {
+        match *self {}
     }
     fn exports(&self) -> &[ExportInfo] {
-        &[]
+        match *self {}
     }
     fn func_type(&self, _func: &()) -> FuncType {
-        FuncType::new([], [])
+        match *self {}
+    }
+    fn get_export(&mut self, _name: &str) -> Result<Extern> {
+        match *self {}
+    }
+    fn instance_exports(&mut self) -> Result<Exports> {
+        match *self {}
+    }
+    fn extern_type(&mut self, _item: Extern) -> Result<ExternType> {
+        match *self {}
+    }
+    fn extern_func(&mut self, _item: Extern) -> Result<()> {
+        match *self {}
+    }
+    fn new_memory(&mut self, _ty: &MemoryType) -> Result<Extern> {
+        match *self {}
+    }
+    fn new_table(&mut self, _ty: &TableType, _init: Val) -> Result<Extern> {
+        match *self {}
+    }
+    fn new_global(&mut self, _ty: &GlobalType, _value: Val) -> Result<Extern> {
+        match *self {}
+    }
+    fn memory_data(&mut self, _memory: Extern) -> Result<&mut [u8]> {
+        match *self {}
+    }
+    fn memory_grow(&mut self, _memory: Extern, _pages: u64) -> Result<u64> {
+        match *self {}
+    }
+    fn table_size(&mut self, _table: Extern) -> Result<u64> {
+        match *self {}
+    }
+    fn table_get(&mut self, _table: Extern, _index: u64) -> Result<Val> {
+        match *self {}
+    }
+    fn table_set(&mut self, _table: Extern, _index: u64, _value: Val) -> Result<()> {
+        match *self {}
+    }
+    fn table_grow(&mut self, _table: Extern, _delta: u64, _init: Val) -> Result<u64> {
+        match *self {}
+    }
+    fn global_get(&mut self, _global: Extern) -> Result<Val> {
+        match *self {}
+    }
+    fn global_set(&mut self, _global: Extern, _value: Val) -> Result<()> {
+        match *self {}
     }
     fn call_func(&mut self, _func: &(), _params: &[Val], _results: &mut [Val]) -> Result<()> {
-        Err(Error::unsupported("fake", "calls"))
+        match *self {}
     }
-    fn memory(&mut self, name: &str) -> Result<&mut [u8]> {
-        Err(Error::Export { name: name.into(), message: "fake".into() })
+    fn memory(&mut self, _name: &str) -> Result<&mut [u8]> {
+        match *self {}
     }
-    fn get_global(&mut self, name: &str) -> Result<Val> {
-        Err(Error::Export { name: name.into(), message: "fake".into() })
+    fn get_global(&mut self, _name: &str) -> Result<Val> {
+        match *self {}
     }
-    fn set_global(&mut self, name: &str, _value: Val) -> Result<()> {
-        Err(Error::Export { name: name.into(), message: "fake".into() })
+    fn set_global(&mut self, _name: &str, _value: Val) -> Result<()> {
+        match *self {}
     }
     fn interrupt_handle(&self) -> InterruptHandle {
-        InterruptHandle::new(|| {})
+        match *self {}
     }
     fn fuel(&mut self) -> Option<u64> {
-        None
+        match *self {}
     }
     fn set_fuel(&mut self, _fuel: u64) -> Result<()> {
-        Err(Error::unsupported("fake", "fuel"))
+        match *self {}
     }
     fn host_state(&mut self) -> &mut HostState {
-        &mut self.0
+        match *self {}
     }
 }
 
