@@ -26,11 +26,14 @@ const PASSING: &str = r#"(module (func (export "add") (param i32 i32) (result i3
 const UNICODE_NAMES: &str = "(module (func (export \"\u{202e}abc\") (result i32) (i32.const 7)))
 (assert_return (invoke \"\u{202e}abc\") (i32.const 7))";
 
-/// Imports a memory from a registered instance: wasmux links only functions between instances.
-const NEEDS_MEMORY_LINKING: &str = r#"(module $m (memory (export "mem") 1))
+/// Imports a memory from a registered instance and writes to it; the exporter reads the write.
+const SHARED_MEMORY: &str = r#"(module $m (memory (export "mem") 1)
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))
 (register "m" $m)
-(module (memory (import "m" "mem") 1) (func (export "size") (result i32) (memory.size)))
-(assert_return (invoke "size") (i32.const 1))"#;
+(module (memory (import "m" "mem") 1)
+  (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1))))
+(invoke "store" (i32.const 8) (i32.const 77))
+(assert_return (invoke $m "load" (i32.const 8)) (i32.const 77))"#;
 
 const WRONG: &str = r#"(module (func (export "one") (result i32) (i32.const 1)))
 (assert_return (invoke "one") (i32.const 2))"#;
@@ -48,14 +51,13 @@ fn all_passed_exits_0_and_unicode_names_parse() {
 }
 
 #[test]
-fn only_unsupported_besides_passes_exits_69_naming_why() {
+fn registered_instances_share_their_memory_on_every_engine() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let linking = temp_file(&dir, "linking.wast", NEEDS_MEMORY_LINKING.as_bytes());
-    let output = wast(&["--engine", "wasmtime", &linking]);
+    let linking = temp_file(&dir, "linking.wast", SHARED_MEMORY.as_bytes());
+    let output = wast(&["--engine", "all", &linking]);
     let out = stdout(&output);
-    assert_eq!(output.status.code(), Some(69), "{out}{}", stderr(&output));
-    assert!(out.contains("linking.wast: 2 passed, 0 failed, 2 unsupported"), "{out}");
-    assert!(out.contains("importing (memory 1) `m::mem`"), "{out}");
+    assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
+    assert_eq!(out.matches("linking.wast: 5 passed, 0 failed, 0 unsupported").count(), 3, "{out}");
 }
 
 #[test]
