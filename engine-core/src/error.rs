@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -90,26 +91,63 @@ impl fmt::Display for TrapCode {
     }
 }
 
-/// A trap: the code that classifies it and the engine's own description.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("wasm trap: {code}{}", detail(message))]
+/// A trap: the code that classifies it, the engine's own description, and for a host
+/// function's failure the error it failed with ([`std::error::Error::source`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Trap {
     /// What went wrong, the same on every engine.
     pub code: TrapCode,
     /// Detail from the engine or the host function; wording differs between engines.
     pub message: String,
-}
-
-fn detail(message: &str) -> String {
-    if message.is_empty() { String::new() } else { format!(" ({message})") }
+    source: Option<HostSource>,
 }
 
 impl Trap {
     /// A trap with a code and a message.
     pub fn new(code: TrapCode, message: impl Into<String>) -> Self {
-        Trap { code, message: message.into() }
+        Trap { code, message: message.into(), source: None }
+    }
+
+    /// A [`TrapCode::HostError`] trap caused by `source`, which a host function failed with.
+    pub fn host(source: Arc<dyn std::error::Error + Send + Sync>) -> Self {
+        Trap {
+            code: TrapCode::HostError,
+            message: source.to_string(),
+            source: Some(HostSource(source)),
+        }
+    }
+
+    /// The error a host function failed with, if it is a `E`.
+    pub fn host_error<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.source.as_ref()?.0.downcast_ref()
     }
 }
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "wasm trap: {}", self.code)?;
+        if self.message.is_empty() { Ok(()) } else { write!(f, " ({})", self.message) }
+    }
+}
+
+impl std::error::Error for Trap {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let source: &(dyn std::error::Error + 'static) = &*self.source.as_ref()?.0;
+        Some(source)
+    }
+}
+
+/// A host function's error inside a [`Trap`]: equal only to itself.
+#[derive(Clone, Debug)]
+struct HostSource(Arc<dyn std::error::Error + Send + Sync>);
+
+impl PartialEq for HostSource {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for HostSource {}
 
 /// Which resource limit an operation exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -300,6 +338,15 @@ impl LinkError {
 }
 
 impl Error {
+    /// The error a host function failed with, if this is its trap and that error is a `E`: how
+    /// an embedder gets its own error type back from a call.
+    pub fn host_error<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match self {
+            Error::Trap(trap) => trap.host_error(),
+            _ => None,
+        }
+    }
+
     /// The trap code, if this is a trap.
     pub fn trap_code(&self) -> Option<TrapCode> {
         match self {

@@ -14,15 +14,20 @@ use crate::value::{ExternType, FuncType, ModuleInfo, Val};
 
 /// Why a host function failed. The backend turns it into [`Error::Trap`] with
 /// [`TrapCode::HostError`](crate::TrapCode::HostError), or into [`Error::Exit`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// Any error converts into it, so `?` works inside a host function on an `io::Error` or the
+/// embedder's own error type; the embedder gets that error back from the call's [`Error`]
+/// with [`Error::host_error`]. (That conversion is why `HostError` is not itself a
+/// `std::error::Error`, as with `anyhow::Error`.)
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum HostError {
     /// Stop the guest with a trap carrying this message.
-    #[error("{0}")]
     Trap(String),
     /// End the guest as if it exited with this status (WASI `proc_exit`).
-    #[error("exit with status {0}")]
     Exit(i32),
+    /// Stop the guest with a trap caused by this error.
+    Error(Arc<dyn std::error::Error + Send + Sync>),
 }
 
 impl HostError {
@@ -38,9 +43,40 @@ impl HostError {
                 Error::Trap(crate::Trap::new(crate::TrapCode::HostError, message))
             }
             HostError::Exit(status) => Error::Exit(status),
+            HostError::Error(source) => Error::Trap(crate::Trap::host(source)),
         }
     }
 }
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for HostError {
+    fn from(error: E) -> Self {
+        HostError::Error(Arc::new(error))
+    }
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostError::Trap(message) => f.write_str(message),
+            HostError::Exit(status) => write!(f, "exit with status {status}"),
+            HostError::Error(source) => fmt::Display::fmt(source, f),
+        }
+    }
+}
+
+/// Equal when both are the same trap message or exit status, or carry the very same error.
+impl PartialEq for HostError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (HostError::Trap(a), HostError::Trap(b)) => a == b,
+            (HostError::Exit(a), HostError::Exit(b)) => a == b,
+            (HostError::Error(a), HostError::Error(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for HostError {}
 
 /// What an instance's host functions share: the embedder's data and, beside it, the state of
 /// a host interface such as WASI (the `wasmux-wasi` crate keeps its context there), so that

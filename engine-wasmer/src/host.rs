@@ -116,5 +116,5 @@ fn run(
 /// A host function's failure as the trap wasmer unwinds the guest with; recovered by
 /// [`crate::traps::from_runtime_error`].
 fn host_trap(error: HostError) -> RuntimeError {
-    RuntimeError::user(Box::new(error))
+    RuntimeError::user(Box::new(crate::traps::HostFailure(error)))
 }

@@ -39,9 +39,22 @@ pub(crate) fn trap_code(code: wasmer::sys::vm::TrapCode) -> TrapCode {
     }
 }
 
+/// A wasmux host error travelling through wasmer's unwinding as a user error, unwrapped again
+/// on the way out.
+#[derive(Debug)]
+pub(crate) struct HostFailure(pub(crate) HostError);
+
+impl std::fmt::Display for HostFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for HostFailure {}
+
 /// A failed call (or start function) as a wasmux error.
 pub(crate) fn from_runtime_error(error: RuntimeError, ctx: TrapContext) -> Error {
-    if let Some(host) = error.downcast_ref::<HostError>() {
+    if let Some(HostFailure(host)) = error.downcast_ref::<HostFailure>() {
         return host.clone().into_error();
     }
     if error.is_exception() {

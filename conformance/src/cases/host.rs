@@ -27,6 +27,7 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         Case::new("host", "reads_and_writes_guest_memory", reads_and_writes_guest_memory::<E>),
         Case::new("host", "shares_host_state", shares_host_state::<E>),
         Case::new("host", "error_is_a_host_trap", error_is_a_host_trap::<E>),
+        Case::new("host", "error_source_comes_back", error_source_comes_back::<E>),
         Case::new("host", "exit_ends_the_run", exit_ends_the_run::<E>),
         Case::new("host", "wrong_result_type_traps", wrong_result_type_traps::<E>),
     ]
@@ -210,6 +211,66 @@ fn error_is_a_host_trap<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         }
         other => Err(format!("expected a host-error trap, got {other:?}")),
     }
+}
+
+/// The embedder's own error, raised with `?` inside a host function.
+#[derive(Debug)]
+struct QuotaExceeded {
+    asked: i32,
+}
+
+impl std::fmt::Display for QuotaExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "quota exceeded: {} asked", self.asked)
+    }
+}
+
+impl std::error::Error for QuotaExceeded {}
+
+fn error_source_comes_back<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.func(HostFunc::wrap("host", "reserve", |_caller, asked: i32| -> Result<i32, HostError> {
+        let check = |asked| if asked > 10 { Err(QuotaExceeded { asked }) } else { Ok(asked) };
+        Ok(check(asked)?)
+    }));
+    env.func(HostFunc::wrap("host", "open", |_caller, (): ()| -> Result<(), HostError> {
+        std::fs::File::open("/nonexistent/wasmux-conformance")?;
+        Ok(())
+    }));
+    let mut instance = ctx.instantiate(
+        r#"(module (import "host" "reserve" (func $reserve (param i32) (result i32)))
+             (import "host" "open" (func $open))
+             (func (export "reserve") (param i32) (result i32) local.get 0 call $reserve)
+             (func (export "open") call $open))"#,
+        env,
+    )?;
+    ensure_eq(
+        ok(instance.call("reserve", &[Val::I32(4)]), "within quota")?,
+        vec![Val::I32(4)],
+        "",
+    )?;
+    let error = match instance.call("reserve", &[Val::I32(12)]) {
+        Err(error) => error,
+        Ok(values) => return Err(format!("over quota returned {values:?}")),
+    };
+    ensure_eq(error.trap_code(), Some(TrapCode::HostError), "trap code")?;
+    ensure_eq(
+        error.host_error::<QuotaExceeded>().map(|e| e.asked),
+        Some(12),
+        "the embedder's error",
+    )?;
+    let source = std::error::Error::source(&error).and_then(|s| s.downcast_ref::<QuotaExceeded>());
+    ensure(source.is_some(), || format!("the error chain must reach the host's error: {error:?}"))?;
+    ensure(error.to_string().contains("quota exceeded: 12 asked"), || error.to_string())?;
+    let error = match instance.call("open", &[]) {
+        Err(error) => error,
+        Ok(_) => return Err("opening a missing file succeeded".into()),
+    };
+    ensure_eq(
+        error.host_error::<std::io::Error>().map(std::io::Error::kind),
+        Some(std::io::ErrorKind::NotFound),
+        "the io::Error from `?`",
+    )
 }
 
 fn exit_ends_the_run<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
