@@ -1,7 +1,7 @@
 //! Host functions with state: the embedder keeps its own data in the instance's host state;
 //! `HostFunc::wrap` closures read and change it through `caller.data::<T>()`, one reads guest
-//! memory through the `Caller`, one fails with a host error; afterwards the embedder reads its
-//! data back from the instance.
+//! memory through the `Caller`, one fails with the embedder's own error (through `?`), which the
+//! embedder gets back from the call; afterwards it reads its data back from the instance.
 //!
 //! ```sh
 //! cargo run -p wasmux --example host_functions -- wasmtime   # or wasmer, wasmi
@@ -16,6 +16,18 @@ struct Counters {
     total: i64,
     printed: Vec<String>,
 }
+
+/// The embedder's own error type, raised by a host function.
+#[derive(Debug)]
+struct Negative(i32);
+
+impl std::fmt::Display for Negative {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} is negative", self.0)
+    }
+}
+
+impl std::error::Error for Negative {}
 
 /// The embedder's data as a host function sees it; a trap if the instance holds none.
 fn counters<'a>(caller: &'a mut Caller<'_>) -> Result<&'a mut Counters, HostError> {
@@ -52,8 +64,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         counters(caller)?.printed.push(text);
         Ok(())
     }));
-    env.func(HostFunc::wrap("host", "check", |_caller, n: i32| {
-        if n < 0 { Err(HostError::trap(format!("{n} is negative"))) } else { Ok(()) }
+    // `?` works on any error inside a host function; the embedder gets it back from the call.
+    env.func(HostFunc::wrap("host", "check", |_caller, n: i32| -> Result<(), HostError> {
+        if n < 0 {
+            Err(Negative(n))?;
+        }
+        Ok(())
     }));
 
     let mut instance = engine.instantiate(&module, env)?;
@@ -77,7 +93,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("check(7) passed");
     // A host function's error stops the guest with a trap of code `HostError`.
     match instance.call("check", &[wasmux::Val::I32(-1)]) {
-        Err(Error::Trap(trap)) => println!("check(-1) trapped: TrapCode::{:?}: {trap}", trap.code),
+        Err(error @ Error::Trap(_)) => {
+            println!("check(-1) trapped: {error}");
+            let Some(Negative(n)) = error.host_error::<Negative>() else {
+                return Err(format!("the host's own error was lost: {error:?}").into());
+            };
+            println!("the embedder's error came back: Negative({n})");
+        }
         other => return Err(format!("check(-1) should trap, got {other:?}").into()),
     }
     Ok(())
