@@ -8,8 +8,17 @@
 //! exports directly, share memories and tables, and see each other's writes.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::value::{ExportInfo, ExternType};
+
+/// A new store id, unique in the process across every engine, so a handle of one store (or
+/// of a dropped one) never matches another's items. For backends.
+#[doc(hidden)]
+pub fn new_store_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
 
 /// What kind of thing an [`Extern`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

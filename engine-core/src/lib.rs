@@ -38,7 +38,7 @@ pub use engine::{
 pub use error::{
     ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result, Trap, TrapCode, panic_message,
 };
-pub use externs::{Exports, Extern, ExternKind};
+pub use externs::{Exports, Extern, ExternKind, new_store_id};
 pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports, Resolved};
 pub use import_match::import_accepts;
 pub use limits::{

@@ -5,8 +5,6 @@
 //! keeps the wasmer externs it gave handles for in a table the handles index, and checks a
 //! handle's store, index and kind before using it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use wasmer::{Function, Global, Memory, Pages, Store, Table, Value};
 use wasmux_core::{
     Error, Extern, ExternKind, ExternType, GlobalType, MemoryType, Result, TableType, Val,
@@ -17,9 +15,6 @@ use crate::values::{
     from_wasmer, from_wasmer_extern_type, from_wasmer_type, to_wasmer, to_wasmer_type,
 };
 
-/// Store ids, unique in the process: a handle of a dropped store never matches a new one.
-static NEXT_STORE: AtomicU64 = AtomicU64::new(1);
-
 /// The externs of one store that the host holds handles to.
 pub(crate) struct ExternTable {
     store: u64,
@@ -28,7 +23,7 @@ pub(crate) struct ExternTable {
 
 impl ExternTable {
     pub(crate) fn new() -> Self {
-        ExternTable { store: NEXT_STORE.fetch_add(1, Ordering::Relaxed), items: Vec::new() }
+        ExternTable { store: wasmux_core::new_store_id(), items: Vec::new() }
     }
 
     /// A handle to `item`, which must belong to this table's store.

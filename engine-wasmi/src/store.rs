@@ -1,7 +1,5 @@
 //! What each wasmi store carries: the host state, the resource guard, and reusable buffers.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use wasmi_core::LimiterError;
 use wasmux_core::{HostState, ResourceGuard, Val};
 
@@ -57,12 +55,11 @@ pub(crate) struct StoreData {
 
 impl StoreData {
     pub(crate) fn new(host: HostState, limiter: ResourceGuard) -> Self {
-        static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
         StoreData {
             host,
             limiter: Limiter(limiter),
             memory: None,
-            store_id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+            store_id: wasmux_core::new_store_id(),
             host_params: Vec::new(),
             host_results: Vec::new(),
         }

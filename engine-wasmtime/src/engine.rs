@@ -1,7 +1,6 @@
 //! [`WasmtimeEngine`]: wasmux's [`Engine`] on wasmtime.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tracing::debug_span;
@@ -85,12 +84,6 @@ impl WasmtimeEngine {
         *ticker = Some(started.clone());
         Ok(started)
     }
-}
-
-/// Gives every instance a distinct identity, to refuse another instance's `funcref`.
-fn next_instance_id() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl WasmtimeEngine {
@@ -266,7 +259,8 @@ impl WasmtimeEngine {
         } else {
             InterruptHandle::new(|| {})
         };
-        let id = next_instance_id();
+        // A distinct identity, to refuse another store's `funcref`s and handles.
+        let id = wasmux_core::new_store_id();
         let data = StoreData {
             host: state,
             stop: StopCondition::new(interrupt.clone(), limits.deadline),
