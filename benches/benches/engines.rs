@@ -17,7 +17,9 @@ use criterion::measurement::{Measurement, WallTime};
 use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use wasmux::backends::{WasmerEngine, WasmiEngine, WasmtimeEngine};
 use wasmux::wasi::{WasiConfig, WasiCtx, WasiEnvExt};
-use wasmux::{Capability, Config, DynEngine, Engine, Instance, Limits};
+use wasmux::{
+    Capability, Config, DynEngine, Engine, HostEnv, Imports, Instance, Limits, MemoryType,
+};
 use wasmux_benches::paired::{self, Ratio};
 use wasmux_benches::raw::{Raw, RawWasmer, RawWasmi, RawWasmtime};
 use wasmux_benches::{HostFuncs, Workload};
@@ -212,6 +214,36 @@ fn instantiate<E: Engine>(
     }
 }
 
+/// Reads a word of the memory it imports: instantiated with a memory the host made.
+const MEMORY_IMPORTER: &str = r#"(module (import "env" "memory" (memory 1))
+  (func (export "run") (param i32) (result i64) (i64.extend_i32_u (i32.load (local.get 0)))))"#;
+
+fn instantiate_with_memory<E: Engine>(g: &mut Group<'_>, label: &str, engine: &E, _: &HostFuncs) {
+    let module = engine.compile(&wasmux_benches::wasm(MEMORY_IMPORTER)).expect("compile");
+    let memory_type = MemoryType { min: 1, max: None, memory64: false, shared: false };
+    let instantiate = || {
+        let mut store = engine.store(HostEnv::new()).expect("store");
+        let memory = store.new_memory(&memory_type).expect("memory");
+        let mut imports = Imports::new();
+        imports.define("env", "memory", memory);
+        engine.instantiate_in(&mut store, &module, &imports).expect("instantiate");
+        store
+    };
+    let mut store = instantiate();
+    assert_eq!(store.call("run", &[wasmux::Val::I32(0)]).expect("runs"), [wasmux::Val::I64(0)]);
+    g.bench_function(BenchmarkId::new(label, "memory"), |b| b.iter(instantiate));
+}
+
+fn raw_instantiate_with_memory<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R) {
+    let module = raw.compile(&wasmux_benches::wasm(MEMORY_IMPORTER));
+    let mut instance = raw.instantiate_with_memory(&module);
+    let run = raw.func(&mut instance, "run");
+    assert_eq!(raw.call(&mut instance, &run, 0), 0);
+    g.bench_function(BenchmarkId::new(label, "memory"), |b| {
+        b.iter(|| raw.instantiate_with_memory(&module))
+    });
+}
+
 fn raw_instantiate<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R, sizes: &Sizes) {
     for (size, wasm) in sizes {
         let pre = raw.pre(&raw_ready(raw, wasm));
@@ -345,6 +377,13 @@ fn startup(c: &mut Criterion, e: &Engines, on: &dyn Fn(&str) -> bool) {
         let mut g = group(c, "startup_instantiate");
         each_engine!(instantiate, &mut g, e, &sizes);
         each_raw!(raw_instantiate, &mut g, e, &sizes);
+        g.finish();
+    }
+
+    if on("startup_instantiate_importing_memory") {
+        let mut g = group(c, "startup_instantiate_importing_memory");
+        each_engine!(instantiate_with_memory, &mut g, e);
+        each_raw!(raw_instantiate_with_memory, &mut g, e);
         g.finish();
     }
 
@@ -520,7 +559,7 @@ fn wasi_io<E: Engine>(
     let module = ready(engine, &wasmux_benches::wasm(wasmux_benches::WASI_IO_WAT));
     let mut wasi = WasiConfig::new();
     wasi.preopen_dir(dir, "/data");
-    let mut env = wasmux::HostEnv::new();
+    let mut env = HostEnv::new();
     env.wasi(WasiCtx::new(&wasi).expect("wasi"));
     let mut instance = engine.instantiate(&module, env).expect("instantiate");
     let write = instance.typed::<i32, i64>("write_file").expect("write_file");

@@ -28,6 +28,9 @@ pub trait Raw {
     fn pre(&self, module: &Self::Module) -> Self::Pre;
     /// A new instance in a new store.
     fn instantiate(&self, pre: &Self::Pre) -> Self::Instance;
+    /// A new store with a one-page memory made by the host, and `module` instantiated in it
+    /// with that memory as its import `env.memory`.
+    fn instantiate_with_memory(&self, module: &Self::Module) -> Self::Instance;
     /// The export `name` as a typed function.
     fn func(&self, instance: &mut Self::Instance, name: &str) -> Self::Func;
     /// Calls it.
@@ -101,6 +104,15 @@ impl Raw for RawWasmtime {
         let instance = pre.instantiate(&mut store).expect("instantiates");
         let memory = instance.get_memory(&mut store, "memory");
         *store.data_mut() = memory;
+        (store, instance)
+    }
+    fn instantiate_with_memory(&self, module: &Self::Module) -> Self::Instance {
+        let mut store = wasmtime::Store::new(&self.engine, None);
+        let memory =
+            wasmtime::Memory::new(&mut store, wasmtime::MemoryType::new(1, None)).expect("memory");
+        let mut linker = wasmtime::Linker::new(&self.engine);
+        linker.define(&store, "env", "memory", memory).expect("define memory");
+        let instance = linker.instantiate(&mut store, module).expect("instantiates");
         (store, instance)
     }
     fn func(&self, (store, instance): &mut Self::Instance, name: &str) -> Self::Func {
@@ -195,6 +207,14 @@ impl Raw for RawWasmer {
         env.as_mut(&mut store).memory = instance.exports.get_memory("memory").ok().cloned();
         (store, instance)
     }
+    fn instantiate_with_memory(&self, (module, engine): &Self::Module) -> Self::Instance {
+        let mut store = wasmer::Store::new(engine.clone());
+        let memory = wasmer::Memory::new(&mut store, wasmer::MemoryType::new(1, None, false))
+            .expect("memory");
+        let imports = wasmer::imports! { "env" => { "memory" => memory } };
+        let instance = wasmer::Instance::new(&mut store, module, &imports).expect("instantiates");
+        (store, instance)
+    }
     fn func(&self, (store, instance): &mut Self::Instance, name: &str) -> Self::Func {
         instance.exports.get_typed_function(store, name).expect("export")
     }
@@ -268,6 +288,15 @@ impl Raw for RawWasmi {
         let instance = self.linker.instantiate_and_start(&mut store, module).expect("instantiates");
         let memory = instance.get_memory(&store, "memory");
         *store.data_mut() = memory;
+        (store, instance)
+    }
+    fn instantiate_with_memory(&self, module: &Self::Module) -> Self::Instance {
+        let mut store = wasmi::Store::new(&self.engine, None);
+        let memory =
+            wasmi::Memory::new(&mut store, wasmi::MemoryType::new(1, None)).expect("memory");
+        let mut linker = wasmi::Linker::new(&self.engine);
+        linker.define("env", "memory", memory).expect("define memory");
+        let instance = linker.instantiate_and_start(&mut store, module).expect("instantiates");
         (store, instance)
     }
     fn func(&self, (store, instance): &mut Self::Instance, name: &str) -> Self::Func {
