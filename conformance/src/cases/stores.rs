@@ -29,6 +29,7 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
             "host_function_sees_its_callers_memory",
             host_function_sees_its_callers_memory::<E>,
         ),
+        Case::new("store", "spectest_module_and_register", spectest_module_and_register::<E>),
         Case::new("store", "tags_link_between_instances", tags_link_between_instances::<E>)
             .requires(&[Capability::Exceptions]),
     ]
@@ -338,4 +339,41 @@ fn tags_link_between_instances<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     imports.instance("t", &t);
     ok(ctx.engine.instantiate_in(&mut store, &catcher, &imports), "catcher")?;
     ensure_eq(ok(store.call("catch", &[Val::I32(9)]), "catch")?, vec![Val::I32(9)], "caught")
+}
+
+/// The standard `spectest` module that spec scripts import, and `register`, through the wast
+/// runner: its globals, table, memory and print functions link, and registered instances share
+/// their memory.
+const SPECTEST_SCRIPT: &str = r#"
+(module $lib
+  (import "spectest" "global_i32" (global $g i32))
+  (import "spectest" "table" (table 10 20 funcref))
+  (import "spectest" "memory" (memory 1 2))
+  (import "spectest" "print_i32" (func $print (param i32)))
+  (func (export "global") (result i32) (call $print (global.get $g)) (global.get $g))
+  (func (export "sizes") (result i32 i32) (table.size) (memory.size))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))
+(register "lib" $lib)
+(module (import "spectest" "memory" (memory 1))
+  (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1))))
+(assert_return (invoke $lib "global") (i32.const 666))
+(assert_return (invoke $lib "sizes") (i32.const 10) (i32.const 1))
+(invoke "store" (i32.const 4) (i32.const 99))
+(assert_return (invoke $lib "load" (i32.const 4)) (i32.const 99))
+(assert_unlinkable (module (import "spectest" "memory" (memory 3))) "incompatible import")
+(assert_unlinkable (module (import "lib" "global" (global i32))) "incompatible import")
+(assert_return (get $lib "nothing_here_is_a_global_so_this_fails_if_reached") (i32.const 0))
+"#;
+
+fn spectest_module_and_register<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let report = crate::wast::run_wast(ctx.engine, "spectest.wast", SPECTEST_SCRIPT)?;
+    let statuses: Vec<(usize, &crate::wast::Status)> =
+        report.outcomes.iter().map(|o| (o.line, &o.status)).collect();
+    let (last, others) = statuses.split_last().ok_or("no directives")?;
+    ensure(others.iter().all(|(_, status)| **status == crate::wast::Status::Passed), || {
+        format!("every directive but the last must pass: {statuses:?}")
+    })?;
+    ensure(matches!(last.1, crate::wast::Status::Failed(_)), || {
+        format!("reading a missing global must fail: {last:?}")
+    })
 }
