@@ -56,9 +56,13 @@ macro_rules! wasm_ty {
     )*};
 }
 
+// Unsigned integers are WebAssembly's i32 and i64 read as unsigned, as wasmtime's `WasmTy`
+// has them: the bits are the same.
 wasm_ty! {
     i32 => I32, |v| v, |v| v, u32;
+    u32 => I32, |v: u32| v as i32, |v: i32| v as u32, u32;
     i64 => I64, |v| v, |v| v, u64;
+    u64 => I64, |v: u64| v as i64, |v: i64| v as u64, u64;
     f32 => F32, f32::to_bits, f32::from_bits, u32;
     f64 => F64, f64::to_bits, f64::from_bits, u64;
     u128 => V128, |v| v, |v| v, u128;

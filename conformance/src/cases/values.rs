@@ -229,6 +229,14 @@ fn typed_every_number_type<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     for v in [0, -1, i64::MIN, i64::MAX, 1 << 40] {
         ensure_eq(ok(i64_id.call(&mut instance, v), "i64")?, v, "i64 identity")?;
     }
+    let u32_id = ok(instance.typed::<u32, u32>("i32"), "typed i32 as u32")?;
+    for v in [0, 1, u32::MAX, 1 << 31] {
+        ensure_eq(ok(u32_id.call(&mut instance, v), "u32")?, v, "u32 identity")?;
+    }
+    let u64_id = ok(instance.typed::<u64, u64>("i64"), "typed i64 as u64")?;
+    for v in [0, u64::MAX, 1 << 63, 1 << 40] {
+        ensure_eq(ok(u64_id.call(&mut instance, v), "u64")?, v, "u64 identity")?;
+    }
     let f32_id = ok(instance.typed::<f32, f32>("f32"), "typed f32")?;
     for bits in [0, 0x8000_0000, 0x3fc0_0000, 0x7f80_0000, 0x7fc0_0001, 0xffc1_2345] {
         let got = ok(f32_id.call(&mut instance, f32::from_bits(bits)), "f32")?;
