@@ -10,7 +10,7 @@ use crate::externs::{Exports, Extern};
 use crate::import_match::import_accepts;
 use crate::limits::Limits;
 use crate::val_buf::{BitsBuf, ValBuf};
-use crate::value::{ExternType, FuncType, ModuleInfo, Val};
+use crate::value::{ExternType, FuncType, ImportInfo, ModuleInfo, Val};
 
 /// Why a host function failed. The backend turns it into [`Error::Trap`] with
 /// [`TrapCode::HostError`](crate::TrapCode::HostError), or into [`Error::Exit`].
@@ -431,9 +431,11 @@ impl Imports {
     /// first import that cannot be satisfied. For imports offering host functions only
     /// ([`has_externs`](Self::has_externs) false); see [`resolve_all`](Self::resolve_all).
     pub fn resolve(&self, module: &ModuleInfo) -> Result<Vec<HostFunc>> {
-        self.resolve_all(module, |_| unreachable_extern())?
-            .into_iter()
-            .map(|resolved| match resolved {
+        // One pass and one vector: this is every instantiation's path.
+        module
+            .imports
+            .iter()
+            .map(|import| match self.resolve_import(import, |_| unreachable_extern())? {
                 Resolved::Host(func) => Ok(func),
                 Resolved::Extern(_) => unreachable_extern(),
             })
@@ -449,36 +451,42 @@ impl Imports {
         module: &ModuleInfo,
         mut type_of: impl FnMut(Extern) -> Result<ExternType>,
     ) -> Result<Vec<Resolved>> {
-        module
-            .imports
-            .iter()
-            .map(|import| {
-                let link_error = |problem| {
-                    Error::Link(Box::new(LinkError {
-                        module: import.module.clone(),
-                        field: import.name.clone(),
-                        expected: import.ty.clone(),
-                        problem,
-                    }))
-                };
-                let (found, resolved) = match self.get(&import.module, &import.name) {
-                    Some(func) => {
-                        (ExternType::Func(func.ty().clone()), Resolved::Host(func.clone()))
-                    }
-                    None => {
-                        let item = self
-                            .get_extern(&import.module, &import.name)
-                            .ok_or_else(|| link_error(LinkProblem::Missing))?;
-                        (type_of(item)?, Resolved::Extern(item))
-                    }
-                };
-                if import_accepts(&import.ty, &found) {
-                    Ok(resolved)
-                } else {
-                    Err(link_error(LinkProblem::Mismatch { found }))
-                }
-            })
-            .collect()
+        module.imports.iter().map(|import| self.resolve_import(import, &mut type_of)).collect()
+    }
+
+    fn resolve_import(
+        &self,
+        import: &ImportInfo,
+        mut type_of: impl FnMut(Extern) -> Result<ExternType>,
+    ) -> Result<Resolved> {
+        let link_error = |problem| {
+            Error::Link(Box::new(LinkError {
+                module: import.module.clone(),
+                field: import.name.clone(),
+                expected: import.ty.clone(),
+                problem,
+            }))
+        };
+        if let Some(func) = self.get(&import.module, &import.name) {
+            // Compared in place, not through a cloned type: this is every instantiation's path.
+            // As in `import_accepts`, a type wasmux does not model is left to the engine.
+            return match &import.ty {
+                ExternType::Func(ty) if ty == func.ty() => Ok(Resolved::Host(func.clone())),
+                ExternType::Other(_) => Ok(Resolved::Host(func.clone())),
+                _ => Err(link_error(LinkProblem::Mismatch {
+                    found: ExternType::Func(func.ty().clone()),
+                })),
+            };
+        }
+        let item = self
+            .get_extern(&import.module, &import.name)
+            .ok_or_else(|| link_error(LinkProblem::Missing))?;
+        let found = type_of(item)?;
+        if import_accepts(&import.ty, &found) {
+            Ok(Resolved::Extern(item))
+        } else {
+            Err(link_error(LinkProblem::Mismatch { found }))
+        }
     }
 }
 
