@@ -101,8 +101,8 @@ fn main() {
     let config = Config::default();
     let wasmtime = WasmtimeEngine::new(&config).expect("wasmtime");
     let raw_wasmtime = RawWasmtime::new(wasmtime.wasmtime_engine().clone());
-    bench_engine(&mut c, (&wasmtime, &config), &raw_wasmtime, dir.path(), &wasm);
+    bench_engine(&mut c, (wasmtime.as_dyn(), &config), &raw_wasmtime, dir.path(), &wasm);
     let wasmer = WasmerEngine::new(&config).expect("wasmer");
-    bench_engine(&mut c, (&wasmer, &config), &RawWasmer::new(), dir.path(), &wasm);
+    bench_engine(&mut c, (wasmer.as_dyn(), &config), &RawWasmer::new(), dir.path(), &wasm);
     c.final_summary();
 }

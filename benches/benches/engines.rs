@@ -17,9 +17,7 @@ use criterion::measurement::{Measurement, WallTime};
 use criterion::{BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode};
 use wasmux::backends::{WasmerEngine, WasmiEngine, WasmtimeEngine};
 use wasmux::wasi::{WasiConfig, WasiCtx, WasiEnvExt};
-use wasmux::{
-    Capability, Config, DynEngine, Engine, HostEnv, Imports, Instance, Limits, MemoryType,
-};
+use wasmux::{Capability, Config, Engine, HostEnv, Imports, Instance, Limits, MemoryType};
 use wasmux_benches::paired::{self, Ratio};
 use wasmux_benches::raw::{Raw, RawWasmer, RawWasmi, RawWasmtime};
 use wasmux_benches::{HostFuncs, Workload};
@@ -324,7 +322,7 @@ fn raw_bytes_to_call<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R, wasm: &[u8
 fn hello<E: Engine>(g: &mut Group<'_>, label: &str, engine: &E, _: &HostFuncs, wasm: &[u8]) {
     let mut wasi = WasiConfig::new();
     wasi.arg("hello");
-    let engine: &dyn DynEngine = engine;
+    let engine = engine.as_dyn();
     let run = || wasmux::run_command(engine, wasm, &wasi, &Limits::new()).expect("starts");
     let out = run();
     assert_eq!(out.stdout, b"Hello from WebAssembly!\n");

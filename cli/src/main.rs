@@ -76,7 +76,7 @@ fn main() -> ExitCode {
             ExitCode::from(exit::status(&error))
         }
         Err(payload) => {
-            let message = wasmux::panic_message(payload.as_ref());
+            let message = wasmux::backend::panic_message(payload.as_ref());
             eprintln!("wasmux: internal error (a bug in wasmux, please report it): {message}");
             ExitCode::from(exit::INTERNAL)
         }

@@ -162,12 +162,11 @@ pub(crate) fn engine_config(args: &RunArgs) -> Config {
 }
 
 fn limits(args: &RunArgs) -> Limits {
-    Limits {
-        max_memory_bytes: args.max_memory,
-        fuel: args.fuel,
-        deadline: args.timeout,
-        ..Limits::default()
-    }
+    let mut limits = Limits::new();
+    limits.max_memory_bytes = args.max_memory;
+    limits.fuel = args.fuel;
+    limits.deadline = args.timeout;
+    limits
 }
 
 fn wasi_config(args: &RunArgs, argv: Vec<String>, deterministic: bool) -> WasiConfig {
@@ -223,7 +222,7 @@ fn run_on_all_engines(
 }
 
 fn invoke(instance: &mut dyn DynInstance, func: &str, texts: &[String]) -> Result<u8> {
-    let ty = instance.func_type(func)?;
+    let ty = instance.export_func_type(func)?;
     let params = args::parse_invoke_args(func, &ty, texts)?;
     for value in instance.call(func, &params)? {
         println!("{value}");

@@ -79,7 +79,7 @@ pub fn trials<E: Engine>() -> Vec<Trial> {
             if let Some(missing) = engine.info().capabilities.first_missing(program.requires) {
                 return Ok(Completion::ignored_with(format!("needs capability {missing}")));
             }
-            check(&program, &observe(engine.as_ref(), &program)?)?;
+            check(&program, &observe(engine.as_dyn(), &program)?)?;
             Ok(Completion::Completed)
         }));
     }
@@ -91,7 +91,7 @@ pub fn trials<E: Engine>() -> Vec<Trial> {
                 Ok(engine) => engine,
                 Err(error) => return Ok(Completion::ignored_with(format!("unsupported: {error}"))),
             };
-            let report = wast::run_wast(engine.as_ref(), file, source)?;
+            let report = wast::run_wast(engine.as_dyn(), file, source)?;
             if report.failed() > 0 {
                 return Err(report.to_string().into());
             }

@@ -19,7 +19,7 @@ use cap_std::fs::Dir;
 use nix::unistd::{Gid, Uid, setgid, setgroups, setuid};
 use wasmux::cache::Cache;
 use wasmux::wasi::{WasiConfig, WasiCtx, WasiEnvExt};
-use wasmux::{Backend, Config, DynInstance, Error, HostEnv, Limits};
+use wasmux::{Backend, Config, DynInstance, Error, HostEnv};
 
 use crate::plan::{GuestPlan, User};
 use crate::stdio::{open_input, open_output};
@@ -132,7 +132,7 @@ impl Prepared {
             }
         }
         let mut env = HostEnv::new();
-        env.limits(Limits { max_memory_bytes: plan.max_memory_bytes, ..Limits::default() });
+        env.limits_mut().max_memory_bytes = plan.max_memory_bytes;
         env.wasi(WasiCtx::new(&wasi).map_err(|e| e.to_string())?);
         let instance = engine.instantiate(&module, env).map_err(cannot_run)?;
         if let Some(user) = &plan.user {

@@ -191,6 +191,7 @@ impl Features {
 /// Settings of wasmtime's pooling instance allocator, for many short-lived instances.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct PoolingConfig {
     /// Instances alive at once.
     pub total_instances: u32,
@@ -198,6 +199,31 @@ pub struct PoolingConfig {
     pub max_memory_bytes: u64,
     /// Largest table of one instance, in elements.
     pub max_table_elements: u32,
+}
+
+impl PoolingConfig {
+    /// The default pool: 1000 instances of at most 64 MiB of memory and 10 000 table elements.
+    pub fn new() -> Self {
+        PoolingConfig::default()
+    }
+
+    /// Sets how many instances may be alive at once.
+    pub fn total_instances(&mut self, instances: u32) -> &mut Self {
+        self.total_instances = instances;
+        self
+    }
+
+    /// Sets the largest linear memory of one instance, in bytes.
+    pub fn max_memory_bytes(&mut self, bytes: u64) -> &mut Self {
+        self.max_memory_bytes = bytes;
+        self
+    }
+
+    /// Sets the largest table of one instance, in elements.
+    pub fn max_table_elements(&mut self, elements: u32) -> &mut Self {
+        self.max_table_elements = elements;
+        self
+    }
 }
 
 impl Default for PoolingConfig {
@@ -212,8 +238,12 @@ impl Default for PoolingConfig {
 
 /// How to build an engine. Options an engine cannot honour make
 /// [`Engine::new`](crate::Engine::new) fail with [`Error::Unsupported`].
+///
+/// Built with [`Config::new`] and its setters (fields can be read and assigned, but not listed
+/// in a struct literal: new options will come).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Config {
     /// Proposals to enable; by default every WebAssembly 3.0 proposal the engine implements.
     pub features: Features,

@@ -43,6 +43,7 @@ impl fmt::Display for EngineKind {
 
 /// What an engine is and can do, as configured.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EngineInfo {
     /// The engine's name: `wasmtime`, `wasmer` or `wasmi`.
     pub name: &'static str,
@@ -57,6 +58,17 @@ pub struct EngineInfo {
 }
 
 impl EngineInfo {
+    /// What a backend says of itself.
+    pub fn new(
+        name: &'static str,
+        version: &'static str,
+        kind: EngineKind,
+        compiler: Option<&'static str>,
+        capabilities: Capabilities,
+    ) -> Self {
+        EngineInfo { name, version, kind, compiler, capabilities }
+    }
+
     /// Refuses limits the engine was not configured to enforce, saying which setting they
     /// need: a deadline must never be a silent no-op, nor an endless loop a hang.
     pub fn check_limits(&self, limits: &crate::Limits) -> Result<()> {
@@ -195,6 +207,22 @@ pub trait Engine: Send + Sync + fmt::Debug + 'static {
         module: &Self::Module,
         imports: &Imports,
     ) -> Result<Exports>;
+
+    /// This engine as a [`DynEngine`], for code that takes an engine chosen at run time.
+    fn as_dyn(&self) -> &dyn DynEngine
+    where
+        Self: Sized,
+    {
+        AsDyn::from_ref(self)
+    }
+
+    /// This engine boxed as a [`DynEngine`], as the facade's `wasmux::engine` hands them out.
+    fn into_dyn(self) -> Box<dyn DynEngine>
+    where
+        Self: Sized,
+    {
+        Box::new(AsDyn(self))
+    }
 }
 
 /// An instantiated module, with its store. Not shared between threads while running; its
@@ -384,6 +412,14 @@ pub trait Instance: Send + 'static {
         memory[range].copy_from_slice(data);
         Ok(())
     }
+
+    /// This instance boxed as a [`DynInstance`], as [`DynEngine::instantiate`] makes them.
+    fn into_dyn(self) -> Box<dyn DynInstance>
+    where
+        Self: Sized,
+    {
+        Box::new(AsDyn(self))
+    }
 }
 
 /// A WASI entry point's outcome as an exit status.
@@ -455,7 +491,8 @@ impl fmt::Debug for DynModule {
     }
 }
 
-/// The object-safe form of [`Engine`], implemented for every engine.
+/// The object-safe form of [`Engine`], for choosing an engine at run time: any engine becomes
+/// one through [`Engine::into_dyn`] or [`Engine::as_dyn`].
 pub trait DynEngine: Send + Sync {
     /// See [`Engine::info`].
     fn info(&self) -> &EngineInfo;
@@ -487,46 +524,60 @@ pub trait DynEngine: Send + Sync {
     ) -> Result<Exports>;
 }
 
-impl<E: Engine> DynEngine for E {
+/// An [`Engine`] or [`Instance`] seen through its object-safe form. A wrapper, not a blanket
+/// impl of [`DynEngine`] for every engine, so that a concrete engine has one `compile` (and an
+/// instance one `call`): with both traits in scope, as `use wasmux::*` brings them, two would
+/// be ambiguous (E0034).
+#[repr(transparent)]
+struct AsDyn<T>(T);
+
+impl<T> AsDyn<T> {
+    fn from_ref(inner: &T) -> &AsDyn<T> {
+        // SAFETY: `AsDyn<T>` is `repr(transparent)` over `T`: same layout, same validity.
+        unsafe { &*(inner as *const T as *const AsDyn<T>) }
+    }
+}
+
+impl<E: Engine> DynEngine for AsDyn<E> {
     fn info(&self) -> &EngineInfo {
-        Engine::info(self)
+        Engine::info(&self.0)
     }
 
     fn validate(&self, wasm: &[u8]) -> Result<()> {
-        Engine::validate(self, wasm)
+        Engine::validate(&self.0, wasm)
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<DynModule> {
-        let module = Engine::compile(self, wasm)?;
-        Ok(DynModule { engine: self.info().name, module: Arc::new(module) })
+        let module = Engine::compile(&self.0, wasm)?;
+        Ok(DynModule { engine: Engine::info(&self.0).name, module: Arc::new(module) })
     }
 
     fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>> {
-        Engine::precompile(self, wasm)
+        Engine::precompile(&self.0, wasm)
     }
 
     fn artifact_compat(&self) -> Option<&str> {
-        Engine::artifact_compat(self)
+        Engine::artifact_compat(&self.0)
     }
 
     unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<DynModule> {
         // SAFETY: the caller upholds `Engine::load_precompiled`'s contract.
-        let module = unsafe { Engine::load_precompiled(self, artifact)? };
-        Ok(DynModule { engine: self.info().name, module: Arc::new(module) })
+        let module = unsafe { Engine::load_precompiled(&self.0, artifact)? };
+        Ok(DynModule { engine: Engine::info(&self.0).name, module: Arc::new(module) })
     }
 
     fn module_info(&self, module: &DynModule) -> Result<ModuleInfo> {
-        let module = module.downcast::<E::Module>(self.info().name)?;
-        Ok(Engine::module_info(self, module).clone())
+        let module = module.downcast::<E::Module>(Engine::info(&self.0).name)?;
+        Ok(Engine::module_info(&self.0, module).clone())
     }
 
     fn instantiate(&self, module: &DynModule, env: HostEnv) -> Result<Box<dyn DynInstance>> {
-        let module = module.downcast::<E::Module>(self.info().name)?;
-        Ok(Box::new(Engine::instantiate(self, module, env)?))
+        let module = module.downcast::<E::Module>(Engine::info(&self.0).name)?;
+        Ok(Box::new(AsDyn(Engine::instantiate(&self.0, module, env)?)))
     }
 
     fn store(&self, env: HostEnv) -> Result<Box<dyn DynInstance>> {
-        Ok(Box::new(Engine::store(self, env)?))
+        Ok(Box::new(AsDyn(Engine::store(&self.0, env)?)))
     }
 
     fn instantiate_in(
@@ -535,12 +586,12 @@ impl<E: Engine> DynEngine for E {
         module: &DynModule,
         imports: &Imports,
     ) -> Result<Exports> {
-        let name = self.info().name;
+        let name = Engine::info(&self.0).name;
         let module = module.downcast::<E::Module>(name)?;
         let store = store.as_any_mut().downcast_mut::<E::Instance>().ok_or_else(|| {
             Error::InvalidArgument(format!("a store of another engine cannot be used with {name}"))
         })?;
-        Engine::instantiate_in(self, store, module, imports)
+        Engine::instantiate_in(&self.0, store, module, imports)
     }
 }
 
@@ -550,12 +601,14 @@ impl fmt::Debug for dyn DynEngine {
     }
 }
 
-/// The object-safe form of [`Instance`], implemented for every instance.
+/// The object-safe form of [`Instance`], as [`DynEngine`] makes them; any instance becomes one
+/// through [`Instance::into_dyn`].
 pub trait DynInstance: Send {
     /// See [`Instance::call`].
     fn call(&mut self, name: &str, params: &[Val]) -> Result<Vec<Val>>;
-    /// The signature of the exported function `name`.
-    fn func_type(&mut self, name: &str) -> Result<FuncType>;
+    /// The signature of the exported function `name` (where [`Instance::func_type`] takes the
+    /// function itself).
+    fn export_func_type(&mut self, name: &str) -> Result<FuncType>;
     /// See [`Instance::exports`].
     fn exports(&self) -> &[ExportInfo];
     /// See [`Instance::run`].
@@ -615,126 +668,126 @@ pub trait DynInstance: Send {
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
-impl<I: Instance> DynInstance for I {
+impl<I: Instance> DynInstance for AsDyn<I> {
     fn call(&mut self, name: &str, params: &[Val]) -> Result<Vec<Val>> {
-        Instance::call(self, name, params)
+        Instance::call(&mut self.0, name, params)
     }
 
-    fn func_type(&mut self, name: &str) -> Result<FuncType> {
-        let func = self.get_func(name)?;
-        Ok(Instance::func_type(self, &func))
+    fn export_func_type(&mut self, name: &str) -> Result<FuncType> {
+        let func = self.0.get_func(name)?;
+        Ok(Instance::func_type(&self.0, &func))
     }
 
     fn exports(&self) -> &[ExportInfo] {
-        Instance::exports(self)
+        Instance::exports(&self.0)
     }
 
     fn run(&mut self) -> Result<i32> {
-        Instance::run(self)
+        Instance::run(&mut self.0)
     }
 
     fn initialize(&mut self) -> Result<Option<i32>> {
-        Instance::initialize(self)
+        Instance::initialize(&mut self.0)
     }
 
     fn memory(&mut self, name: &str) -> Result<&mut [u8]> {
-        Instance::memory(self, name)
+        Instance::memory(&mut self.0, name)
     }
 
     fn read_memory(&mut self, name: &str, offset: u64, buf: &mut [u8]) -> Result<()> {
-        Instance::read_memory(self, name, offset, buf)
+        Instance::read_memory(&mut self.0, name, offset, buf)
     }
 
     fn write_memory(&mut self, name: &str, offset: u64, data: &[u8]) -> Result<()> {
-        Instance::write_memory(self, name, offset, data)
+        Instance::write_memory(&mut self.0, name, offset, data)
     }
 
     fn get_global(&mut self, name: &str) -> Result<Val> {
-        Instance::get_global(self, name)
+        Instance::get_global(&mut self.0, name)
     }
 
     fn set_global(&mut self, name: &str, value: Val) -> Result<()> {
-        Instance::set_global(self, name, value)
+        Instance::set_global(&mut self.0, name, value)
     }
 
     fn interrupt_handle(&self) -> InterruptHandle {
-        Instance::interrupt_handle(self)
+        Instance::interrupt_handle(&self.0)
     }
 
     fn fuel(&mut self) -> Option<u64> {
-        Instance::fuel(self)
+        Instance::fuel(&mut self.0)
     }
 
     fn set_fuel(&mut self, fuel: u64) -> Result<()> {
-        Instance::set_fuel(self, fuel)
+        Instance::set_fuel(&mut self.0, fuel)
     }
 
     fn host_state(&mut self) -> &mut HostState {
-        Instance::host_state(self)
+        Instance::host_state(&mut self.0)
     }
 
     fn get_export(&mut self, name: &str) -> Result<Extern> {
-        Instance::get_export(self, name)
+        Instance::get_export(&mut self.0, name)
     }
 
     fn instance_exports(&mut self) -> Result<Exports> {
-        Instance::instance_exports(self)
+        Instance::instance_exports(&mut self.0)
     }
 
     fn extern_type(&mut self, item: Extern) -> Result<ExternType> {
-        Instance::extern_type(self, item)
+        Instance::extern_type(&mut self.0, item)
     }
 
     fn call_extern(&mut self, func: Extern, params: &[Val]) -> Result<Vec<Val>> {
-        Instance::call_extern(self, func, params)
+        Instance::call_extern(&mut self.0, func, params)
     }
 
     fn new_memory(&mut self, ty: &MemoryType) -> Result<Extern> {
-        Instance::new_memory(self, ty)
+        Instance::new_memory(&mut self.0, ty)
     }
 
     fn new_table(&mut self, ty: &TableType, init: Val) -> Result<Extern> {
-        Instance::new_table(self, ty, init)
+        Instance::new_table(&mut self.0, ty, init)
     }
 
     fn new_global(&mut self, ty: &GlobalType, value: Val) -> Result<Extern> {
-        Instance::new_global(self, ty, value)
+        Instance::new_global(&mut self.0, ty, value)
     }
 
     fn memory_data(&mut self, memory: Extern) -> Result<&mut [u8]> {
-        Instance::memory_data(self, memory)
+        Instance::memory_data(&mut self.0, memory)
     }
 
     fn memory_grow(&mut self, memory: Extern, pages: u64) -> Result<u64> {
-        Instance::memory_grow(self, memory, pages)
+        Instance::memory_grow(&mut self.0, memory, pages)
     }
 
     fn table_size(&mut self, table: Extern) -> Result<u64> {
-        Instance::table_size(self, table)
+        Instance::table_size(&mut self.0, table)
     }
 
     fn table_get(&mut self, table: Extern, index: u64) -> Result<Val> {
-        Instance::table_get(self, table, index)
+        Instance::table_get(&mut self.0, table, index)
     }
 
     fn table_set(&mut self, table: Extern, index: u64, value: Val) -> Result<()> {
-        Instance::table_set(self, table, index, value)
+        Instance::table_set(&mut self.0, table, index, value)
     }
 
     fn table_grow(&mut self, table: Extern, delta: u64, init: Val) -> Result<u64> {
-        Instance::table_grow(self, table, delta, init)
+        Instance::table_grow(&mut self.0, table, delta, init)
     }
 
     fn global_get(&mut self, global: Extern) -> Result<Val> {
-        Instance::global_get(self, global)
+        Instance::global_get(&mut self.0, global)
     }
 
     fn global_set(&mut self, global: Extern, value: Val) -> Result<()> {
-        Instance::global_set(self, global, value)
+        Instance::global_set(&mut self.0, global, value)
     }
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
+        &mut self.0
     }
 }
 

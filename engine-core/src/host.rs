@@ -533,6 +533,11 @@ impl HostEnv {
         self
     }
 
+    /// The limits, to set one by one: `env.limits_mut().fuel(10_000)`.
+    pub fn limits_mut(&mut self) -> &mut Limits {
+        &mut self.limits
+    }
+
     /// Stores the embedder's data, reachable from host functions through
     /// [`Caller::data`] and afterwards through the instance's host state.
     pub fn data<T: Any + Send>(&mut self, data: T) -> &mut Self {

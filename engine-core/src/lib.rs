@@ -11,44 +11,56 @@
 //! Data flows one way: bytes → [`Engine::compile`] (or [`Engine::load_precompiled`]) → module
 //! → [`Engine::instantiate`] → [`Instance`] → calls → values, exit status, or a typed error.
 
-pub mod artifact;
-pub mod call_span;
-pub mod capability;
-pub mod config;
-pub mod engine;
-pub mod error;
-pub mod externs;
-pub mod host;
-pub mod import_match;
-pub mod limits;
-pub mod link_cache;
-pub mod needed_proposals;
-pub mod typed;
-pub mod val_buf;
-pub mod value;
+mod artifact;
+mod call_span;
+mod capability;
+mod config;
+mod engine;
+mod error;
+mod externs;
+mod host;
+mod import_match;
+mod limits;
+mod link_cache;
+mod needed_proposals;
+mod typed;
+mod val_buf;
+mod value;
 
-pub use artifact::{ArtifactStamp, artifact_engine};
-pub use call_span::call_span;
+pub use artifact::artifact_engine;
 pub use capability::{Capabilities, Capability};
 pub use config::{Compiler, Config, DEFAULT_MAX_WASM_STACK, Features, OptLevel, PoolingConfig};
 pub use engine::{
     Backend, DynEngine, DynInstance, DynModule, Engine, EngineInfo, EngineKind, Instance,
-    check_call,
 };
-pub use error::{
-    ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result, Trap, TrapCode, panic_message,
-};
-pub use externs::{Exports, Extern, ExternKind, new_store_id};
-pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports, Resolved};
-pub use import_match::import_accepts;
-pub use limits::{
-    InstanceCounter, InstanceSlot, InterruptHandle, Limits, ResourceGuard, StopCondition,
-};
-pub use link_cache::LinkCache;
-pub use needed_proposals::{explain_invalid, needed_proposals};
+pub use error::{ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result, Trap, TrapCode};
+pub use externs::{Exports, Extern, ExternKind};
+pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports};
+pub use limits::{InterruptHandle, Limits};
 pub use typed::{TypedFunc, WasmTuple, WasmTy};
-pub use val_buf::{BitsBuf, ValBuf};
 pub use value::{
     ExportInfo, ExternRef, ExternType, FuncRef, FuncType, GlobalType, ImportInfo, MemoryType,
     ModuleInfo, TableType, Val, ValType,
 };
+
+/// What the backends share and an embedder does not need: the artifact envelope, call
+/// bookkeeping, value buffers, resource accounting, link caching and error shaping. Kept out of
+/// the crate root (and so out of the `wasmux` facade's root) so that the embedding API is only
+/// what an embedder uses.
+///
+/// ```compile_fail
+/// use wasmux_core::LinkCache; // backend plumbing is not in the root
+/// ```
+pub mod backend {
+    pub use crate::artifact::ArtifactStamp;
+    pub use crate::call_span::call_span;
+    pub use crate::engine::check_call;
+    pub use crate::error::panic_message;
+    pub use crate::externs::new_store_id;
+    pub use crate::host::Resolved;
+    pub use crate::import_match::import_accepts;
+    pub use crate::limits::{InstanceCounter, InstanceSlot, ResourceGuard, StopCondition};
+    pub use crate::link_cache::LinkCache;
+    pub use crate::needed_proposals::{explain_invalid, needed_proposals};
+    pub use crate::val_buf::{BitsBuf, ValBuf};
+}

@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Resource, Result, Trap, TrapCode};
 
 /// Limits enforced on one instance. `None` means unlimited.
+///
+/// Built with [`Limits::new`] and its setters, or [`HostEnv::limits_mut`](crate::HostEnv::limits_mut).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest size of each linear memory, in bytes. Growth past it fails (`memory.grow`
     /// returns -1); a module whose initial memory exceeds it fails to instantiate.

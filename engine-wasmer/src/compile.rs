@@ -14,7 +14,8 @@ use wasmer::sys::{
     CompilerConfig, EngineBuilder, FunctionMiddleware, MiddlewareError, ModuleMiddleware,
 };
 use wasmer::{ExportIndex, LocalFunctionIndex, ModuleInfo};
-use wasmux_core::{Error, OptLevel, Result, panic_message};
+use wasmux_core::backend::panic_message;
+use wasmux_core::{Error, OptLevel, Result};
 
 use crate::module::START_EXPORT;
 use crate::settings::{CompilerKind, Settings};

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use wasmer::Store;
 use wasmer::sys::NativeEngineExt;
+use wasmux_core::backend::{ArtifactStamp, InstanceCounter, Resolved, StopCondition};
 use wasmux_core::{
-    ArtifactProblem, ArtifactStamp, Config, Engine, EngineInfo, EngineKind, Error, Exports,
-    HostEnv, Imports, InstanceCounter, ModuleInfo, Resolved, Result, StopCondition,
+    ArtifactProblem, Config, Engine, EngineInfo, EngineKind, Error, Exports, HostEnv, Imports,
+    ModuleInfo, Result,
 };
 
 use crate::fuel::Fuel;
@@ -58,7 +59,7 @@ impl WasmerEngine {
         match error {
             Error::Compile { .. } => {
                 let implements = |cap| self.settings.accepted.iter().any(|k| k.supports(cap));
-                wasmux_core::explain_invalid(
+                wasmux_core::backend::explain_invalid(
                     ENGINE,
                     wasm,
                     self.info.capabilities,
@@ -150,13 +151,13 @@ impl Engine for WasmerEngine {
             Some(kind) => vec![settings.stamp(kind)],
             None => settings.accepted.iter().map(|k| settings.stamp(*k)).collect(),
         };
-        let info = EngineInfo {
-            name: ENGINE,
-            version: ENGINE_VERSION,
-            kind: EngineKind::Aot,
-            compiler: settings.compiler.map(|k| k.name()),
-            capabilities: settings.capabilities,
-        };
+        let info = EngineInfo::new(
+            ENGINE,
+            ENGINE_VERSION,
+            EngineKind::Aot,
+            settings.compiler.map(|k| k.name()),
+            settings.capabilities,
+        );
         #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
         let validator = settings.compiler.map(|kind| crate::compile::validator(&settings, kind));
         Ok(WasmerEngine {

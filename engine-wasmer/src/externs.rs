@@ -23,7 +23,7 @@ pub(crate) struct ExternTable {
 
 impl ExternTable {
     pub(crate) fn new() -> Self {
-        ExternTable { store: wasmux_core::new_store_id(), items: Vec::new() }
+        ExternTable { store: wasmux_core::backend::new_store_id(), items: Vec::new() }
     }
 
     /// A handle to `item`, which must belong to this table's store.

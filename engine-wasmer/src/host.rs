@@ -5,7 +5,8 @@ use wasmer::{
     AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store,
     Value,
 };
-use wasmux_core::{BitsBuf, Caller, HostError, HostFunc, HostState, Val};
+use wasmux_core::backend::BitsBuf;
+use wasmux_core::{Caller, HostError, HostFunc, HostState, Val};
 
 use crate::values::{bits_to_wasmer, from_wasmer, to_wasmer, to_wasmer_func_type, wasmer_to_bits};
 

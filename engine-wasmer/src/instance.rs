@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmer::{Function, FunctionEnv, Store, Value};
+use wasmux_core::backend::{InstanceSlot, Resolved, StopCondition, check_call};
 use wasmux_core::{
     Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType, HostFunc, HostState,
-    Imports, Instance, InstanceSlot, InterruptHandle, MemoryType, Resolved, Result, StopCondition,
-    TableType, TypedFunc, Val, WasmTuple, check_call,
+    Imports, Instance, InterruptHandle, MemoryType, Result, TableType, TypedFunc, Val, WasmTuple,
 };
 
 use crate::ENGINE;
@@ -484,7 +484,7 @@ impl Instance for WasmerInstance {
     }
 
     fn call_func(&mut self, func: &WasmerFunc, params: &[Val], results: &mut [Val]) -> Result<()> {
-        let _span = wasmux_core::call_span(ENGINE);
+        let _span = wasmux_core::backend::call_span(ENGINE);
         check_call(&func.ty, params, results)?;
         self.check_store(func)?;
         let mut args = std::mem::take(&mut self.args);

@@ -3,7 +3,7 @@
 //!
 //! [`WasmerEngine`] implements [`wasmux_core::Engine`]. Its kind is
 //! [`EngineKind::Aot`](wasmux_core::EngineKind::Aot): [`precompile`](wasmux_core::Engine::precompile)
-//! produces an artifact, sealed in wasmux's envelope ([`wasmux_core::ArtifactStamp`]), which
+//! produces an artifact, sealed in wasmux's envelope ([`wasmux_core::backend::ArtifactStamp`]), which
 //! [`load_precompiled`](wasmux_core::Engine::load_precompiled) maps back on a compiler-less
 //! (headless) wasmer engine.
 //!

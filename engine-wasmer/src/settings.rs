@@ -6,9 +6,8 @@
 use std::fmt::Write as _;
 
 use wasmer::sys::Target;
-use wasmux_core::{
-    ArtifactStamp, Capabilities, Capability, Compiler, Config, Error, Features, OptLevel, Result,
-};
+use wasmux_core::backend::ArtifactStamp;
+use wasmux_core::{Capabilities, Capability, Compiler, Config, Error, Features, OptLevel, Result};
 
 use crate::{ENGINE, ENGINE_VERSION};
 

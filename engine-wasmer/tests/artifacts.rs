@@ -5,7 +5,8 @@
 mod common;
 
 use common::{engine, engine_with, wasm};
-use wasmux_core::{ArtifactProblem, ArtifactStamp, Engine, Error, HostEnv, Instance, Val};
+use wasmux_core::backend::ArtifactStamp;
+use wasmux_core::{ArtifactProblem, Engine, Error, HostEnv, Instance, Val};
 use wasmux_wasmer::{WasmerEngine, WasmerModule};
 
 const FIB: &str = r#"

@@ -10,7 +10,8 @@ use wasmux_wasmer::WasmerEngine;
 #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 fn check_claims(compiler: Compiler, name: &str, claimed: &[Capability]) {
     use wasmux_core::{Config, Features, HostEnv, Instance};
-    let mut all = Config { compiler, features: Features::none(), ..Config::default() };
+    let mut all = Config::new();
+    all.compiler(compiler).features = Features::none();
     for cap in claimed {
         assert!(all.features.set(*cap, true), "{cap} is a proposal");
     }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{compile, engine, engine_with, instantiate};
-use wasmux_core::{Capability, Engine, Error, HostEnv, HostFunc, Instance, Limits, TrapCode, Val};
+use wasmux_core::{Capability, Engine, Error, HostEnv, HostFunc, Instance, TrapCode, Val};
 
 const LOOP: &str = r#"
 (module
@@ -103,7 +103,7 @@ fn host_calls_do_not_refill() {
       (func (export "run") (loop $l (call $tick) (br $l))))"#;
     let mut env = HostEnv::new();
     env.func(HostFunc::wrap("env", "tick", |_, (): ()| Ok(())));
-    env.limits(Limits { fuel: Some(50_000), ..Limits::default() });
+    env.limits_mut().fuel(50_000);
     let mut instance = instantiate(&engine, wat, env).expect("instantiates");
     let err = instance.call("run", &[]).expect_err("runs out");
     assert_eq!(err.trap_code(), Some(TrapCode::OutOfFuel));

@@ -24,7 +24,7 @@ fn limited(limits: Limits) -> HostEnv {
 #[test]
 fn a_limit_between_pages_allows_whole_pages_below_it() {
     let engine = engine();
-    let limits = Limits { max_memory_bytes: Some(2 * 65536 + 100), ..Limits::default() };
+    let limits = Limits::new().max_memory_bytes(2 * 65536 + 100).clone();
     let mut instance = instantiate(&engine, GROW, limited(limits)).expect("instantiates");
     assert_eq!(instance.call("grow", &[Val::I32(1)]).expect("runs"), vec![Val::I32(1)]);
     assert_eq!(instance.call("grow", &[Val::I32(1)]).expect("runs"), vec![Val::I32(-1)]);
@@ -34,7 +34,7 @@ fn a_limit_between_pages_allows_whole_pages_below_it() {
 fn limits_are_per_instance() {
     let engine = engine();
     let module = compile(&engine, GROW);
-    let tight = Limits { max_memory_bytes: Some(65536), ..Limits::default() };
+    let tight = Limits::new().max_memory_bytes(65536).clone();
     let mut small = engine.instantiate(&module, limited(tight)).expect("instantiates");
     let mut free = engine.instantiate(&module, HostEnv::new()).expect("instantiates");
     assert_eq!(small.call("grow", &[Val::I32(1)]).expect("runs"), vec![Val::I32(-1)]);
@@ -44,7 +44,7 @@ fn limits_are_per_instance() {
 #[test]
 fn unexported_memories_are_limited_too() {
     let engine = engine();
-    let limits = Limits { max_memory_bytes: Some(65536), ..Limits::default() };
+    let limits = Limits::new().max_memory_bytes(65536).clone();
     let wat =
         "(module (memory 1) (func (export \"grow\") (result i32) (memory.grow (i32.const 1))))";
     let mut instance = instantiate(&engine, wat, limited(limits)).expect("instantiates");

@@ -10,7 +10,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use wasmux_core::{Error, Result, panic_message};
+use wasmux_core::backend::panic_message;
+use wasmux_core::{Error, Result};
 
 use crate::ENGINE;
 

@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use tracing::debug_span;
 use wasmi::Store;
+use wasmux_core::backend::{InstanceCounter, ResourceGuard, explain_invalid};
 use wasmux_core::{
     Capability, Config, Engine, EngineInfo, EngineKind, Error, Exports, HostEnv, Imports,
-    InstanceCounter, ModuleInfo, ResourceGuard, Result, explain_invalid,
+    ModuleInfo, Result,
 };
 
 use crate::contain::contained;
@@ -50,13 +51,13 @@ impl Engine for WasmiEngine {
         let wasmi_config = settings::wasmi_config(config)?;
         Ok(WasmiEngine {
             engine: wasmi::Engine::new(&wasmi_config),
-            info: EngineInfo {
-                name: ENGINE,
-                version: ENGINE_VERSION,
-                kind: EngineKind::Interpreter,
-                compiler: None,
-                capabilities: settings::capabilities(config)?,
-            },
+            info: EngineInfo::new(
+                ENGINE,
+                ENGINE_VERSION,
+                EngineKind::Interpreter,
+                None,
+                settings::capabilities(config)?,
+            ),
             metered: config.fuel || config.interruptible,
             instances: InstanceCounter::new(),
         })

@@ -5,7 +5,8 @@
 //! `Val`. Signatures with references convert to `Val`s in buffers kept in the store.
 
 use wasmi::Linker;
-use wasmux_core::{BitsBuf, Caller, HostError, HostFunc, Val};
+use wasmux_core::backend::BitsBuf;
+use wasmux_core::{Caller, HostError, HostFunc, Val};
 
 use crate::store::StoreData;
 use crate::traps::HostFailure;

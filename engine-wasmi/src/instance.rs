@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmi::{Linker, ResumableCall, Store};
+use wasmux_core::backend::{InstanceSlot, StopCondition, check_call};
 use wasmux_core::{
     Capability, Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType, HostState,
-    Imports, Instance, InstanceSlot, InterruptHandle, MemoryType, ModuleInfo, Result,
-    StopCondition, TableType, Trap, TrapCode, TypedFunc, Val, WasmTuple, check_call,
+    Imports, Instance, InterruptHandle, MemoryType, ModuleInfo, Result, TableType, Trap, TrapCode,
+    TypedFunc, Val, WasmTuple,
 };
 
 use crate::ENGINE;
@@ -490,7 +491,7 @@ impl Instance for WasmiInstance {
     }
 
     fn call_func(&mut self, func: &WasmiFunc, params: &[Val], results: &mut [Val]) -> Result<()> {
-        let _span = wasmux_core::call_span(ENGINE);
+        let _span = wasmux_core::backend::call_span(ENGINE);
         check_call(&func.ty, params, results)?;
         self.check_store(func)?;
         let store_id = self.store_id();

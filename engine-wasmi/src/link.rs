@@ -1,13 +1,14 @@
 //! Linking a module's imports in a wasmi `Linker`: host functions only for
 //! [`Engine::instantiate`](wasmux_core::Engine::instantiate), whose linker the module keeps in
-//! its [`LinkCache`](wasmux_core::LinkCache) for the next instantiation with the same
+//! its [`LinkCache`](wasmux_core::backend::LinkCache) for the next instantiation with the same
 //! functions; host functions and items of a store for
 //! [`Engine::instantiate_in`](wasmux_core::Engine::instantiate_in).
 
 use std::sync::Arc;
 
 use wasmi::Linker;
-use wasmux_core::{Error, HostFunc, ImportInfo, ModuleInfo, Resolved, Result};
+use wasmux_core::backend::Resolved;
+use wasmux_core::{Error, HostFunc, ImportInfo, ModuleInfo, Result};
 
 use crate::ENGINE;
 use crate::externs::ExternTable;

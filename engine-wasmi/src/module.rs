@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use wasmi::Linker;
-use wasmux_core::{LinkCache, ModuleInfo};
+use wasmux_core::ModuleInfo;
+use wasmux_core::backend::LinkCache;
 
 use crate::store::StoreData;
 

@@ -1,7 +1,8 @@
 //! What each wasmi store carries: the host state, the resource guard, and reusable buffers.
 
 use wasmi_core::LimiterError;
-use wasmux_core::{HostState, ResourceGuard, Val};
+use wasmux_core::backend::ResourceGuard;
+use wasmux_core::{HostState, Val};
 
 /// wasmi's limiter over the shared [`ResourceGuard`]. Instance, table and memory counts are not
 /// capped here: wasmux counts live instances per engine itself.
@@ -59,7 +60,7 @@ impl StoreData {
             host,
             limiter: Limiter(limiter),
             memory: None,
-            store_id: wasmux_core::new_store_id(),
+            store_id: wasmux_core::backend::new_store_id(),
             host_params: Vec::new(),
             host_results: Vec::new(),
         }

@@ -1,6 +1,6 @@
 //! Loading the payload of a precompiled artifact into a wasmtime module.
 //!
-//! The wasmux envelope ([`ArtifactStamp`](wasmux_core::ArtifactStamp)) has already refused
+//! The wasmux envelope ([`ArtifactStamp`](wasmux_core::backend::ArtifactStamp)) has already refused
 //! foreign, stale, mis-configured and damaged artifacts by the time a payload gets here; this
 //! is the second line: wasmtime's own header and compatibility checks.
 

@@ -4,10 +4,12 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tracing::debug_span;
+use wasmux_core::backend::{
+    ArtifactStamp, InstanceCounter, InstanceSlot, StopCondition, explain_invalid,
+};
 use wasmux_core::{
-    ArtifactStamp, Config, Engine, EngineInfo, EngineKind, Error, Exports, HostEnv, HostState,
-    Imports, InstanceCounter, InstanceSlot, InterruptHandle, Limits, ModuleInfo, Result,
-    StopCondition, explain_invalid,
+    Config, Engine, EngineInfo, EngineKind, Error, Exports, HostEnv, HostState, Imports,
+    InterruptHandle, Limits, ModuleInfo, Result,
 };
 
 use crate::instance::WasmtimeInstance;
@@ -109,13 +111,13 @@ impl Engine for WasmtimeEngine {
                 Error::Config(format!("{ENGINE}: {message}"))
             }
         })?;
-        let info = EngineInfo {
-            name: ENGINE,
-            version: ENGINE_VERSION,
-            kind: EngineKind::Jit,
-            compiler: Some("cranelift"),
-            capabilities: settings::capabilities(config)?,
-        };
+        let info = EngineInfo::new(
+            ENGINE,
+            ENGINE_VERSION,
+            EngineKind::Jit,
+            Some("cranelift"),
+            settings::capabilities(config)?,
+        );
         let stamp = ArtifactStamp {
             engine: ENGINE,
             engine_version: ENGINE_VERSION.to_string(),
@@ -260,7 +262,7 @@ impl WasmtimeEngine {
             InterruptHandle::new(|| {})
         };
         // A distinct identity, to refuse another store's `funcref`s and handles.
-        let id = wasmux_core::new_store_id();
+        let id = wasmux_core::backend::new_store_id();
         let data = StoreData {
             host: state,
             stop: StopCondition::new(interrupt.clone(), limits.deadline),

@@ -9,7 +9,8 @@
 use std::mem::MaybeUninit;
 
 use wasmtime::{AsContextMut, Caller, Extern, Linker, ValRaw};
-use wasmux_core::{BitsBuf, Caller as HostCaller, HostFunc, Result, Val, ValBuf};
+use wasmux_core::backend::{BitsBuf, ValBuf};
+use wasmux_core::{Caller as HostCaller, HostFunc, Result, Val};
 
 use crate::store::StoreData;
 use crate::traps::carry;

@@ -5,10 +5,11 @@ use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use wasmtime::{AsContextMut as _, RootScope, Store, ValRaw};
+use wasmux_core::backend::{InstanceSlot, check_call};
 use wasmux_core::{
     Config, Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType, HostState,
-    Imports, Instance, InstanceSlot, InterruptHandle, MemoryType, ModuleInfo, PoolingConfig,
-    Result, TableType, TypedFunc, Val, WasmTuple, check_call,
+    Imports, Instance, InterruptHandle, MemoryType, ModuleInfo, PoolingConfig, Result, TableType,
+    TypedFunc, Val, WasmTuple,
 };
 
 use crate::ENGINE;
@@ -292,7 +293,7 @@ impl Instance for WasmtimeInstance {
         params: &[Val],
         results: &mut [Val],
     ) -> Result<()> {
-        let _span = wasmux_core::call_span(ENGINE);
+        let _span = wasmux_core::backend::call_span(ENGINE);
         if func.instance_id != self.id {
             return Err(Error::InvalidArgument("function belongs to another instance".into()));
         }

@@ -1,8 +1,9 @@
 //! Linking a module with host functions into an `InstancePre`, which the module keeps in its
-//! [`LinkCache`](wasmux_core::LinkCache) for the next instantiation with the same functions.
+//! [`LinkCache`](wasmux_core::backend::LinkCache) for the next instantiation with the same functions.
 
 use wasmtime::{InstancePre, Linker};
-use wasmux_core::{Error, HostFunc, Resolved, Result};
+use wasmux_core::backend::Resolved;
+use wasmux_core::{Error, HostFunc, Result};
 
 use crate::ENGINE;
 use crate::instance::WasmtimeInstance;

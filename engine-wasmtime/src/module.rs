@@ -4,7 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use wasmtime::InstancePre;
-use wasmux_core::{ExportInfo, ImportInfo, LinkCache, ModuleInfo};
+use wasmux_core::backend::LinkCache;
+use wasmux_core::{ExportInfo, ImportInfo, ModuleInfo};
 
 use crate::store::StoreData;
 use crate::values::extern_type;

@@ -1,6 +1,7 @@
 //! What each wasmtime store carries: the host state, the stop condition, the resource limiter.
 
-use wasmux_core::{Error, HostState, Limits, ResourceGuard, StopCondition};
+use wasmux_core::backend::{ResourceGuard, StopCondition};
+use wasmux_core::{Error, HostState, Limits};
 
 /// The data of every store this backend creates (one store per instance).
 pub(crate) struct StoreData {

@@ -4,7 +4,8 @@
 mod common;
 
 use common::{engine, engine_with, wasm};
-use wasmux_core::{ArtifactProblem, ArtifactStamp, Config, Engine, Error, HostEnv, Instance, Val};
+use wasmux_core::backend::ArtifactStamp;
+use wasmux_core::{ArtifactProblem, Config, Engine, Error, HostEnv, Instance, Val};
 use wasmux_wasmtime::WasmtimeEngine;
 
 const ADD: &str = r#"(module (func (export "add") (param i32 i32) (result i32)

@@ -111,8 +111,11 @@ fn modules_of_another_engine_are_refused() {
 
 #[test]
 fn pooling_allocator_instantiates_many_instances() {
-    let pooling =
-        PoolingConfig { total_instances: 20, max_memory_bytes: 1 << 20, max_table_elements: 100 };
+    let pooling = PoolingConfig::new()
+        .total_instances(20)
+        .max_memory_bytes(1 << 20)
+        .max_table_elements(100)
+        .clone();
     let engine = engine_with(Config::default().pooling(Some(pooling)));
     let module = engine
         .compile(&wasm(

@@ -65,9 +65,8 @@ fn capabilities_follow_the_config() {
 fn fuel_runs_out() {
     let engine = engine_with(Config::default().fuel(true));
     let module = module(&engine, COUNT);
-    let mut instance = engine
-        .instantiate(&module, env(Limits { fuel: Some(10_000), ..Limits::default() }))
-        .unwrap();
+    let mut instance =
+        engine.instantiate(&module, env(Limits::new().fuel(10_000).clone())).unwrap();
     assert_eq!(instance.call("count", &[Val::I32(10)]).unwrap(), vec![Val::I32(10)]);
     let left = instance.fuel().unwrap();
     assert!(left < 10_000, "fuel was not consumed: {left}");
@@ -90,9 +89,7 @@ fn fuel_without_a_limit_is_unlimited() {
 fn fuel_needs_a_fuel_engine() {
     let engine = engine();
     let module = module(&engine, COUNT);
-    let error = engine
-        .instantiate(&module, env(Limits { fuel: Some(1), ..Limits::default() }))
-        .unwrap_err();
+    let error = engine.instantiate(&module, env(Limits::new().fuel(1).clone())).unwrap_err();
     assert!(
         matches!(&error, Error::Unsupported { engine: "wasmtime", feature } if feature.contains("Config::fuel")),
         "{error}"
@@ -107,10 +104,7 @@ fn deadline_stops_an_endless_loop() {
     let engine = interruptible();
     let module = module(&engine, SPIN);
     let mut instance = engine
-        .instantiate(
-            &module,
-            env(Limits { deadline: Some(Duration::from_millis(50)), ..Limits::default() }),
-        )
+        .instantiate(&module, env(Limits::new().deadline(Duration::from_millis(50)).clone()))
         .unwrap();
     let started = Instant::now();
     let error = instance.call("spin", &[]).unwrap_err();
@@ -133,8 +127,7 @@ fn deadlines_of_many_instances_share_one_ticker() {
             let engine = engine.clone();
             let module = module.clone();
             std::thread::spawn(move || {
-                let limits =
-                    Limits { deadline: Some(Duration::from_millis(20)), ..Limits::default() };
+                let limits = Limits::new().deadline(Duration::from_millis(20)).clone();
                 let mut instance = engine.instantiate(&module, env(limits)).unwrap();
                 instance.call("spin", &[]).unwrap_err().trap_code()
             })
@@ -149,7 +142,7 @@ fn deadlines_of_many_instances_share_one_ticker() {
 fn deadline_needs_an_interruptible_engine() {
     let engine = engine_with(Config::default().interruptible(false));
     let module = module(&engine, SPIN);
-    let limits = Limits { deadline: Some(Duration::from_millis(5)), ..Limits::default() };
+    let limits = Limits::new().deadline(Duration::from_millis(5)).clone();
     assert!(matches!(engine.instantiate(&module, env(limits)), Err(Error::Unsupported { .. })));
 }
 
@@ -167,7 +160,7 @@ fn interrupting_one_instance_leaves_others_running() {
 fn max_instances_counts_live_instances() {
     let engine = engine();
     let module = module(&engine, SPIN);
-    let limits = Limits { max_instances: Some(2), ..Limits::default() };
+    let limits = Limits::new().max_instances(2).clone();
     let a = engine.instantiate(&module, env(limits.clone())).unwrap();
     let _b = engine.instantiate(&module, env(limits.clone())).unwrap();
     assert!(matches!(

@@ -7,7 +7,7 @@
 //! runs for as long as asked and saves each disagreeing module.
 
 use arbitrary::Unstructured;
-use wasmux::{Config, DynEngine, Error, ExternType, HostEnv, Limits, Result, TrapCode, Val};
+use wasmux::{Config, DynEngine, Error, ExternType, HostEnv, Result, TrapCode, Val};
 use wasmux_conformance::differential::{memory_difference, render};
 
 /// How a module behaved on one engine, compared across engines: one line per step, then each
@@ -86,7 +86,7 @@ pub fn trace(engine: &dyn DynEngine, wasm: &[u8]) -> Trace {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| trace_unguarded(engine, wasm))) {
         Ok(trace) => trace,
         Err(payload) => {
-            Trace::failed(format!("panic: {}", wasmux::panic_message(payload.as_ref())))
+            Trace::failed(format!("panic: {}", wasmux::backend::panic_message(payload.as_ref())))
         }
     }
 }
@@ -102,11 +102,7 @@ fn trace_unguarded(engine: &dyn DynEngine, wasm: &[u8]) -> Trace {
         Err(error) => return Trace::failed(format!("module_info: {error}")),
     };
     let mut env = HostEnv::new();
-    env.limits(Limits {
-        max_memory_bytes: Some(16 * 65536),
-        max_table_elements: Some(1000),
-        ..Limits::default()
-    });
+    env.limits_mut().max_memory_bytes(16 * 65536).max_table_elements(1000);
     let mut instance = match engine.instantiate(&module, env) {
         Ok(instance) => instance,
         Err(error) => return Trace::failed(format!("instantiate: {}", kind(&error))),

@@ -21,6 +21,7 @@ use super::stdio::CaptureBuffer;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct WasiConfig {
     /// The guest's `argv`, program name first.
     pub args: Vec<String>,

@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("engine: {} {} ({})", info.name, info.version, info.kind);
     let module = engine.compile(&wasm)?;
     let mut instance = engine.instantiate(&module, HostEnv::new())?;
-    println!("add has type {}", instance.func_type("add")?);
+    println!("add has type {}", instance.export_func_type("add")?);
     let sum = instance.call("add", &[Val::I32(2), Val::I32(40)])?;
     println!("add(2, 40) with Vals = {}", sum[0]);
     let hypot = instance.call("hypot", &[Val::from(3.0f64), Val::from(4.0f64)])?;

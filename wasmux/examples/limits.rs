@@ -76,7 +76,7 @@ fn fuel(backend: Backend, wasm: &[u8]) -> BoxResult<()> {
         return Ok(());
     };
     let mut env = HostEnv::new();
-    env.limits(Limits { fuel: Some(100_000), ..Limits::default() });
+    env.limits_mut().fuel(100_000);
     let mut instance = engine.instantiate(&module, env)?;
     let counted = instance.call("count", &[Val::I32(1_000)])?;
     println!(
@@ -106,7 +106,7 @@ fn deadline(backend: Backend, wasm: &[u8]) -> BoxResult<()> {
         return Ok(());
     };
     let mut env = HostEnv::new();
-    env.limits(Limits { deadline: Some(Duration::from_millis(100)), ..Limits::default() });
+    env.limits_mut().deadline(Duration::from_millis(100));
     let mut instance = engine.instantiate(&module, env)?;
     let start = Instant::now();
     let result = instance.call("spin", &[]);
@@ -153,7 +153,8 @@ fn memory_limit(backend: Backend, wasm: &[u8]) -> BoxResult<()> {
     else {
         return Ok(());
     };
-    let limits = Limits { max_memory_bytes: Some(2 * PAGE), ..Limits::default() };
+    let mut limits = Limits::new();
+    limits.max_memory_bytes(2 * PAGE);
     let mut env = HostEnv::new();
     env.limits(limits.clone());
     let mut instance = engine.instantiate(&module, env)?;

@@ -31,7 +31,7 @@
 //!   entry or none; processes that compile the same module at once all succeed and leave one
 //!   entry. No locks are taken, so a crashed process can never wedge the cache.
 //! - **Faults.** Every entry is an artifact in wasmux's envelope
-//!   ([`ArtifactStamp`](crate::ArtifactStamp)): a truncated or bit-flipped entry, or one made by
+//!   ([`ArtifactStamp`](crate::backend::ArtifactStamp)): a truncated or bit-flipped entry, or one made by
 //!   another engine, version or configuration, is refused by
 //!   [`load_precompiled`](crate::Engine::load_precompiled) before any code is mapped. Such an entry is
 //!   deleted and rebuilt, with a [`CacheWarning`] (logged with `tracing::warn!` and passed to

@@ -92,16 +92,16 @@ pub fn engine(backend: Backend, config: &Config) -> Result<Box<dyn DynEngine>> {
     #[allow(unreachable_patterns)]
     match backend {
         #[cfg(feature = "wasmtime")]
-        Backend::Wasmtime => Ok(Box::new(backends::WasmtimeEngine::new(config)?)),
+        Backend::Wasmtime => Ok(backends::WasmtimeEngine::new(config)?.into_dyn()),
         #[cfg(any(
             feature = "wasmer",
             feature = "wasmer-singlepass",
             feature = "wasmer-llvm",
             feature = "wasmer-headless"
         ))]
-        Backend::Wasmer => Ok(Box::new(backends::WasmerEngine::new(config)?)),
+        Backend::Wasmer => Ok(backends::WasmerEngine::new(config)?.into_dyn()),
         #[cfg(feature = "wasmi")]
-        Backend::Wasmi => Ok(Box::new(backends::WasmiEngine::new(config)?)),
+        Backend::Wasmi => Ok(backends::WasmiEngine::new(config)?.into_dyn()),
         other => Err(Error::Config(format!(
             "engine `{other}` is not compiled into this build (rebuild with the `{other}` feature)"
         ))),

@@ -11,12 +11,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, SystemTime};
 
+use wasmux::backend::ArtifactStamp;
 use wasmux::cache::{Cache, CacheEvent, CacheKey, CacheWarning, ModuleFile};
 use wasmux::{
-    ArtifactProblem, ArtifactStamp, Capabilities, Capability, Config, DynEngine, Engine,
-    EngineInfo, EngineKind, Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType,
-    HostEnv, HostState, Imports, Instance, InterruptHandle, MemoryType, ModuleInfo, Result,
-    TableType, Val,
+    ArtifactProblem, Capabilities, Capability, Config, DynEngine, Engine, EngineInfo, EngineKind,
+    Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType, HostEnv, HostState,
+    Imports, Instance, InterruptHandle, MemoryType, ModuleInfo, Result, TableType, Val,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -41,13 +41,7 @@ impl FakeEngine {
     fn named(name: &'static str, version: &'static str) -> Self {
         let capabilities: Capabilities = [Capability::Precompile].into_iter().collect();
         FakeEngine {
-            info: EngineInfo {
-                name,
-                version,
-                kind: EngineKind::Aot,
-                compiler: Some("fake"),
-                capabilities,
-            },
+            info: EngineInfo::new(name, version, EngineKind::Aot, Some("fake"), capabilities),
             stamp: ArtifactStamp {
                 engine: name,
                 engine_version: version.into(),
@@ -286,7 +280,7 @@ fn load(cache: &Cache, engine: &FakeEngine, wasm: &[u8]) -> (Vec<u8>, Log) {
 }
 
 fn entry_path(cache: &Cache, engine: &FakeEngine, config: &Config, wasm: &[u8]) -> PathBuf {
-    cache.entry_path(&engine.info, &CacheKey::new(engine, config, wasm))
+    cache.entry_path(&engine.info, &CacheKey::new(engine.as_dyn(), config, wasm))
 }
 
 /// Every file under `dir`, relative, sorted; the counters and the tag left out.
@@ -362,7 +356,7 @@ fn the_dynamic_flavour_shares_entries_with_the_static_one() {
     let cache = Cache::open(dir.path(), Cache::DEFAULT_MAX_BYTES);
     let engine = FakeEngine::new();
     let wasm = module("dyn");
-    let dyn_engine: &dyn DynEngine = &engine;
+    let dyn_engine = engine.as_dyn();
     let mut log = Log::default();
     let module = cache
         .load_or_compile_with(dyn_engine, &Config::default(), &wasm, &mut log.record())
@@ -380,7 +374,7 @@ fn the_dynamic_flavour_shares_entries_with_the_static_one() {
 fn load_file(cache: &Cache, engine: &FakeEngine, file: &ModuleFile) -> Log {
     let mut log = Log::default();
     cache
-        .load_or_compile_file_with(engine, &Config::default(), file, &mut log.record())
+        .load_or_compile_file_with(engine.as_dyn(), &Config::default(), file, &mut log.record())
         .expect("load_or_compile_file");
     log
 }

@@ -1,8 +1,8 @@
 //! The instance API: exports, globals, memory, start functions, commands, dynamic dispatch.
 
 use wasmux_core::{
-    DynEngine, Engine, Error, ExportInfo, ExternType, FuncType, GlobalType, HostEnv, ImportInfo,
-    Instance, MemoryType, TableType, Val, ValType,
+    Engine, Error, ExportInfo, ExternType, FuncType, GlobalType, HostEnv, ImportInfo, Instance,
+    MemoryType, TableType, Val, ValType,
 };
 
 use crate::case::{Case, Ctx, Outcome, ensure, ensure_eq, ok};
@@ -180,7 +180,7 @@ fn command_returns_zero<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
 }
 
 fn dynamic_dispatch<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
-    let engine: &dyn DynEngine = ctx.engine;
+    let engine = ctx.engine.as_dyn();
     let wasm = wasmux::parse(br#"(module (func (export "neg") (param i64) (result i64) i64.const 0 local.get 0 i64.sub))"#)
         .map_err(|e| e.to_string())?;
     let module = ok(engine.compile(&wasm), "compile")?;
@@ -188,7 +188,7 @@ fn dynamic_dispatch<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut instance = ok(engine.instantiate(&module, HostEnv::new()), "instantiate")?;
     ensure_eq(ok(instance.call("neg", &[Val::I64(5)]), "neg")?, vec![Val::I64(-5)], "dyn call")?;
     ensure_eq(
-        ok(instance.func_type("neg"), "func_type")?,
+        ok(instance.export_func_type("neg"), "export_func_type")?,
         FuncType::new([ValType::I64], [ValType::I64]),
         "signature",
     )

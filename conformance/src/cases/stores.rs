@@ -366,7 +366,7 @@ const SPECTEST_SCRIPT: &str = r#"
 "#;
 
 fn spectest_module_and_register<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
-    let report = crate::wast::run_wast(ctx.engine, "spectest.wast", SPECTEST_SCRIPT)?;
+    let report = crate::wast::run_wast(ctx.engine.as_dyn(), "spectest.wast", SPECTEST_SCRIPT)?;
     let statuses: Vec<(usize, &crate::wast::Status)> =
         report.outcomes.iter().map(|o| (o.line, &o.status)).collect();
     let (last, others) = statuses.split_last().ok_or("no directives")?;

@@ -164,13 +164,7 @@ mod tests {
     use crate::{Capabilities, EngineKind};
 
     fn info(version: &'static str) -> EngineInfo {
-        EngineInfo {
-            name: "fake",
-            version,
-            kind: EngineKind::Aot,
-            compiler: Some("cranelift"),
-            capabilities: Capabilities::none(),
-        }
+        EngineInfo::new("fake", version, EngineKind::Aot, Some("cranelift"), Capabilities::none())
     }
 
     fn key(engine: &EngineInfo, compat: &str, config: &Config, wasm: &[u8]) -> CacheKey {
