@@ -13,6 +13,7 @@
 
 mod artifact;
 mod call_span;
+mod caller_memory;
 mod capability;
 mod config;
 mod engine;
@@ -54,6 +55,7 @@ pub use value::{
 pub mod backend {
     pub use crate::artifact::ArtifactStamp;
     pub use crate::call_span::call_span;
+    pub use crate::caller_memory::CallerMemory;
     pub use crate::engine::check_call;
     pub use crate::error::panic_message;
     pub use crate::externs::new_store_id;

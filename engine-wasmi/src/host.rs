@@ -70,7 +70,7 @@ fn run(
     let memory = caller
         .data()
         .memory
-        .or_else(|| caller.get_export("memory").and_then(wasmi::Extern::into_memory));
+        .get(|| caller.get_export("memory").and_then(wasmi::Extern::into_memory));
     let outcome = match memory {
         Some(memory) => {
             let (bytes, data) = memory.data_and_store_mut(&mut *caller);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmi::{Linker, ResumableCall, Store};
-use wasmux_core::backend::{InstanceSlot, StopCondition, check_call};
+use wasmux_core::backend::{CallerMemory, InstanceSlot, StopCondition, check_call};
 use wasmux_core::{
     Capability, Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType, HostState,
     Imports, Instance, InterruptHandle, MemoryType, ModuleInfo, Result, TableType, Trap, TrapCode,
@@ -164,7 +164,7 @@ impl WasmiInstance {
         let first = !self.instantiated;
         self.instantiated = true;
         // Host calls from a second instance must find their own caller's memory.
-        self.store.data_mut().memory = None;
+        self.store.data_mut().memory = CallerMemory::ByName;
         self.forget_refusal();
         self.metering.fill_for_start(&mut self.store)?;
         let instantiated = contained(|| {
@@ -175,7 +175,8 @@ impl WasmiInstance {
         let instance = instantiated
             .map_err(|error| self.store.data_mut().limiter.0.instantiation_error(error))?;
         if first {
-            self.store.data_mut().memory = instance.get_memory(&self.store, "memory");
+            self.store.data_mut().memory =
+                CallerMemory::Known(instance.get_memory(&self.store, "memory"));
         }
         self.current = Some(Current { instance, info: module.info.clone(), exports: None });
         Ok(())

@@ -1,7 +1,7 @@
 //! What each wasmi store carries: the host state, the resource guard, and reusable buffers.
 
 use wasmi_core::LimiterError;
-use wasmux_core::backend::ResourceGuard;
+use wasmux_core::backend::{CallerMemory, ResourceGuard};
 use wasmux_core::{HostState, Val};
 
 /// wasmi's limiter over the shared [`ResourceGuard`]. Instance, table and memory counts are not
@@ -44,9 +44,8 @@ impl wasmi::ResourceLimiter for Limiter {
 pub(crate) struct StoreData {
     pub(crate) host: HostState,
     pub(crate) limiter: Limiter,
-    /// The exported `memory` of the store's instance, resolved once for host calls while the
-    /// store has only that one; with more, each host call finds its caller's.
-    pub(crate) memory: Option<wasmi::Memory>,
+    /// Where host functions find their caller's export `memory`.
+    pub(crate) memory: CallerMemory<wasmi::Memory>,
     /// Tells this store's function references from those of other stores.
     pub(crate) store_id: u64,
     /// Argument and result buffers of host calls, reused to avoid allocating per call.
@@ -59,7 +58,7 @@ impl StoreData {
         StoreData {
             host,
             limiter: Limiter(limiter),
-            memory: None,
+            memory: CallerMemory::ByName,
             store_id: wasmux_core::backend::new_store_id(),
             host_params: Vec::new(),
             host_results: Vec::new(),

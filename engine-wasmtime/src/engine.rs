@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tracing::debug_span;
 use wasmux_core::backend::{
-    ArtifactStamp, InstanceCounter, InstanceSlot, StopCondition, explain_invalid,
+    ArtifactStamp, CallerMemory, InstanceCounter, InstanceSlot, StopCondition, explain_invalid,
 };
 use wasmux_core::{
     Config, Engine, EngineInfo, EngineKind, Error, Exports, HostEnv, HostState, Imports,
@@ -189,7 +189,7 @@ impl Engine for WasmtimeEngine {
             .instantiate(&mut store)
             .map_err(|e| instantiate_error(e, &mut store, self.config.pooling.as_ref()))?;
         let memory = instance.get_memory(&mut store, "memory");
-        store.data_mut().memory = memory;
+        store.data_mut().memory = CallerMemory::Known(memory);
         Ok(WasmtimeInstance::new(
             store,
             Some(instance),
@@ -267,7 +267,7 @@ impl WasmtimeEngine {
             host: state,
             stop: StopCondition::new(interrupt.clone(), limits.deadline),
             limiter: Limiter::new(limits),
-            memory: None,
+            memory: CallerMemory::ByName,
             instance_id: id,
         };
         let mut store = wasmtime::Store::new(&self.engine, data);

@@ -99,7 +99,7 @@ fn run(
     body: impl FnOnce(&mut HostCaller<'_>) -> std::result::Result<(), wasmux_core::HostError>,
 ) -> wasmtime::Result<()> {
     let memory =
-        caller.data().memory.or_else(|| caller.get_export("memory").and_then(Extern::into_memory));
+        caller.data().memory.get(|| caller.get_export("memory").and_then(Extern::into_memory));
     let outcome = match memory {
         Some(memory) => {
             let (bytes, data) = memory.data_and_store_mut(caller);

@@ -5,7 +5,7 @@ use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use wasmtime::{AsContextMut as _, RootScope, Store, ValRaw};
-use wasmux_core::backend::{InstanceSlot, check_call};
+use wasmux_core::backend::{CallerMemory, InstanceSlot, check_call};
 use wasmux_core::{
     Config, Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType, HostState,
     Imports, Instance, InterruptHandle, MemoryType, ModuleInfo, PoolingConfig, Result, TableType,
@@ -139,8 +139,8 @@ impl WasmtimeInstance {
         self.instances += 1;
         // Host functions find the caller's memory by name when the store holds several.
         self.store.data_mut().memory = match self.instances {
-            1 => instance.get_memory(&mut self.store, "memory"),
-            _ => None,
+            1 => CallerMemory::Known(instance.get_memory(&mut self.store, "memory")),
+            _ => CallerMemory::ByName,
         };
         self.instance = Some(instance);
         self.info = module.info.clone();

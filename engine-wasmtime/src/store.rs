@@ -1,6 +1,6 @@
 //! What each wasmtime store carries: the host state, the stop condition, the resource limiter.
 
-use wasmux_core::backend::{ResourceGuard, StopCondition};
+use wasmux_core::backend::{CallerMemory, ResourceGuard, StopCondition};
 use wasmux_core::{Error, HostState, Limits};
 
 /// The data of every store this backend creates (one store per instance).
@@ -11,9 +11,8 @@ pub(crate) struct StoreData {
     pub(crate) stop: StopCondition,
     /// Memory and table limits.
     pub(crate) limiter: Limiter,
-    /// The instance's export `memory`, once instantiated: host functions see it without a
-    /// name lookup. (Before that, e.g. in a start function, it is looked up by name.)
-    pub(crate) memory: Option<wasmtime::Memory>,
+    /// Where host functions find their caller's export `memory`.
+    pub(crate) memory: CallerMemory<wasmtime::Memory>,
     /// Identifies the instance, so a function of another instance is refused.
     pub(crate) instance_id: u64,
 }
