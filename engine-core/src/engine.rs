@@ -142,8 +142,9 @@ impl FromStr for Backend {
 }
 
 /// A WebAssembly engine. Create one per configuration and share it: compiled modules and
-/// instances belong to the engine that made them.
-pub trait Engine: Send + Sync + fmt::Debug + 'static {
+/// instances belong to the engine that made them. Cheap to clone: clones are one engine,
+/// sharing its compiled code, its count of live instances and its interruption machinery.
+pub trait Engine: Clone + Send + Sync + fmt::Debug + 'static {
     /// A compiled module: cheap to clone, shareable across threads.
     type Module: Clone + Send + Sync + fmt::Debug + 'static;
     /// A module instance with its own store.

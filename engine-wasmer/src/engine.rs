@@ -37,11 +37,12 @@ use crate::{ENGINE, ENGINE_VERSION};
 /// # }
 /// # Ok::<(), wasmux_core::Error>(())
 /// ```
+#[derive(Clone)]
 pub struct WasmerEngine {
     info: EngineInfo,
-    settings: Settings,
+    settings: Arc<Settings>,
     /// Stamps of the artifacts `load_precompiled` accepts; the first seals `precompile`'s.
-    stamps: Vec<ArtifactStamp>,
+    stamps: Arc<[ArtifactStamp]>,
     /// Validates modules (never compiles: each compilation gets its own engine).
     #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
     validator: Option<wasmer::Engine>,
@@ -87,7 +88,7 @@ impl WasmerEngine {
     /// refusal by the engine's own stamp.
     fn open<'a>(&self, artifact: &'a [u8]) -> Result<&'a [u8]> {
         let mut first_error = None;
-        for stamp in &self.stamps {
+        for stamp in self.stamps.iter() {
             match stamp.open(artifact) {
                 Ok(payload) => return Ok(payload),
                 Err(error) => {
@@ -162,13 +163,13 @@ impl Engine for WasmerEngine {
         let validator = settings.compiler.map(|kind| crate::compile::validator(&settings, kind));
         Ok(WasmerEngine {
             info,
-            stamps,
+            stamps: stamps.into(),
             #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
             validator,
             headless: wasmer::Engine::headless(),
             instances: InstanceCounter::new(),
             watchdog: Arc::new(Watchdog::default()),
-            settings,
+            settings: Arc::new(settings),
         })
     }
 

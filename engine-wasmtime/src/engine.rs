@@ -42,6 +42,7 @@ use crate::{ENGINE, ENGINE_VERSION};
 /// assert_eq!(instance.call("answer", &[])?, vec![Val::I32(42)]);
 /// # Ok::<(), wasmux_core::Error>(())
 /// ```
+#[derive(Clone)]
 pub struct WasmtimeEngine {
     engine: wasmtime::Engine,
     config: Config,
@@ -49,7 +50,7 @@ pub struct WasmtimeEngine {
     stamp: ArtifactStamp,
     instances: InstanceCounter,
     /// The epoch ticker, started by the first instance with a deadline.
-    ticker: Mutex<Option<Arc<Ticker>>>,
+    ticker: Arc<Mutex<Option<Arc<Ticker>>>>,
 }
 
 impl WasmtimeEngine {
@@ -129,7 +130,7 @@ impl Engine for WasmtimeEngine {
             info,
             stamp,
             instances: InstanceCounter::new(),
-            ticker: Mutex::new(None),
+            ticker: Arc::new(Mutex::new(None)),
         })
     }
 

@@ -22,12 +22,12 @@ use wasmux::{
 // ---------------------------------------------------------------------------------------------
 // A fake engine: compiles nothing, "precompiles" by sealing the module in the envelope.
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct FakeEngine {
     info: EngineInfo,
     stamp: ArtifactStamp,
-    precompiles: AtomicUsize,
-    compiles: AtomicUsize,
+    precompiles: Arc<AtomicUsize>,
+    compiles: Arc<AtomicUsize>,
     delay: Duration,
 }
 
@@ -47,8 +47,8 @@ impl FakeEngine {
                 engine_version: version.into(),
                 compat_key: "fake".into(),
             },
-            precompiles: AtomicUsize::new(0),
-            compiles: AtomicUsize::new(0),
+            precompiles: Arc::default(),
+            compiles: Arc::default(),
             delay: Duration::ZERO,
         }
     }

@@ -25,6 +25,7 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         Case::new("limits", "fuel_is_consumed_and_refilled", fuel_is_consumed_and_refilled::<E>)
             .requires(&[Capability::Fuel]),
         Case::new("limits", "max_instances", max_instances::<E>),
+        Case::new("limits", "engine_clones_share_the_instance_count", clones_share_instances::<E>),
         Case::new("limits", "unlimited_memory_grows", unlimited_memory_grows::<E>),
         Case::new(
             "limits",
@@ -147,6 +148,26 @@ fn max_instances<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     }
     drop(first);
     ok(limited(), "an instance after one was dropped").map(drop)
+}
+
+/// A clone of an engine is the same engine: instances made through either count against one
+/// `max_instances`, and modules compiled by one instantiate on the other.
+fn clones_share_instances<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let engine = ctx.fresh_engine()?;
+    let clone = engine.clone();
+    let wasm = wasmux::parse(b"(module)").map_err(|e| e.to_string())?;
+    let module = ok(engine.compile(&wasm), "compile")?;
+    let limited =
+        |engine: &E| engine.instantiate(&module, with_limits(Limits::new().max_instances(1)));
+    let first = ok(limited(&engine), "first instance")?;
+    match limited(&clone) {
+        Err(Error::ResourceLimit { resource: Resource::Instances, limit: 1, .. }) => {}
+        other => {
+            return Err(format!("the clone must count the original's instance, got {other:?}"));
+        }
+    }
+    drop(first);
+    ok(limited(&clone), "an instance of the clone once the original's was dropped").map(drop)
 }
 
 fn unlimited_memory_grows<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
