@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, LinkError, LinkProblem, Result};
 use crate::externs::{Exports, Extern};
-use crate::import_match::import_accepts;
+use crate::import_match::{func_import_accepts, import_accepts};
 use crate::limits::Limits;
 use crate::val_buf::{BitsBuf, ValBuf};
 use crate::value::{ExternType, FuncType, ImportInfo, ModuleInfo, Val};
@@ -469,13 +469,12 @@ impl Imports {
         };
         if let Some(func) = self.get(&import.module, &import.name) {
             // Compared in place, not through a cloned type: this is every instantiation's path.
-            // As in `import_accepts`, a type wasmux does not model is left to the engine.
-            return match &import.ty {
-                ExternType::Func(ty) if ty == func.ty() => Ok(Resolved::Host(func.clone())),
-                ExternType::Other(_) => Ok(Resolved::Host(func.clone())),
-                _ => Err(link_error(LinkProblem::Mismatch {
+            return if func_import_accepts(&import.ty, func.ty()) {
+                Ok(Resolved::Host(func.clone()))
+            } else {
+                Err(link_error(LinkProblem::Mismatch {
                     found: ExternType::Func(func.ty().clone()),
-                })),
+                }))
             };
         }
         let item = self

@@ -1,7 +1,7 @@
 //! Import matching: whether what is provided may be given for what a module imports, by the
 //! WebAssembly rules, so a link error reads the same on every engine.
 
-use crate::value::ExternType;
+use crate::value::{ExternType, FuncType};
 
 /// Whether `found` may be given for an import declared as `expected`. Functions and globals
 /// must have the same type; a memory or table must have the same index or element type and be
@@ -11,7 +11,7 @@ use crate::value::ExternType;
 /// decides when it links.
 pub fn import_accepts(expected: &ExternType, found: &ExternType) -> bool {
     match (expected, found) {
-        (ExternType::Func(expected), ExternType::Func(found)) => expected == found,
+        (_, ExternType::Func(found)) => func_import_accepts(expected, found),
         (ExternType::Global(expected), ExternType::Global(found)) => expected == found,
         (ExternType::Memory(expected), ExternType::Memory(found)) => {
             expected.memory64 == found.memory64
@@ -23,6 +23,16 @@ pub fn import_accepts(expected: &ExternType, found: &ExternType) -> bool {
                 && limits_accept((expected.min, expected.max), (found.min, found.max))
         }
         (ExternType::Other(_), _) | (_, ExternType::Other(_)) => true,
+        _ => false,
+    }
+}
+
+/// Whether a function of type `found` may be given for an import declared as `expected`: the
+/// function case of [`import_accepts`], without wrapping `found` in an [`ExternType`].
+pub fn func_import_accepts(expected: &ExternType, found: &FuncType) -> bool {
+    match expected {
+        ExternType::Func(expected) => expected == found,
+        ExternType::Other(_) => true,
         _ => false,
     }
 }

@@ -31,35 +31,37 @@ fn both_ways<E: Engine>(engine: E) -> Result<()> {
     Ok(())
 }
 
-#[cfg(feature = "wasmtime")]
-#[test]
-fn wasmtime_engine_and_instance_have_one_method_of_each_name() -> Result<()> {
-    let engine = backends::WasmtimeEngine::new(&Config::default())?;
-    let module = engine.compile(&parse(ADD)?)?;
-    let mut instance = engine.instantiate(&module, HostEnv::new())?;
-    assert_eq!(instance.call("add", &[Val::I32(3), Val::I32(4)])?, [Val::I32(7)]);
-    both_ways(engine)
+/// A test that calls the engine type's methods on the concrete type, where an ambiguity would
+/// show (inside `both_ways`, bounded by `Engine`, it would not), then runs `both_ways`.
+macro_rules! concrete_engine_test {
+    ($(#[$cfg:meta])* $test:ident, $engine:ty) => {
+        $(#[$cfg])*
+        #[test]
+        fn $test() -> Result<()> {
+            let engine = <$engine>::new(&Config::default())?;
+            let module = engine.compile(&parse(ADD)?)?;
+            let mut instance = engine.instantiate(&module, HostEnv::new())?;
+            assert_eq!(instance.call("add", &[Val::I32(3), Val::I32(4)])?, [Val::I32(7)]);
+            both_ways(engine)
+        }
+    };
 }
 
-#[cfg(any(feature = "wasmer", feature = "wasmer-singlepass", feature = "wasmer-llvm"))]
-#[test]
-fn wasmer_engine_and_instance_have_one_method_of_each_name() -> Result<()> {
-    let engine = backends::WasmerEngine::new(&Config::default())?;
-    let module = engine.compile(&parse(ADD)?)?;
-    let mut instance = engine.instantiate(&module, HostEnv::new())?;
-    assert_eq!(instance.call("add", &[Val::I32(3), Val::I32(4)])?, [Val::I32(7)]);
-    both_ways(engine)
-}
-
-#[cfg(feature = "wasmi")]
-#[test]
-fn wasmi_engine_and_instance_have_one_method_of_each_name() -> Result<()> {
-    let engine = backends::WasmiEngine::new(&Config::default())?;
-    let module = engine.compile(&parse(ADD)?)?;
-    let mut instance = engine.instantiate(&module, HostEnv::new())?;
-    assert_eq!(instance.call("add", &[Val::I32(3), Val::I32(4)])?, [Val::I32(7)]);
-    both_ways(engine)
-}
+concrete_engine_test!(
+    #[cfg(feature = "wasmtime")]
+    wasmtime_engine_and_instance_have_one_method_of_each_name,
+    backends::WasmtimeEngine
+);
+concrete_engine_test!(
+    #[cfg(any(feature = "wasmer", feature = "wasmer-singlepass", feature = "wasmer-llvm"))]
+    wasmer_engine_and_instance_have_one_method_of_each_name,
+    backends::WasmerEngine
+);
+concrete_engine_test!(
+    #[cfg(feature = "wasmi")]
+    wasmi_engine_and_instance_have_one_method_of_each_name,
+    backends::WasmiEngine
+);
 
 #[test]
 fn configuration_is_built_with_setters() {
