@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use wasmux::{HostEnv, HostError, HostFunc};
+use wasmux::{CompiledEngines, HostEnv, HostError, HostFunc};
 
 pub mod paired;
 pub mod raw;
@@ -224,18 +224,21 @@ impl Default for HostFuncs {
 impl HostFuncs {
     /// The two host functions.
     pub fn new() -> Self {
-        let add = HostFunc::wrap("env", "add", |_, (a, b): (i32, i32)| {
-            Ok::<_, HostError>(a.wrapping_add(b))
-        });
-        let touch = HostFunc::wrap("env", "touch", |caller, ptr: i32| {
-            let memory = caller.memory().ok_or_else(|| HostError::trap("no memory"))?;
-            let at = ptr as usize;
-            let cell =
-                memory.get_mut(at..at + 4).ok_or_else(|| HostError::trap("out of bounds"))?;
-            let value = i32::from_le_bytes([cell[0], cell[1], cell[2], cell[3]]).wrapping_add(1);
-            cell.copy_from_slice(&value.to_le_bytes());
-            Ok::<_, HostError>(value)
-        });
+        let add =
+            HostFunc::wrap_for::<CompiledEngines, _, _>("env", "add", |_, (a, b): (i32, i32)| {
+                Ok::<_, HostError>(a.wrapping_add(b))
+            });
+        let touch =
+            HostFunc::wrap_for::<CompiledEngines, _, _>("env", "touch", |caller, ptr: i32| {
+                let memory = caller.memory().ok_or_else(|| HostError::trap("no memory"))?;
+                let at = ptr as usize;
+                let cell =
+                    memory.get_mut(at..at + 4).ok_or_else(|| HostError::trap("out of bounds"))?;
+                let value =
+                    i32::from_le_bytes([cell[0], cell[1], cell[2], cell[3]]).wrapping_add(1);
+                cell.copy_from_slice(&value.to_le_bytes());
+                Ok::<_, HostError>(value)
+            });
         HostFuncs { add, touch }
     }
 

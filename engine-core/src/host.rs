@@ -124,47 +124,77 @@ impl fmt::Debug for HostState {
 
 /// What a host function sees of its caller: the caller's exported linear memory `memory`
 /// (if it has one) and the instance's host state.
+///
+/// A backend lends it through [`CallerAccess`], so nothing is looked up until the function
+/// asks: a host function that touches neither memory nor state costs no lookup at all.
 pub struct Caller<'a> {
-    memory: Option<&'a mut [u8]>,
-    state: &'a mut HostState,
+    access: Access<'a>,
+}
+
+enum Access<'a> {
+    Lent { memory: Option<&'a mut [u8]>, state: &'a mut HostState },
+    Engine(&'a mut dyn CallerAccess),
+}
+
+/// How a backend lends a host function its caller's memory and the host state, on demand.
+/// For backends; see [`Caller::lend`].
+pub trait CallerAccess {
+    /// The caller's export `memory` (if it has one) and the host state, borrowed together.
+    fn memory_and_state(&mut self) -> (Option<&mut [u8]>, &mut HostState);
+    /// The host state alone, without looking for a memory.
+    fn state(&mut self) -> &mut HostState;
 }
 
 impl<'a> Caller<'a> {
-    /// A caller view. For backends.
+    /// A caller view of `memory` and `state`, lent as they are (for tests of host functions,
+    /// and backends that have both at hand).
     pub fn new(memory: Option<&'a mut [u8]>, state: &'a mut HostState) -> Self {
-        Caller { memory, state }
+        Caller { access: Access::Lent { memory, state } }
+    }
+
+    /// A caller view that asks `access` for memory and state only when the function does.
+    /// For backends.
+    #[inline(always)]
+    pub fn lend(access: &'a mut dyn CallerAccess) -> Self {
+        Caller { access: Access::Engine(access) }
     }
 
     /// The caller's linear memory, if it exports one named `memory`.
     pub fn memory(&mut self) -> Option<&mut [u8]> {
-        self.memory.as_deref_mut()
+        self.split().0
     }
 
     /// The instance's host state.
     pub fn state(&mut self) -> &mut HostState {
-        self.state
+        match &mut self.access {
+            Access::Lent { state, .. } => state,
+            Access::Engine(access) => access.state(),
+        }
     }
 
     /// Memory and state at once, for functions that need both.
     pub fn split(&mut self) -> (Option<&mut [u8]>, &mut HostState) {
-        (self.memory.as_deref_mut(), self.state)
+        match &mut self.access {
+            Access::Lent { memory, state } => (memory.as_deref_mut(), state),
+            Access::Engine(access) => access.memory_and_state(),
+        }
     }
 
     /// The embedder's data, if it has type `T`.
     pub fn data<T: Any>(&mut self) -> Option<&mut T> {
-        self.state.data()
+        self.state().data()
     }
 
     /// `len` bytes of guest memory at `ptr`, bounds-checked.
     pub fn read(&mut self, ptr: u64, len: u64) -> Result<&[u8], HostError> {
-        let memory = self.memory.as_deref().ok_or_else(no_memory)?;
+        let memory = self.memory().ok_or_else(no_memory)?;
         let range = guest_range(memory.len(), ptr, len)?;
         Ok(&memory[range])
     }
 
     /// Copies `bytes` into guest memory at `ptr`, bounds-checked.
     pub fn write(&mut self, ptr: u64, bytes: &[u8]) -> Result<(), HostError> {
-        let memory = self.memory.as_deref_mut().ok_or_else(no_memory)?;
+        let memory = self.memory().ok_or_else(no_memory)?;
         let range = guest_range(memory.len(), ptr, bytes.len() as u64)?;
         memory[range].copy_from_slice(bytes);
         Ok(())
@@ -186,9 +216,11 @@ fn guest_range(size: usize, ptr: u64, len: u64) -> Result<std::ops::Range<usize>
 
 impl fmt::Debug for Caller<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Caller")
-            .field("memory_bytes", &self.memory.as_ref().map(|m| m.len()))
-            .finish_non_exhaustive()
+        let mut debug = f.debug_struct("Caller");
+        if let Access::Lent { memory, .. } = &self.access {
+            debug.field("memory_bytes", &memory.as_ref().map(|m| m.len()));
+        }
+        debug.finish_non_exhaustive()
     }
 }
 
@@ -210,6 +242,8 @@ struct HostFuncInner {
     name: String,
     ty: FuncType,
     body: Body,
+    /// The same function in engines' own typed forms (see [`HostFunc::wrap_for`]).
+    natives: Vec<Box<dyn Any + Send + Sync>>,
 }
 
 /// A host function, importable as `module::name`. Cheap to clone.
@@ -227,19 +261,21 @@ impl HostFunc {
         + Sync
         + 'static,
     ) -> Self {
-        Self::with_body(module, name, ty, Body::Vals(Box::new(callback)))
+        Self::with_body(module, name, ty, Body::Vals(Box::new(callback)), Vec::new())
     }
 
     /// A host function of numbers and vectors only, running on bits: `callback` gets
     /// [`HostFunc::call_bits`]'s slots.
+    /// `natives` are the same function in engines' own forms, found with [`HostFunc::native`].
     pub(crate) fn from_bits(
         module: impl Into<String>,
         name: impl Into<String>,
         ty: FuncType,
         callback: impl Fn(&mut Caller<'_>, &mut [u128]) -> Result<(), HostError> + Send + Sync + 'static,
+        natives: Vec<Box<dyn Any + Send + Sync>>,
     ) -> Self {
         debug_assert!(ty.is_numeric());
-        Self::with_body(module, name, ty, Body::Bits(Box::new(callback)))
+        Self::with_body(module, name, ty, Body::Bits(Box::new(callback)), natives)
     }
 
     fn with_body(
@@ -247,8 +283,28 @@ impl HostFunc {
         name: impl Into<String>,
         ty: FuncType,
         body: Body,
+        natives: Vec<Box<dyn Any + Send + Sync>>,
     ) -> Self {
-        HostFunc(Arc::new(HostFuncInner { module: module.into(), name: name.into(), ty, body }))
+        HostFunc(Arc::new(HostFuncInner {
+            module: module.into(),
+            name: name.into(),
+            ty,
+            body,
+            natives,
+        }))
+    }
+
+    /// How many engines' own typed forms the function carries ([`HostFunc::wrap_for`]): each
+    /// of those engines calls it as its own typed host function.
+    pub fn native_forms(&self) -> usize {
+        self.0.natives.len()
+    }
+
+    /// The function's native form of type `N`, if [`HostFunc::wrap_for`] made one: how a
+    /// backend finds its engine's own typed host function. For backends.
+    #[inline]
+    pub fn native<N: Any>(&self) -> Option<&N> {
+        self.0.natives.iter().find_map(|native| native.downcast_ref())
     }
 
     /// The import module name.

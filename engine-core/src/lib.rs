@@ -23,6 +23,7 @@ mod host;
 mod import_match;
 mod limits;
 mod link_cache;
+mod native_wrap;
 mod needed_proposals;
 mod typed;
 mod val_buf;
@@ -38,6 +39,7 @@ pub use error::{ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result
 pub use externs::{Exports, Extern, ExternKind};
 pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports};
 pub use limits::{InterruptHandle, Limits};
+pub use native_wrap::{HostFn, NativeWrap};
 pub use typed::{TypedFunc, WasmTuple, WasmTy};
 pub use value::{
     ExportInfo, ExternRef, ExternType, FuncRef, FuncType, GlobalType, ImportInfo, MemoryType,
@@ -59,7 +61,7 @@ pub mod backend {
     pub use crate::engine::check_call;
     pub use crate::error::panic_message;
     pub use crate::externs::new_store_id;
-    pub use crate::host::Resolved;
+    pub use crate::host::{CallerAccess, Resolved};
     pub use crate::import_match::import_accepts;
     pub use crate::limits::{InstanceCounter, InstanceSlot, ResourceGuard, StopCondition};
     pub use crate::link_cache::LinkCache;

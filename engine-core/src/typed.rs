@@ -238,28 +238,3 @@ impl<I: Instance, P, R> std::fmt::Debug for TypedFunc<I, P, R> {
         f.debug_struct("TypedFunc").finish_non_exhaustive()
     }
 }
-
-impl crate::host::HostFunc {
-    /// A host function with a Rust signature: its WebAssembly type is derived from `P` and `R`.
-    ///
-    /// ```
-    /// use wasmux_core::{HostFunc, HostError};
-    /// let add = HostFunc::wrap("env", "add", |_caller, (a, b): (i32, i32)| Ok::<_, HostError>(a + b));
-    /// assert_eq!(add.ty().to_string(), "(func (param i32 i32) (result i32))");
-    /// ```
-    pub fn wrap<P: WasmTuple, R: WasmTuple>(
-        module: impl Into<String>,
-        name: impl Into<String>,
-        func: impl Fn(&mut crate::host::Caller<'_>, P) -> Result<R, crate::host::HostError>
-        + Send
-        + Sync
-        + 'static,
-    ) -> Self {
-        let ty = FuncType::new(P::TYPES.iter().copied(), R::TYPES.iter().copied());
-        crate::host::HostFunc::from_bits(module, name, ty, move |caller, bits| {
-            let results = func(caller, P::from_bits(bits))?.into_bits();
-            bits[..R::TYPES.len()].copy_from_slice(results.as_ref());
-            Ok(())
-        })
-    }
-}

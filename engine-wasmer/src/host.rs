@@ -5,9 +5,10 @@ use wasmer::{
     AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store,
     Value,
 };
-use wasmux_core::backend::BitsBuf;
+use wasmux_core::backend::{BitsBuf, CallerAccess};
 use wasmux_core::{Caller, HostError, HostFunc, HostState, Val};
 
+use crate::native::Native;
 use crate::values::{bits_to_wasmer, from_wasmer, to_wasmer, to_wasmer_func_type, wasmer_to_bits};
 
 /// What the host functions of a store share, kept in the store.
@@ -34,8 +35,8 @@ impl Env {
 /// The bytes of `memory`, for as long as the store is borrowed.
 ///
 /// This is the only place the backend turns guest memory into a Rust slice.
-pub(crate) fn guest_memory<'a>(memory: &Memory, store: &'a mut impl AsStoreMut) -> &'a mut [u8] {
-    let view = memory.view(store);
+pub(crate) fn guest_memory<'a>(memory: &Memory, store: impl AsStoreMut + 'a) -> &'a mut [u8] {
+    let view = memory.view(&store);
     let (ptr, len) = (view.data_ptr(), usize::try_from(view.data_size()).unwrap_or(0));
     if ptr.is_null() || len == 0 {
         return &mut [];
@@ -54,14 +55,19 @@ pub(crate) fn guest_memory<'a>(memory: &Memory, store: &'a mut impl AsStoreMut) 
 /// `func` as a wasmer function of instance number `instance` of the store whose environment is
 /// `env`: it sees that instance's memory.
 ///
-/// A signature of numbers and vectors only passes its arguments as bits on the stack
-/// ([`HostFunc::call_bits`]); wasmer's dynamic functions still return a `Vec` of results.
+/// A function made by `HostFunc::wrap_for::<WasmerEngine>` becomes a typed wasmer function,
+/// which the guest calls natively. Otherwise a signature of numbers and vectors only passes
+/// its arguments as bits on the stack ([`HostFunc::call_bits`]); wasmer's dynamic functions
+/// still return a `Vec` of results.
 pub(crate) fn bind(
     store: &mut Store,
     env: &FunctionEnv<Env>,
     instance: usize,
     func: HostFunc,
 ) -> Function {
+    if let Some(Native(bind_native)) = func.native::<Native>() {
+        return bind_native(store, env, instance);
+    }
     let ty = to_wasmer_func_type(func.ty());
     if func.ty().is_numeric() {
         return Function::new_with_env(
@@ -101,21 +107,38 @@ pub(crate) fn bind(
     })
 }
 
-/// Runs a host function's body with instance number `instance`'s memory and the host state.
+/// Runs a host function's body, which sees instance number `instance`'s memory and the host
+/// state on demand.
 #[inline]
 fn run(
     env: &mut FunctionEnvMut<'_, Env>,
     instance: usize,
     body: impl FnOnce(&mut Caller<'_>) -> Result<(), HostError>,
 ) -> Result<(), HostError> {
-    let (data, mut store) = env.data_and_store_mut();
-    let memory = data.memories.get(instance).and_then(Option::as_ref);
-    let bytes = memory.map(|m| guest_memory(m, &mut store));
-    body(&mut Caller::new(bytes, &mut data.state))
+    body(&mut Caller::lend(&mut Access { env, instance }))
+}
+
+/// What a host function sees of its caller, instance number `instance` of the store.
+pub(crate) struct Access<'a, 'b> {
+    pub(crate) env: &'a mut FunctionEnvMut<'b, Env>,
+    pub(crate) instance: usize,
+}
+
+impl CallerAccess for Access<'_, '_> {
+    fn memory_and_state(&mut self) -> (Option<&mut [u8]>, &mut HostState) {
+        let (data, store) = self.env.data_and_store_mut();
+        let memory = data.memories.get(self.instance).and_then(Option::as_ref);
+        (memory.map(|memory| guest_memory(memory, store)), &mut data.state)
+    }
+
+    #[inline]
+    fn state(&mut self) -> &mut HostState {
+        &mut self.env.data_mut().state
+    }
 }
 
 /// A host function's failure as the trap wasmer unwinds the guest with; recovered by
 /// [`crate::traps::from_runtime_error`].
-fn host_trap(error: HostError) -> RuntimeError {
+pub(crate) fn host_trap(error: HostError) -> RuntimeError {
     RuntimeError::user(Box::new(crate::traps::HostFailure(error)))
 }

@@ -96,6 +96,7 @@ mod host;
 mod instance;
 mod interrupt;
 mod module;
+mod native;
 mod settings;
 mod traps;
 mod tunables;

@@ -4,22 +4,29 @@
 //! ([`HostFunc::call_bits`]): no allocation and, for a function made by `HostFunc::wrap`, no
 //! `Val`. Signatures with references convert to `Val`s in buffers kept in the store.
 
-use wasmi::Linker;
-use wasmux_core::backend::BitsBuf;
-use wasmux_core::{Caller, HostError, HostFunc, Val};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use wasmi::Linker;
+use wasmux_core::backend::{BitsBuf, CallerAccess};
+use wasmux_core::{Caller, HostError, HostFunc, HostState, Val};
+
+use crate::native::Native;
 use crate::store::StoreData;
 use crate::traps::HostFailure;
 use crate::values::{bits_to_wasmi, from_wasmi, to_wasmi, wasmi_func_type, wasmi_to_bits};
 
 /// Defines `module::name` in `linker` as a function that runs `func` with the caller's memory
-/// and the store's host state.
+/// and the store's host state: wasmi's typed form when `HostFunc::wrap_for::<WasmiEngine>`
+/// made one.
 pub(crate) fn define(
     linker: &mut Linker<StoreData>,
     module: &str,
     name: &str,
     func: HostFunc,
 ) -> Result<(), wasmi::errors::LinkerError> {
+    if let Some(Native(define)) = func.native::<Native>() {
+        return define(linker, module, name);
+    }
     let ty = wasmi_func_type(func.ty());
     if func.ty().is_numeric() {
         linker.func_new(module, name, ty, move |mut caller, params, results| {
@@ -61,22 +68,55 @@ pub(crate) fn define(
     Ok(())
 }
 
-/// Runs a host function's body with the caller's memory and the host state.
+/// Runs a host function's body, which sees the caller's memory and the host state on demand.
 #[inline]
 fn run(
     caller: &mut wasmi::Caller<'_, StoreData>,
     body: impl FnOnce(&mut Caller<'_>) -> Result<(), HostError>,
 ) -> Result<(), wasmi::Error> {
-    let memory = caller
-        .data()
-        .memory
-        .get(|| caller.get_export("memory").and_then(wasmi::Extern::into_memory));
-    let outcome = match memory {
-        Some(memory) => {
-            let (bytes, data) = memory.data_and_store_mut(&mut *caller);
-            body(&mut Caller::new(Some(bytes), &mut data.host))
+    catch_panic(caller, |caller| body(&mut Caller::lend(&mut Access(caller))))
+}
+
+/// Runs `body` so that a panic in it does not unwind into wasmi, whose dispatch cannot unwind
+/// (the process would abort): the guest is stopped with a host trap instead, and the panic
+/// kept in the store is resumed when the call returns to the embedder
+/// (`StoreData::resume_host_panic`), as wasmtime and wasmer let it through.
+#[inline(always)]
+pub(crate) fn catch_panic<T>(
+    caller: &mut wasmi::Caller<'_, StoreData>,
+    body: impl FnOnce(&mut wasmi::Caller<'_, StoreData>) -> Result<T, HostError>,
+) -> Result<T, wasmi::Error> {
+    // Unwind safety: the guest is abandoned and the panic resumed, as on the other engines.
+    match catch_unwind(AssertUnwindSafe(|| body(caller))) {
+        Ok(outcome) => outcome.map_err(|error| wasmi::Error::host(HostFailure(error))),
+        Err(payload) => {
+            caller.data_mut().host_panic = Some(payload);
+            Err(wasmi::Error::host(HostFailure(HostError::trap("host function panicked"))))
         }
-        None => body(&mut Caller::new(None, &mut caller.data_mut().host)),
-    };
-    outcome.map_err(|e| wasmi::Error::host(HostFailure(e)))
+    }
+}
+
+/// What a host function sees of its wasmi caller.
+pub(crate) struct Access<'a, 'b>(pub(crate) &'a mut wasmi::Caller<'b, StoreData>);
+
+impl CallerAccess for Access<'_, '_> {
+    fn memory_and_state(&mut self) -> (Option<&mut [u8]>, &mut HostState) {
+        let caller = &mut *self.0;
+        let memory = caller
+            .data()
+            .memory
+            .get(|| caller.get_export("memory").and_then(wasmi::Extern::into_memory));
+        match memory {
+            Some(memory) => {
+                let (bytes, data) = memory.data_and_store_mut(caller);
+                (Some(bytes), &mut data.host)
+            }
+            None => (None, &mut caller.data_mut().host),
+        }
+    }
+
+    #[inline]
+    fn state(&mut self) -> &mut HostState {
+        &mut self.0.data_mut().host
+    }
 }

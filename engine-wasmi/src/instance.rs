@@ -171,6 +171,7 @@ impl WasmiInstance {
             linker.instantiate_and_start(&mut self.store, &module.module).map_err(execution_error)
         });
         self.metering.settle(&self.store);
+        self.store.data_mut().resume_host_panic();
         self.poisoned |= matches!(instantiated, Err(Error::Engine { .. }));
         let instance = instantiated
             .map_err(|error| self.store.data_mut().limiter.0.instantiation_error(error))?;
@@ -310,6 +311,7 @@ impl WasmiInstance {
                 }
             })
         });
+        self.store.data_mut().resume_host_panic();
         self.poisoned |= matches!(outcome, Err(Error::Engine { .. }));
         outcome
     }

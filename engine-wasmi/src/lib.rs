@@ -34,6 +34,7 @@ mod host;
 mod instance;
 mod link;
 mod module;
+mod native;
 mod settings;
 mod store;
 mod traps;

@@ -1,5 +1,7 @@
 //! What each wasmi store carries: the host state, the resource guard, and reusable buffers.
 
+use std::any::Any;
+
 use wasmi_core::LimiterError;
 use wasmux_core::backend::{CallerMemory, ResourceGuard};
 use wasmux_core::{HostState, Val};
@@ -51,9 +53,19 @@ pub(crate) struct StoreData {
     /// Argument and result buffers of host calls, reused to avoid allocating per call.
     pub(crate) host_params: Vec<Val>,
     pub(crate) host_results: Vec<Val>,
+    /// A host function's panic, kept while wasmi unwinds the guest (see `host::catch_panic`).
+    pub(crate) host_panic: Option<Box<dyn Any + Send>>,
 }
 
 impl StoreData {
+    /// Resumes the panic of a host function that the guest call just unwound from, so that it
+    /// reaches the embedder as it does on wasmtime and wasmer.
+    pub(crate) fn resume_host_panic(&mut self) {
+        if let Some(payload) = self.host_panic.take() {
+            std::panic::resume_unwind(payload);
+        }
+    }
+
     pub(crate) fn new(host: HostState, limiter: ResourceGuard) -> Self {
         StoreData {
             host,
@@ -62,6 +74,7 @@ impl StoreData {
             store_id: wasmux_core::backend::new_store_id(),
             host_params: Vec::new(),
             host_results: Vec::new(),
+            host_panic: None,
         }
     }
 }

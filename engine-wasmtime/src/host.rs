@@ -1,20 +1,80 @@
 //! wasmux host functions as wasmtime functions.
 //!
-//! A function whose signature has only numbers and vectors is defined with
-//! `Func::new_unchecked`: its arguments go from wasmtime's raw value array to bits on the
-//! stack and to the function ([`HostFunc::call_bits`]), so a host call allocates nothing and,
-//! for a function made by `HostFunc::wrap`, builds no `Val`. Signatures with references go through
-//! `Func::new` and wasmtime's `Val`, which can root and unwrap them.
+//! A function made by `HostFunc::wrap_for::<WasmtimeEngine>` is defined as what it is, a
+//! closure of known parameter and result types: wasmtime's array-call trampoline for it is
+//! monomorphic, as `func_wrap`'s is, and the closure reads its arguments straight from
+//! wasmtime's raw value array.
+//!
+//! Any other function whose signature has only numbers and vectors is defined with
+//! `Func::new_unchecked` too: its arguments go from the raw array to bits on the stack and
+//! to the function ([`HostFunc::call_bits`]), so a host call allocates nothing. Signatures
+//! with references go through `Func::new` and wasmtime's `Val`, which can root and unwrap them.
 
+use std::any::Any;
 use std::mem::MaybeUninit;
+use std::sync::Arc;
 
 use wasmtime::{AsContextMut, Caller, Extern, Linker, ValRaw};
-use wasmux_core::backend::{BitsBuf, ValBuf};
-use wasmux_core::{Caller as HostCaller, HostFunc, Result, Val};
+use wasmux_core::backend::{BitsBuf, CallerAccess, ValBuf};
+use wasmux_core::{
+    Caller as HostCaller, HostError, HostFn, HostFunc, HostState, NativeWrap, Result, Val,
+    WasmTuple,
+};
 
+use crate::WasmtimeEngine;
 use crate::store::StoreData;
 use crate::traps::carry;
 use crate::values;
+
+/// A function made by `HostFunc::wrap_for`, as a definer of its own typed form.
+type DefineNative = dyn Fn(&mut Linker<StoreData>, &str, &str, wasmtime::FuncType) -> wasmtime::Result<()>
+    + Send
+    + Sync;
+
+/// wasmtime's form of a function made by `HostFunc::wrap_for` (see [`HostFunc::native`]).
+struct Native(Box<DefineNative>);
+
+impl<P: WasmTuple, R: WasmTuple> NativeWrap<P, R> for WasmtimeEngine {
+    fn natives<F: HostFn<P, R>>(body: &Arc<F>, natives: &mut Vec<Box<dyn Any + Send + Sync>>) {
+        let body = Arc::clone(body);
+        let define = move |linker: &mut Linker<StoreData>, module: &str, name: &str, ty| {
+            let body = Arc::clone(&body);
+            let callback = move |mut caller: Caller<'_, StoreData>,
+                                 raw: &mut [MaybeUninit<ValRaw>]| {
+                call_native(&*body, &mut caller, raw)
+            };
+            // SAFETY: `ty` is the wasmtime form of `P -> R` (`HostFunc::wrap_for` derived the
+            // function's type from them, and `Imports::resolve` matched the import against it),
+            // and `call_native` reads exactly `P`'s parameters and writes exactly `R`'s results.
+            unsafe { linker.func_new_unchecked(module, name, ty, callback) }.map(drop)
+        };
+        natives.push(Box::new(Native(Box::new(define))));
+    }
+}
+
+/// One call of a typed host function: its arguments from the raw array, its results back.
+#[inline(always)]
+fn call_native<P: WasmTuple, R: WasmTuple>(
+    body: &impl HostFn<P, R>,
+    caller: &mut Caller<'_, StoreData>,
+    raw: &mut [MaybeUninit<ValRaw>],
+) -> wasmtime::Result<()> {
+    // wasmtime passes one slot per parameter or result, whichever are more: indexed unchecked,
+    // as wasmtime's own typed functions do, since a length check per slot is measurable here.
+    debug_assert!(raw.len() >= P::TYPES.len().max(R::TYPES.len()));
+    let mut params = P::zero_bits();
+    for (i, (slot, ty)) in params.as_mut().iter_mut().zip(P::TYPES).enumerate() {
+        // SAFETY: wasmtime initialises the first `P::TYPES.len()` slots with the arguments.
+        *slot = values::raw_to_bits(*ty, unsafe { raw.get_unchecked(i).assume_init() });
+    }
+    let results = body(&mut HostCaller::lend(&mut Access(caller)), P::from_bits(params.as_ref()))
+        .map_err(|error| carry(error.into_error()))?;
+    for (i, (ty, bits)) in R::TYPES.iter().zip(results.into_bits().as_ref()).enumerate() {
+        // SAFETY: there is a slot for each result (see above).
+        *unsafe { raw.get_unchecked_mut(i) } = MaybeUninit::new(values::bits_to_raw(*ty, *bits));
+    }
+    Ok(())
+}
 
 /// Defines `func` in `linker` as `module::name` with wasmtime type `ty`, which must be the
 /// wasmtime form of `func.ty()` (the module's own import type, checked equal by
@@ -26,6 +86,9 @@ pub(crate) fn define(
     ty: wasmtime::FuncType,
     func: HostFunc,
 ) -> wasmtime::Result<()> {
+    if let Some(Native(define)) = func.native::<Native>() {
+        return define(linker, module, name, ty);
+    }
     if func.ty().is_numeric() {
         let callback = move |caller: Caller<'_, StoreData>, raw: &mut [MaybeUninit<ValRaw>]| {
             call_raw(&func, caller, raw)
@@ -92,20 +155,34 @@ fn call_vals(
     Ok(())
 }
 
-/// Runs a host function's body with the caller's memory and the host state.
+/// Runs a host function's body, which sees the caller's memory and the host state on demand.
 #[inline]
 fn run(
     caller: &mut Caller<'_, StoreData>,
-    body: impl FnOnce(&mut HostCaller<'_>) -> std::result::Result<(), wasmux_core::HostError>,
+    body: impl FnOnce(&mut HostCaller<'_>) -> std::result::Result<(), HostError>,
 ) -> wasmtime::Result<()> {
-    let memory =
-        caller.data().memory.get(|| caller.get_export("memory").and_then(Extern::into_memory));
-    let outcome = match memory {
-        Some(memory) => {
-            let (bytes, data) = memory.data_and_store_mut(caller);
-            body(&mut HostCaller::new(Some(bytes), &mut data.host))
+    body(&mut HostCaller::lend(&mut Access(caller))).map_err(|error| carry(error.into_error()))
+}
+
+/// What a host function sees of its wasmtime caller.
+struct Access<'a, 'b>(&'a mut Caller<'b, StoreData>);
+
+impl CallerAccess for Access<'_, '_> {
+    fn memory_and_state(&mut self) -> (Option<&mut [u8]>, &mut HostState) {
+        let caller = &mut *self.0;
+        let memory =
+            caller.data().memory.get(|| caller.get_export("memory").and_then(Extern::into_memory));
+        match memory {
+            Some(memory) => {
+                let (bytes, data) = memory.data_and_store_mut(caller);
+                (Some(bytes), &mut data.host)
+            }
+            None => (None, &mut caller.data_mut().host),
         }
-        None => body(&mut HostCaller::new(None, &mut caller.data_mut().host)),
-    };
-    outcome.map_err(|error| carry(error.into_error()))
+    }
+
+    #[inline]
+    fn state(&mut self) -> &mut HostState {
+        &mut self.0.data_mut().host
+    }
 }

@@ -54,6 +54,38 @@ pub mod backends {
     pub use wasmux_wasmtime::WasmtimeEngine;
 }
 
+/// Every engine compiled into this build, for [`HostFunc::wrap_for`]: a function made with
+/// `HostFunc::wrap_for::<wasmux::CompiledEngines, _, _>(..)` runs as each of these engines' own
+/// typed host function, at the speed of wasmtime's `func_wrap`, wasmer's typed functions and
+/// wasmi's `Func::wrap`.
+pub type CompiledEngines = (compiled::Wasmtime, compiled::Wasmer, compiled::Wasmi);
+
+/// Each engine type, or `()` (which makes no typed form) when it is not compiled in.
+mod compiled {
+    #[cfg(any(
+        feature = "wasmer",
+        feature = "wasmer-singlepass",
+        feature = "wasmer-llvm",
+        feature = "wasmer-headless"
+    ))]
+    pub type Wasmer = wasmux_wasmer::WasmerEngine;
+    #[cfg(not(any(
+        feature = "wasmer",
+        feature = "wasmer-singlepass",
+        feature = "wasmer-llvm",
+        feature = "wasmer-headless"
+    )))]
+    pub type Wasmer = ();
+    #[cfg(feature = "wasmi")]
+    pub type Wasmi = wasmux_wasmi::WasmiEngine;
+    #[cfg(not(feature = "wasmi"))]
+    pub type Wasmi = ();
+    #[cfg(feature = "wasmtime")]
+    pub type Wasmtime = wasmux_wasmtime::WasmtimeEngine;
+    #[cfg(not(feature = "wasmtime"))]
+    pub type Wasmtime = ();
+}
+
 /// The engines compiled into this build, in order of preference.
 pub fn engines() -> Vec<Backend> {
     Backend::ALL.into_iter().filter(|b| is_compiled_in(*b)).collect()

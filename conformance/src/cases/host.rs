@@ -1,36 +1,71 @@
 //! Host functions: every value type, guest memory access, host state, errors and exit.
 
+use wasmux::CompiledEngines;
 use wasmux_core::{
-    Capability, Engine, Error, ExternRef, FuncType, HostEnv, HostError, HostFunc, Instance,
-    TrapCode, Val, ValType,
+    Capability, Engine, Error, ExternRef, FuncType, HostEnv, HostError, HostFn, HostFunc, Instance,
+    NativeWrap, TrapCode, Val, ValType, WasmTuple,
 };
 
 use crate::case::{Case, Ctx, Outcome, ensure, ensure_eq, ok};
 
+/// How a case makes its Rust host functions.
+const PORTABLE: bool = false;
+/// With each compiled-in engine's own typed form (`HostFunc::wrap_for`), which the engine
+/// defines instead of the type-erased body: the same cases must give the same outcomes.
+const NATIVE: bool = true;
+
+/// `HostFunc::wrap`, or `HostFunc::wrap_for::<CompiledEngines>` when `NATIVE`.
+fn wrap<const NATIVE: bool, P: WasmTuple, R: WasmTuple>(
+    module: &str,
+    name: &str,
+    body: impl HostFn<P, R>,
+) -> HostFunc
+where
+    CompiledEngines: NativeWrap<P, R>,
+{
+    if NATIVE {
+        HostFunc::wrap_for::<CompiledEngines, P, R>(module, name, body)
+    } else {
+        HostFunc::wrap(module, name, body)
+    }
+}
+
+/// Each case on Rust host functions, once with the portable form and once with the native one.
+macro_rules! both_forms {
+    ($($name:literal, $native_name:literal, $case:ident $(, $requires:expr)?;)*) => {
+        vec![$(
+            Case::new("host", $name, $case::<E, PORTABLE>)$(.requires($requires))?,
+            Case::new("host", $native_name, $case::<E, NATIVE>)$(.requires($requires))?,
+        )*]
+    };
+}
+
 pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
-    vec![
+    let mut cases = both_forms![
+        "wrapped_numbers_through_host", "native_numbers_through_host",
+            wrapped_numbers_through_host,
+            &[Capability::MultiValue, Capability::MultiResultHostFunctions];
+        "wrapped_v128_through_host", "native_v128_through_host", wrapped_v128_through_host,
+            &[Capability::Simd];
+        "each_instance_gets_its_own_functions", "native_each_instance_gets_its_own_functions",
+            each_instance_gets_its_own_functions;
+        "reads_and_writes_guest_memory", "native_reads_and_writes_guest_memory",
+            reads_and_writes_guest_memory;
+        "shares_host_state", "native_shares_host_state", shares_host_state;
+        "error_is_a_host_trap", "native_error_is_a_host_trap", error_is_a_host_trap;
+        "error_source_comes_back", "native_error_source_comes_back", error_source_comes_back;
+        "exit_ends_the_run", "native_exit_ends_the_run", exit_ends_the_run;
+    ];
+    cases.extend([
         Case::new("host", "numbers_through_host", numbers_through_host::<E>)
             .requires(&[Capability::MultiValue, Capability::MultiResultHostFunctions]),
         Case::new("host", "v128_through_host", v128_through_host::<E>)
             .requires(&[Capability::Simd]),
-        Case::new("host", "wrapped_numbers_through_host", wrapped_numbers_through_host::<E>)
-            .requires(&[Capability::MultiValue, Capability::MultiResultHostFunctions]),
-        Case::new("host", "wrapped_v128_through_host", wrapped_v128_through_host::<E>)
-            .requires(&[Capability::Simd]),
         Case::new("host", "externref_through_host", externref_through_host::<E>)
             .requires(&[Capability::ReferenceTypes]),
-        Case::new(
-            "host",
-            "each_instance_gets_its_own_functions",
-            each_instance_gets_its_own_functions::<E>,
-        ),
-        Case::new("host", "reads_and_writes_guest_memory", reads_and_writes_guest_memory::<E>),
-        Case::new("host", "shares_host_state", shares_host_state::<E>),
-        Case::new("host", "error_is_a_host_trap", error_is_a_host_trap::<E>),
-        Case::new("host", "error_source_comes_back", error_source_comes_back::<E>),
-        Case::new("host", "exit_ends_the_run", exit_ends_the_run::<E>),
         Case::new("host", "wrong_result_type_traps", wrong_result_type_traps::<E>),
-    ]
+    ]);
+    cases
 }
 
 /// `go` passes its four numbers to the host's `reverse` and returns what it gets back.
@@ -62,13 +97,16 @@ fn numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     ensure_eq(results, args.iter().rev().cloned().collect(), "values reversed by the host")
 }
 
-/// A function made by `HostFunc::wrap` (which engines call with raw bits) gets and returns
+/// A function made by `HostFunc::wrap` (which engines call with raw bits) or `wrap_for` (in
+/// each engine's typed form) gets and returns
 /// every number type unchanged, NaN payloads included, called by the guest and by the host.
-fn wrapped_numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+fn wrapped_numbers_through_host<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap("host", "reverse", |_caller, (a, b, c, d): (i32, i64, f32, f64)| {
-        Ok::<_, HostError>((d, c, b, a))
-    }));
+    env.func(wrap::<NATIVE, _, _>(
+        "host",
+        "reverse",
+        |_caller, (a, b, c, d): (i32, i64, f32, f64)| Ok::<_, HostError>((d, c, b, a)),
+    ));
     let mut instance = ctx.instantiate(REVERSE_THROUGH_HOST, env)?;
     let args =
         [Val::I32(i32::MIN), Val::I64(-1), Val::F32(0xffc0_0001), Val::F64(0x7ff8_0000_0000_0002)];
@@ -79,9 +117,9 @@ fn wrapped_numbers_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     ensure_eq((a, b, c, d), (7, 1 << 40, -2.5, f64::INFINITY), "typed, reversed by the host")
 }
 
-fn wrapped_v128_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+fn wrapped_v128_through_host<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap("host", "not", |_caller, v: u128| Ok::<_, HostError>(!v)));
+    env.func(wrap::<NATIVE, _, _>("host", "not", |_caller, v: u128| Ok::<_, HostError>(!v)));
     let mut instance = ctx.instantiate(
         r#"(module (import "host" "not" (func $not (param v128) (result v128)))
              (func (export "go") (param v128) (result v128) local.get 0 call $not))"#,
@@ -154,9 +192,9 @@ fn externref_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     ensure_eq(ok(instance.call("go", &[Val::ExternRef(None)]), "go")?, vec![Val::I32(0)], "null")
 }
 
-fn reads_and_writes_guest_memory<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+fn reads_and_writes_guest_memory<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap("host", "upper", |caller, (ptr, len): (i32, i32)| {
+    env.func(wrap::<NATIVE, _, _>("host", "upper", |caller, (ptr, len): (i32, i32)| {
         let text = caller.read(ptr as u64, len as u64)?.to_ascii_uppercase();
         caller.write(ptr as u64, &text)?;
         Ok(text.len() as i32)
@@ -179,9 +217,9 @@ fn reads_and_writes_guest_memory<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     }
 }
 
-fn shares_host_state<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+fn shares_host_state<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut env = HostEnv::new();
-    env.data(0u32).func(HostFunc::wrap("host", "tick", |caller, (): ()| {
+    env.data(0u32).func(wrap::<NATIVE, _, _>("host", "tick", |caller, (): ()| {
         let count = caller.data::<u32>().ok_or_else(|| HostError::trap("no counter"))?;
         *count += 1;
         Ok(*count as i32)
@@ -195,9 +233,9 @@ fn shares_host_state<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     ensure_eq(instance.host_state().data::<u32>().copied(), Some(3), "state read after the call")
 }
 
-fn error_is_a_host_trap<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+fn error_is_a_host_trap<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap("host", "fail", |_caller, (): ()| -> Result<(), HostError> {
+    env.func(wrap::<NATIVE, _, _>("host", "fail", |_caller, (): ()| -> Result<(), HostError> {
         Err(HostError::trap("disk on fire"))
     }));
     let mut instance = ctx.instantiate(
@@ -227,13 +265,17 @@ impl std::fmt::Display for QuotaExceeded {
 
 impl std::error::Error for QuotaExceeded {}
 
-fn error_source_comes_back<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+fn error_source_comes_back<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap("host", "reserve", |_caller, asked: i32| -> Result<i32, HostError> {
-        let check = |asked| if asked > 10 { Err(QuotaExceeded { asked }) } else { Ok(asked) };
-        Ok(check(asked)?)
-    }));
-    env.func(HostFunc::wrap("host", "open", |_caller, (): ()| -> Result<(), HostError> {
+    env.func(wrap::<NATIVE, _, _>(
+        "host",
+        "reserve",
+        |_caller, asked: i32| -> Result<i32, HostError> {
+            let check = |asked| if asked > 10 { Err(QuotaExceeded { asked }) } else { Ok(asked) };
+            Ok(check(asked)?)
+        },
+    ));
+    env.func(wrap::<NATIVE, _, _>("host", "open", |_caller, (): ()| -> Result<(), HostError> {
         std::fs::File::open("/nonexistent/wasmux-conformance")?;
         Ok(())
     }));
@@ -273,9 +315,9 @@ fn error_source_comes_back<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     )
 }
 
-fn exit_ends_the_run<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+fn exit_ends_the_run<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap("host", "exit", |_caller, code: i32| -> Result<(), HostError> {
+    env.func(wrap::<NATIVE, _, _>("host", "exit", |_caller, code: i32| -> Result<(), HostError> {
         Err(HostError::Exit(code))
     }));
     let mut instance = ctx.instantiate(
@@ -315,13 +357,16 @@ fn wrong_result_type_traps<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
 
 /// One module instantiated with different host functions for the same import calls each
 /// instance's own, also when an earlier set comes back (engines may reuse an earlier linking).
-fn each_instance_gets_its_own_functions<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+fn each_instance_gets_its_own_functions<E: Engine, const NATIVE: bool>(
+    ctx: &Ctx<'_, E>,
+) -> Outcome {
     let module = ctx.compile(
         r#"(module (import "host" "answer" (func $answer (result i32)))
              (func (export "go") (result i32) call $answer))"#,
     )?;
-    let answer =
-        |n: i32| HostFunc::wrap("host", "answer", move |_caller, (): ()| Ok::<_, HostError>(n));
+    let answer = |n: i32| {
+        wrap::<NATIVE, _, _>("host", "answer", move |_caller, (): ()| Ok::<_, HostError>(n))
+    };
     let (one, two) = (answer(1), answer(2));
     for (func, want) in [(&one, 1), (&one, 1), (&two, 2), (&one, 1), (&two, 2)] {
         let mut env = HostEnv::new();

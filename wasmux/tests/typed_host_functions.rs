@@ -1,0 +1,69 @@
+//! Host functions made with `HostFunc::wrap_for::<CompiledEngines>` carry each compiled-in
+//! engine's own typed form, and behave as the portable form does on every engine, a panic
+//! included. (What they compute, with memory, state and errors, is checked by the conformance
+//! suite's `host/native_*` cases.)
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use wasmux::{CompiledEngines, DynEngine, HostEnv, HostError, HostFunc, Result, Val};
+
+fn engines() -> Result<Vec<Box<dyn DynEngine>>> {
+    wasmux::engines().into_iter().map(|b| wasmux::engine(b, &wasmux::Config::default())).collect()
+}
+
+fn wasmer_compiled_in() -> bool {
+    wasmux::engines().iter().any(|b| b.name() == "wasmer")
+}
+
+#[test]
+fn each_compiled_in_engine_gets_its_typed_form() {
+    let add = HostFunc::wrap_for::<CompiledEngines, _, _>("env", "add", |_, (a, b): (i32, i32)| {
+        Ok::<_, HostError>(a + b)
+    });
+    assert_eq!(add.native_forms(), wasmux::engines().len());
+    let portable = HostFunc::wrap("env", "add", |_, (a, b): (i32, i32)| Ok::<_, HostError>(a + b));
+    assert_eq!(portable.native_forms(), 0);
+    // wasmer's typed functions take no v128: that engine runs the portable body.
+    let not = HostFunc::wrap_for::<CompiledEngines, _, _>("env", "not", |_, v: u128| {
+        Ok::<_, HostError>(!v)
+    });
+    assert_eq!(not.native_forms(), wasmux::engines().len() - usize::from(wasmer_compiled_in()));
+}
+
+/// Whether calling `boom` (a host function that panics) panicked through `call`, and what the
+/// instance answers afterwards.
+fn panic_outcome(engine: &dyn DynEngine, boom: HostFunc) -> Result<(bool, Vec<Val>)> {
+    let wasm = wasmux::parse(
+        br#"(module (import "env" "boom" (func $boom (param i32) (result i32)))
+             (func (export "run") (result i32) i32.const 1 call $boom)
+             (func (export "ok") (result i32) i32.const 7))"#,
+    )?;
+    let mut env = HostEnv::new();
+    env.func(boom);
+    let mut instance = engine.instantiate(&engine.compile(&wasm)?, env)?;
+    let panicked = catch_unwind(AssertUnwindSafe(|| instance.call("run", &[]))).is_err();
+    Ok((panicked, instance.call("ok", &[])?))
+}
+
+#[test]
+fn a_panic_behaves_as_in_the_portable_form() -> Result<()> {
+    let body = |_: &mut wasmux::Caller<'_>, n: i32| -> std::result::Result<i32, HostError> {
+        panic!("host function panicked with {n}")
+    };
+    for engine in engines()? {
+        let portable = panic_outcome(&*engine, HostFunc::wrap("env", "boom", body))?;
+        let native = panic_outcome(
+            &*engine,
+            HostFunc::wrap_for::<CompiledEngines, _, _>("env", "boom", body),
+        )?;
+        assert_eq!(native, portable, "{}", engine.info().name);
+        assert!(native.0, "{}: the panic reaches the embedder", engine.info().name);
+        assert_eq!(
+            native.1,
+            [Val::I32(7)],
+            "{}: the instance answers after the panic",
+            engine.info().name
+        );
+    }
+    Ok(())
+}
