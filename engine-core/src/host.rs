@@ -99,6 +99,7 @@ impl HostState {
     }
 
     /// The embedder's data, if it has type `T`.
+    #[inline]
     pub fn data<T: Any>(&mut self) -> Option<&mut T> {
         self.data.downcast_mut()
     }
@@ -160,11 +161,13 @@ impl<'a> Caller<'a> {
     }
 
     /// The caller's linear memory, if it exports one named `memory`.
+    #[inline]
     pub fn memory(&mut self) -> Option<&mut [u8]> {
         self.split().0
     }
 
     /// The instance's host state.
+    #[inline]
     pub fn state(&mut self) -> &mut HostState {
         match &mut self.access {
             Access::Lent { state, .. } => state,
@@ -173,6 +176,7 @@ impl<'a> Caller<'a> {
     }
 
     /// Memory and state at once, for functions that need both.
+    #[inline]
     pub fn split(&mut self) -> (Option<&mut [u8]>, &mut HostState) {
         match &mut self.access {
             Access::Lent { memory, state } => (memory.as_deref_mut(), state),
@@ -181,11 +185,13 @@ impl<'a> Caller<'a> {
     }
 
     /// The embedder's data, if it has type `T`.
+    #[inline]
     pub fn data<T: Any>(&mut self) -> Option<&mut T> {
         self.state().data()
     }
 
     /// `len` bytes of guest memory at `ptr`, bounds-checked.
+    #[inline]
     pub fn read(&mut self, ptr: u64, len: u64) -> Result<&[u8], HostError> {
         let memory = self.memory().ok_or_else(no_memory)?;
         let range = guest_range(memory.len(), ptr, len)?;
@@ -193,6 +199,7 @@ impl<'a> Caller<'a> {
     }
 
     /// Copies `bytes` into guest memory at `ptr`, bounds-checked.
+    #[inline]
     pub fn write(&mut self, ptr: u64, bytes: &[u8]) -> Result<(), HostError> {
         let memory = self.memory().ok_or_else(no_memory)?;
         let range = guest_range(memory.len(), ptr, bytes.len() as u64)?;

@@ -35,6 +35,7 @@ impl Env {
 /// The bytes of `memory`, for as long as the store is borrowed.
 ///
 /// This is the only place the backend turns guest memory into a Rust slice.
+#[inline]
 pub(crate) fn guest_memory<'a>(memory: &Memory, store: impl AsStoreMut + 'a) -> &'a mut [u8] {
     let view = memory.view(&store);
     let (ptr, len) = (view.data_ptr(), usize::try_from(view.data_size()).unwrap_or(0));
@@ -125,6 +126,7 @@ pub(crate) struct Access<'a, 'b> {
 }
 
 impl CallerAccess for Access<'_, '_> {
+    #[inline]
     fn memory_and_state(&mut self) -> (Option<&mut [u8]>, &mut HostState) {
         let (data, store) = self.env.data_and_store_mut();
         let memory = data.memories.get(self.instance).and_then(Option::as_ref);
