@@ -8,6 +8,7 @@
 //! exports directly, share memories and tables, and see each other's writes.
 
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::value::{ExportInfo, ExternType};
@@ -100,15 +101,16 @@ impl Extern {
 
 /// Every export of one instance, in the module's order, with its type as the module declared
 /// it and its handle. Give it to [`Imports::instance`](crate::Imports::instance) to link
-/// another module of the same store to all of them.
+/// another module of the same store to all of them. Cheap to clone: instantiation keeps one
+/// and returns another.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Exports(Vec<(ExportInfo, Extern)>);
+pub struct Exports(Arc<[(ExportInfo, Extern)]>);
 
 impl Exports {
     /// Exports from `(info, handle)` pairs. For backends.
     #[doc(hidden)]
     pub fn new(exports: Vec<(ExportInfo, Extern)>) -> Self {
-        Exports(exports)
+        Exports(exports.into())
     }
 
     /// The export `name`.

@@ -517,6 +517,29 @@ impl Imports {
         module.imports.iter().map(|import| self.resolve_import(import, &mut type_of)).collect()
     }
 
+    /// [`resolve_all`](Self::resolve_all) of what `self` offers over what `base` offers (a
+    /// store's own imports): as if `base` were extended by `self`, an import `self` offers, of
+    /// any kind, is taken from `self` and any other from `base`, without copying either.
+    pub fn resolve_all_over(
+        &self,
+        base: &Imports,
+        module: &ModuleInfo,
+        mut type_of: impl FnMut(Extern) -> Result<ExternType>,
+    ) -> Result<Vec<Resolved>> {
+        module
+            .imports
+            .iter()
+            .map(|import| {
+                let offers = |imports: &Imports| {
+                    imports.get(&import.module, &import.name).is_some()
+                        || imports.get_extern(&import.module, &import.name).is_some()
+                };
+                let layer = if offers(self) { self } else { base };
+                layer.resolve_import(import, &mut type_of)
+            })
+            .collect()
+    }
+
     fn resolve_import(
         &self,
         import: &ImportInfo,

@@ -165,16 +165,7 @@ impl WasmerInstance {
         module: &WasmerModule,
         imports: &Imports,
     ) -> Result<Vec<Resolved>> {
-        let combined;
-        let offered = if self.imports.iter().next().is_none() && !self.imports.has_externs() {
-            imports
-        } else {
-            let mut all = self.imports.clone();
-            all.extend(imports);
-            combined = all;
-            &combined
-        };
-        offered.resolve_all(module.info(), |item| {
+        imports.resolve_all_over(&self.imports, module.info(), |item| {
             Ok(current_type(self.externs.get(item)?, &self.store))
         })
     }

@@ -124,9 +124,8 @@ impl Engine for WasmiEngine {
         imports: &Imports,
     ) -> Result<Exports> {
         let _span = debug_span!("instantiate_in", engine = ENGINE).entered();
-        let mut offered = store.imports().clone();
-        offered.extend(imports);
-        let resolved = offered.resolve_all(&module.info, |item| store.item_type(item))?;
+        let resolved = imports
+            .resolve_all_over(store.imports(), &module.info, |item| store.item_type(item))?;
         let linker =
             crate::link::link_in_store(&self.engine, &module.info, resolved, store.externs())?;
         store.instantiate(&linker, module)?;

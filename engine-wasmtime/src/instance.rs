@@ -128,9 +128,11 @@ impl WasmtimeInstance {
         imports: &Imports,
         pooling: Option<&PoolingConfig>,
     ) -> Result<Exports> {
-        let mut offered = self.base_imports.clone();
-        offered.extend(imports);
-        let resolved = offered.resolve_all(&module.info, |item| self.extern_type(item))?;
+        // Taken out for the call, since looking up an item's type needs the whole store.
+        let base = std::mem::take(&mut self.base_imports);
+        let resolved = imports.resolve_all_over(&base, &module.info, |item| self.extern_type(item));
+        self.base_imports = base;
+        let resolved = resolved?;
         let linker = crate::link::link_in_store(engine, self, module, &resolved)?;
         self.store.data_mut().stop.start_call();
         let instance = linker
