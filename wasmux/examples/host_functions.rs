@@ -1,5 +1,6 @@
 //! Host functions with state: the embedder keeps its own data in the instance's host state;
-//! `HostFunc::wrap` closures read and change it through `caller.data::<T>()`, one reads guest
+//! `HostFunc::wrap_for::<CompiledEngines, _, _>` closures (each engine's own typed host function,
+//! whichever engine runs them) read and change it through `caller.data::<T>()`, one reads guest
 //! memory through the `Caller`, one fails with the embedder's own error (through `?`), which the
 //! embedder gets back from the call; afterwards it reads its data back from the instance.
 //!
@@ -7,7 +8,7 @@
 //! cargo run -p wasmux --example host_functions -- wasmtime   # or wasmer, wasmi
 //! ```
 
-use wasmux::{Backend, Caller, Config, Error, HostEnv, HostError, HostFunc};
+use wasmux::{Backend, Caller, CompiledEngines, Config, Error, HostEnv, HostError, HostFunc};
 
 /// The embedder's data, shared by the host functions of one instance.
 #[derive(Debug, Default)]
@@ -47,30 +48,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The state starts here; host functions reach it through their `Caller`.
     env.data(Counters { next_id: 100, ..Counters::default() });
     // No parameters, one result: the closure takes `()` and returns an `i32`.
-    env.func(HostFunc::wrap("host", "next_id", |caller, ()| {
+    env.func(HostFunc::wrap_for::<CompiledEngines, _, _>("host", "next_id", |caller, ()| {
         let counters = counters(caller)?;
         counters.next_id += 1;
         Ok(counters.next_id)
     }));
-    env.func(HostFunc::wrap("host", "add_to_total", |caller, amount: i64| {
-        counters(caller)?.total += amount;
-        Ok(())
-    }));
+    env.func(HostFunc::wrap_for::<CompiledEngines, _, _>(
+        "host",
+        "add_to_total",
+        |caller, amount: i64| {
+            counters(caller)?.total += amount;
+            Ok(())
+        },
+    ));
     // Two parameters arrive as a tuple. `Caller::read` bounds-checks the guest's pointer.
-    env.func(HostFunc::wrap("host", "print", |caller, (ptr, len): (i32, i32)| {
-        let bytes = caller.read(u64::from(ptr as u32), u64::from(len as u32))?;
-        let text = String::from_utf8_lossy(bytes).into_owned();
-        println!("  guest says: {text}");
-        counters(caller)?.printed.push(text);
-        Ok(())
-    }));
+    env.func(HostFunc::wrap_for::<CompiledEngines, _, _>(
+        "host",
+        "print",
+        |caller, (ptr, len): (i32, i32)| {
+            let bytes = caller.read(u64::from(ptr as u32), u64::from(len as u32))?;
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            println!("  guest says: {text}");
+            counters(caller)?.printed.push(text);
+            Ok(())
+        },
+    ));
     // `?` works on any error inside a host function; the embedder gets it back from the call.
-    env.func(HostFunc::wrap("host", "check", |_caller, n: i32| -> Result<(), HostError> {
-        if n < 0 {
-            Err(Negative(n))?;
-        }
-        Ok(())
-    }));
+    env.func(HostFunc::wrap_for::<CompiledEngines, _, _>(
+        "host",
+        "check",
+        |_caller, n: i32| -> Result<(), HostError> {
+            if n < 0 {
+                Err(Negative(n))?;
+            }
+            Ok(())
+        },
+    ));
 
     let mut instance = engine.instantiate(&module, env)?;
     let last_id = instance.call("run", &[])?;
