@@ -1,5 +1,6 @@
 //! A conformance case and the context it runs in.
 
+use std::any::Any;
 use std::fmt::Debug;
 
 use wasmux_core::{Capability, Config, Engine, Error, HostEnv, TrapCode};
@@ -85,7 +86,11 @@ impl<E: Engine> Ctx<'_, E> {
     }
 
     /// Compiles and instantiates a module written in text.
-    pub fn instantiate(&self, wat: &str, env: HostEnv) -> Result<E::Instance, String> {
+    pub fn instantiate<T: Any + Send>(
+        &self,
+        wat: &str,
+        env: HostEnv<T>,
+    ) -> Result<E::Instance, String> {
         let module = self.compile(wat)?;
         self.engine.instantiate(&module, env).map_err(|e| format!("instantiate failed: {e}"))
     }

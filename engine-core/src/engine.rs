@@ -190,13 +190,17 @@ pub trait Engine: Clone + Send + Sync + fmt::Debug + 'static {
 
     /// Instantiates `module` with the host's functions, limits and state, running its start
     /// function if it has one.
-    fn instantiate(&self, module: &Self::Module, env: HostEnv) -> Result<Self::Instance>;
+    fn instantiate<T: Any + Send>(
+        &self,
+        module: &Self::Module,
+        env: HostEnv<T>,
+    ) -> Result<Self::Instance>;
 
     /// A store with no instance yet, holding `env`'s limits and state: a place to make
     /// memories, tables and globals, and to instantiate modules that link to them and to each
     /// other ([`instantiate_in`](Self::instantiate_in)). `env`'s imports (WASI, say) are
     /// offered to every module instantiated into it, beneath each instantiation's own.
-    fn store(&self, env: HostEnv) -> Result<Self::Instance>;
+    fn store<T: Any + Send>(&self, env: HostEnv<T>) -> Result<Self::Instance>;
 
     /// Instantiates `module` into `store`, linking its imports from `imports` (host functions,
     /// and the functions, memories, tables, globals and tags of that store), and runs its
@@ -512,9 +516,10 @@ pub trait DynEngine: Send + Sync {
     unsafe fn load_precompiled(&self, artifact: &[u8]) -> Result<DynModule>;
     /// See [`Engine::module_info`].
     fn module_info(&self, module: &DynModule) -> Result<ModuleInfo>;
-    /// See [`Engine::instantiate`].
+    /// See [`Engine::instantiate`]. A typed environment is passed as [`HostEnv::erase`] makes
+    /// it.
     fn instantiate(&self, module: &DynModule, env: HostEnv) -> Result<Box<dyn DynInstance>>;
-    /// See [`Engine::store`].
+    /// See [`Engine::store`] and [`HostEnv::erase`].
     fn store(&self, env: HostEnv) -> Result<Box<dyn DynInstance>>;
     /// See [`Engine::instantiate_in`]: `store` must have been made by this engine.
     fn instantiate_in(

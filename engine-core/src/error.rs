@@ -200,6 +200,7 @@ impl fmt::Display for ArtifactProblem {
 
 /// Why an import could not be satisfied.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LinkProblem {
     /// Nothing was provided under that module and name.
     Missing,
@@ -207,6 +208,14 @@ pub enum LinkProblem {
     Mismatch {
         /// What was provided.
         found: ExternType,
+    },
+    /// A host function made for host data of one type was offered to an instance whose host
+    /// data has another.
+    HostData {
+        /// The type the function works on.
+        expected: &'static str,
+        /// The type of the instance's host data.
+        found: &'static str,
     },
 }
 
@@ -332,6 +341,10 @@ impl LinkError {
             }
             LinkProblem::Mismatch { found } => format!(
                 "incompatible import `{module}::{field}`: the module expects {expected}, the host provides {found}"
+            ),
+            LinkProblem::HostData { expected: wanted, found } => format!(
+                "host function `{module}::{field}` works on host data of type `{wanted}`, but \
+                 the instance's host data is a `{found}`"
             ),
         }
     }

@@ -1,14 +1,17 @@
 //! Host functions, defined once and accepted by every engine, and the per-instance host state
 //! they work on.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::error::{Error, LinkError, LinkProblem, Result};
 use crate::externs::{Exports, Extern};
 use crate::import_match::{func_import_accepts, import_accepts};
 use crate::limits::Limits;
+use crate::native_wrap::{HostFn, NativeWrap};
+use crate::typed::WasmTuple;
 use crate::val_buf::{BitsBuf, ValBuf};
 use crate::value::{ExternType, FuncType, ImportInfo, ModuleInfo, Val};
 
@@ -83,25 +86,74 @@ impl Eq for HostError {}
 /// neither has to hold the other and the contract needs no WASI.
 pub struct HostState {
     data: Box<dyn Any + Send>,
+    data_type: DataType,
     extension: Option<Box<dyn Any + Send>>,
+}
+
+/// The type of an instance's host data, as host functions made for it record it and linking
+/// compares it. For backends, which pass [`HostState::data_type`] to [`Imports::resolve`].
+#[derive(Clone, Copy, Debug)]
+pub struct DataType {
+    id: TypeId,
+    name: &'static str,
+}
+
+impl DataType {
+    /// The type `T`.
+    pub fn of<T: Any>() -> Self {
+        DataType { id: TypeId::of::<T>(), name: std::any::type_name::<T>() }
+    }
+
+    /// Host functions made for `()` use no host data and so link with any.
+    fn is_unit(self) -> bool {
+        self.id == TypeId::of::<()>()
+    }
+}
+
+impl PartialEq for DataType {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
 }
 
 impl Default for HostState {
     fn default() -> Self {
-        HostState { data: Box::new(()), extension: None }
+        HostState::new(())
     }
 }
 
 impl HostState {
     /// State holding the embedder's `data`.
     pub fn new<T: Any + Send>(data: T) -> Self {
-        HostState { data: Box::new(data), extension: None }
+        HostState { data: Box::new(data), data_type: DataType::of::<T>(), extension: None }
     }
 
-    /// The embedder's data, if it has type `T`.
+    /// The embedder's data, if it has type `T`: for reading it after a call. Host functions
+    /// get it typed, without this check, from [`Caller::data_mut`].
     #[inline]
     pub fn data<T: Any>(&mut self) -> Option<&mut T> {
         self.data.downcast_mut()
+    }
+
+    /// The type of the embedder's data.
+    pub fn data_type(&self) -> DataType {
+        self.data_type
+    }
+
+    /// The data as the `T` a linked host function was made for. Linking checked the type (see
+    /// [`LinkProblem::HostData`]); comparing the recorded type here keeps a state swapped
+    /// for another after linking from being misread, at the cost of comparing two constants.
+    #[inline(always)]
+    fn linked_data<T: Any>(&mut self) -> &mut T {
+        if TypeId::of::<T>() == TypeId::of::<()>() {
+            // SAFETY: `()` is a zero-sized type: any aligned non-null pointer is a valid `&mut ()`.
+            return unsafe { std::ptr::NonNull::<T>::dangling().as_mut() };
+        }
+        if self.data_type.id != TypeId::of::<T>() {
+            swapped_state(self.data_type, DataType::of::<T>());
+        }
+        // SAFETY: `data` holds a `T`: `data_type`, just compared, is set with it in `new`.
+        unsafe { &mut *(self.data.as_mut() as *mut (dyn Any + Send) as *mut T) }
     }
 
     /// The host interface's state, if one of type `T` is installed.
@@ -115,21 +167,34 @@ impl HostState {
     }
 }
 
+#[cold]
+#[inline(never)]
+fn swapped_state(found: DataType, wanted: DataType) -> ! {
+    panic!(
+        "a host function made for host data of type `{}` was called with a host state holding a \
+         `{}`: the instance's state was replaced after linking",
+        wanted.name, found.name
+    )
+}
+
 impl fmt::Debug for HostState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HostState")
+            .field("data_type", &self.data_type.name)
             .field("extension", &self.extension.is_some())
             .finish_non_exhaustive()
     }
 }
 
 /// What a host function sees of its caller: the caller's exported linear memory `memory`
-/// (if it has one) and the instance's host state.
+/// (if it has one), the embedder's host data of type `T`, and the whole host state.
 ///
 /// A backend lends it through [`CallerAccess`], so nothing is looked up until the function
 /// asks: a host function that touches neither memory nor state costs no lookup at all.
-pub struct Caller<'a> {
+#[repr(transparent)]
+pub struct Caller<'a, T = ()> {
     access: Access<'a>,
+    data: PhantomData<fn() -> T>,
 }
 
 enum Access<'a> {
@@ -150,23 +215,33 @@ impl<'a> Caller<'a> {
     /// A caller view of `memory` and `state`, lent as they are (for tests of host functions,
     /// and backends that have both at hand).
     pub fn new(memory: Option<&'a mut [u8]>, state: &'a mut HostState) -> Self {
-        Caller { access: Access::Lent { memory, state } }
+        Caller { access: Access::Lent { memory, state }, data: PhantomData }
     }
 
     /// A caller view that asks `access` for memory and state only when the function does.
     /// For backends.
     #[inline(always)]
     pub fn lend(access: &'a mut dyn CallerAccess) -> Self {
-        Caller { access: Access::Engine(access) }
+        Caller { access: Access::Engine(access), data: PhantomData }
     }
 
+    /// The same view, for a function made for host data of type `T`.
+    #[inline(always)]
+    pub fn with_data<T>(&mut self) -> &mut Caller<'a, T> {
+        // SAFETY: `Caller` is `repr(transparent)` over `Access`, whatever `T`: the same layout.
+        // `T` only selects what `data_mut` reads, and that checks the state's data type.
+        unsafe { &mut *(self as *mut Caller<'a> as *mut Caller<'a, T>) }
+    }
+}
+
+impl<T: Any> Caller<'_, T> {
     /// The caller's linear memory, if it exports one named `memory`.
     #[inline]
     pub fn memory(&mut self) -> Option<&mut [u8]> {
         self.split().0
     }
 
-    /// The instance's host state.
+    /// The instance's host state: the host data and a host interface's state (WASI).
     #[inline]
     pub fn state(&mut self) -> &mut HostState {
         match &mut self.access {
@@ -184,10 +259,23 @@ impl<'a> Caller<'a> {
         }
     }
 
-    /// The embedder's data, if it has type `T`.
+    /// The embedder's host data.
     #[inline]
-    pub fn data<T: Any>(&mut self) -> Option<&mut T> {
-        self.state().data()
+    pub fn data(&mut self) -> &T {
+        self.data_mut()
+    }
+
+    /// The embedder's host data, to change.
+    #[inline]
+    pub fn data_mut(&mut self) -> &mut T {
+        self.state().linked_data()
+    }
+
+    /// Memory and host data at once.
+    #[inline]
+    pub fn memory_and_data(&mut self) -> (Option<&mut [u8]>, &mut T) {
+        let (memory, state) = self.split();
+        (memory, state.linked_data())
     }
 
     /// `len` bytes of guest memory at `ptr`, bounds-checked.
@@ -221,7 +309,7 @@ fn guest_range(size: usize, ptr: u64, len: u64) -> Result<std::ops::Range<usize>
     }
 }
 
-impl fmt::Debug for Caller<'_> {
+impl<T> fmt::Debug for Caller<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("Caller");
         if let Access::Lent { memory, .. } = &self.access {
@@ -249,6 +337,8 @@ struct HostFuncInner {
     name: String,
     ty: FuncType,
     body: Body,
+    /// The host data type the function was made for, unless it uses none.
+    data_type: Option<DataType>,
     /// The same function in engines' own typed forms (see [`HostFunc::wrap_for`]).
     natives: Vec<Box<dyn Any + Send + Sync>>,
 }
@@ -268,21 +358,40 @@ impl HostFunc {
         + Sync
         + 'static,
     ) -> Self {
-        Self::with_body(module, name, ty, Body::Vals(Box::new(callback)), Vec::new())
+        Self::with_body(module, name, ty, Body::Vals(Box::new(callback)), None, Vec::new())
+    }
+
+    /// [`HostFunc::new`] for a function that works on host data of type `T`
+    /// ([`Caller::data_mut`]). Instances whose host data has another type refuse it at link
+    /// time ([`LinkProblem::HostData`]).
+    pub fn new_with_data<T: Any + Send>(
+        module: impl Into<String>,
+        name: impl Into<String>,
+        ty: FuncType,
+        callback: impl Fn(&mut Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), HostError>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        let body: Box<HostCallback> =
+            Box::new(move |caller, params, results| callback(caller.with_data(), params, results));
+        Self::with_body(module, name, ty, Body::Vals(body), Some(DataType::of::<T>()), Vec::new())
     }
 
     /// A host function of numbers and vectors only, running on bits: `callback` gets
     /// [`HostFunc::call_bits`]'s slots.
     /// `natives` are the same function in engines' own forms, found with [`HostFunc::native`].
+    /// `data_type` is the host data it works on, if any.
     pub(crate) fn from_bits(
         module: impl Into<String>,
         name: impl Into<String>,
         ty: FuncType,
         callback: impl Fn(&mut Caller<'_>, &mut [u128]) -> Result<(), HostError> + Send + Sync + 'static,
+        data_type: Option<DataType>,
         natives: Vec<Box<dyn Any + Send + Sync>>,
     ) -> Self {
         debug_assert!(ty.is_numeric());
-        Self::with_body(module, name, ty, Body::Bits(Box::new(callback)), natives)
+        Self::with_body(module, name, ty, Body::Bits(Box::new(callback)), data_type, natives)
     }
 
     fn with_body(
@@ -290,6 +399,7 @@ impl HostFunc {
         name: impl Into<String>,
         ty: FuncType,
         body: Body,
+        data_type: Option<DataType>,
         natives: Vec<Box<dyn Any + Send + Sync>>,
     ) -> Self {
         HostFunc(Arc::new(HostFuncInner {
@@ -297,8 +407,14 @@ impl HostFunc {
             name: name.into(),
             ty,
             body,
+            data_type: data_type.filter(|t| !t.is_unit()),
             natives,
         }))
+    }
+
+    /// The type of host data the function works on, if it uses any.
+    pub fn data_type(&self) -> Option<DataType> {
+        self.0.data_type
     }
 
     /// How many engines' own typed forms the function carries ([`HostFunc::wrap_for`]): each
@@ -493,12 +609,14 @@ impl Imports {
     /// Resolves every import of `module` to a host function, in import order, or names the
     /// first import that cannot be satisfied. For imports offering host functions only
     /// ([`has_externs`](Self::has_externs) false); see [`resolve_all`](Self::resolve_all).
-    pub fn resolve(&self, module: &ModuleInfo) -> Result<Vec<HostFunc>> {
+    /// `data` is the type of the instance's host data ([`HostState::data_type`]), which every
+    /// function made for host data must work on.
+    pub fn resolve(&self, module: &ModuleInfo, data: DataType) -> Result<Vec<HostFunc>> {
         // One pass and one vector: this is every instantiation's path.
         module
             .imports
             .iter()
-            .map(|import| match self.resolve_import(import, |_| unreachable_extern())? {
+            .map(|import| match self.resolve_import(import, data, |_| unreachable_extern())? {
                 Resolved::Host(func) => Ok(func),
                 Resolved::Extern(_) => unreachable_extern(),
             })
@@ -512,9 +630,14 @@ impl Imports {
     pub fn resolve_all(
         &self,
         module: &ModuleInfo,
+        data: DataType,
         mut type_of: impl FnMut(Extern) -> Result<ExternType>,
     ) -> Result<Vec<Resolved>> {
-        module.imports.iter().map(|import| self.resolve_import(import, &mut type_of)).collect()
+        module
+            .imports
+            .iter()
+            .map(|import| self.resolve_import(import, data, &mut type_of))
+            .collect()
     }
 
     /// [`resolve_all`](Self::resolve_all) of what `self` offers over what `base` offers (a
@@ -524,6 +647,7 @@ impl Imports {
         &self,
         base: &Imports,
         module: &ModuleInfo,
+        data: DataType,
         mut type_of: impl FnMut(Extern) -> Result<ExternType>,
     ) -> Result<Vec<Resolved>> {
         module
@@ -535,7 +659,7 @@ impl Imports {
                         || imports.get_extern(&import.module, &import.name).is_some()
                 };
                 let layer = if offers(self) { self } else { base };
-                layer.resolve_import(import, &mut type_of)
+                layer.resolve_import(import, data, &mut type_of)
             })
             .collect()
     }
@@ -543,6 +667,7 @@ impl Imports {
     fn resolve_import(
         &self,
         import: &ImportInfo,
+        data: DataType,
         mut type_of: impl FnMut(Extern) -> Result<ExternType>,
     ) -> Result<Resolved> {
         let link_error = |problem| {
@@ -555,12 +680,17 @@ impl Imports {
         };
         if let Some(func) = self.get(&import.module, &import.name) {
             // Compared in place, not through a cloned type: this is every instantiation's path.
-            return if func_import_accepts(&import.ty, func.ty()) {
-                Ok(Resolved::Host(func.clone()))
-            } else {
-                Err(link_error(LinkProblem::Mismatch {
+            if !func_import_accepts(&import.ty, func.ty()) {
+                return Err(link_error(LinkProblem::Mismatch {
                     found: ExternType::Func(func.ty().clone()),
-                }))
+                }));
+            }
+            return match func.data_type() {
+                Some(wanted) if wanted != data => Err(link_error(LinkProblem::HostData {
+                    expected: wanted.name,
+                    found: data.name,
+                })),
+                _ => Ok(Resolved::Host(func.clone())),
             };
         }
         let item = self
@@ -583,21 +713,60 @@ fn unreachable_extern<T>() -> Result<T> {
     ))
 }
 
-/// Everything the host gives one instance: host functions, limits and state.
-#[derive(Debug, Default)]
-pub struct HostEnv {
-    /// Functions the module may import.
+/// Everything the host gives one instance: host functions, limits, and state holding the
+/// embedder's host data of type `T`, which host functions made through this environment
+/// ([`HostEnv::wrap`], [`HostEnv::func_new`]) reach as [`Caller::data_mut`].
+///
+/// ```
+/// use wasmux_core::{HostEnv, HostError};
+/// #[derive(Default)]
+/// struct Calls(u32);
+/// let mut env = HostEnv::with_data(Calls::default());
+/// env.wrap("host", "tick", |caller, by: u32| {
+///     caller.data_mut().0 += by;
+///     Ok::<_, HostError>(caller.data().0)
+/// });
+/// ```
+pub struct HostEnv<T = ()> {
+    /// Functions and other items the module may import.
     pub imports: Imports,
     /// Limits on the instance.
     pub limits: Limits,
-    /// State the host functions share.
+    /// State the host functions share: the host data (a `T`) and a host interface's state.
     pub state: HostState,
+    data: PhantomData<fn() -> T>,
 }
 
 impl HostEnv {
-    /// No imports, no limits, empty state.
+    /// No imports, no limits, no host data.
     pub fn new() -> Self {
-        HostEnv::default()
+        HostEnv::with_data(())
+    }
+}
+
+impl Default for HostEnv {
+    fn default() -> Self {
+        HostEnv::new()
+    }
+}
+
+impl<T: Any + Send> HostEnv<T> {
+    /// No imports, no limits, and `data` as the host data.
+    pub fn with_data(data: T) -> Self {
+        HostEnv {
+            imports: Imports::new(),
+            limits: Limits::default(),
+            state: HostState::new(data),
+            data: PhantomData,
+        }
+    }
+
+    /// Replaces the host data.
+    pub fn data(&mut self, data: T) -> &mut Self {
+        let extension = self.state.extension.take();
+        self.state = HostState::new(data);
+        self.state.extension = extension;
+        self
     }
 
     /// Offers a host function.
@@ -606,7 +775,44 @@ impl HostEnv {
         self
     }
 
-    /// Replaces the set of host functions.
+    /// Offers `body` as the host function `module::name`, its type derived from its Rust
+    /// signature; it reaches the host data through its [`Caller`]. As [`HostFunc::wrap`].
+    pub fn wrap<P: WasmTuple, R: WasmTuple>(
+        &mut self,
+        module: impl Into<String>,
+        name: impl Into<String>,
+        body: impl HostFn<P, R, T>,
+    ) -> &mut Self {
+        self.func(HostFunc::wrap_with_data::<T, (), P, R>(module, name, body))
+    }
+
+    /// [`HostEnv::wrap`], plus the function in the own typed form of each engine `E` names,
+    /// as [`HostFunc::wrap_for`].
+    pub fn wrap_for<E: NativeWrap<P, R, T>, P: WasmTuple, R: WasmTuple>(
+        &mut self,
+        module: impl Into<String>,
+        name: impl Into<String>,
+        body: impl HostFn<P, R, T>,
+    ) -> &mut Self {
+        self.func(HostFunc::wrap_with_data::<T, E, P, R>(module, name, body))
+    }
+
+    /// Offers a host function on [`Val`]s, as [`HostFunc::new`], that reaches the host data
+    /// through its [`Caller`].
+    pub fn func_new(
+        &mut self,
+        module: impl Into<String>,
+        name: impl Into<String>,
+        ty: FuncType,
+        callback: impl Fn(&mut Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), HostError>
+        + Send
+        + Sync
+        + 'static,
+    ) -> &mut Self {
+        self.func(HostFunc::new_with_data(module, name, ty, callback))
+    }
+
+    /// Replaces the set of imports.
     pub fn imports(&mut self, imports: Imports) -> &mut Self {
         self.imports = imports;
         self
@@ -623,11 +829,21 @@ impl HostEnv {
         &mut self.limits
     }
 
-    /// Stores the embedder's data, reachable from host functions through
-    /// [`Caller::data`] and afterwards through the instance's host state.
-    pub fn data<T: Any + Send>(&mut self, data: T) -> &mut Self {
-        self.state.data = Box::new(data);
-        self
+    /// The same environment with its host data's type forgotten, for an engine chosen at run
+    /// time ([`DynEngine`](crate::DynEngine)): the data stays, and linking still checks that
+    /// every function made for host data works on its type.
+    pub fn erase(self) -> HostEnv {
+        HostEnv { imports: self.imports, limits: self.limits, state: self.state, data: PhantomData }
+    }
+}
+
+impl<T> fmt::Debug for HostEnv<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostEnv")
+            .field("imports", &self.imports)
+            .field("limits", &self.limits)
+            .field("state", &self.state)
+            .finish()
     }
 }
 
@@ -682,5 +898,36 @@ mod tests {
         });
         assert_eq!(call_vals(&fail, &[Val::I32(3)]), Err(HostError::Exit(3)));
         assert_eq!(call_bits(&fail, &mut [4]), Err(HostError::Exit(4)));
+    }
+
+    /// Host data reaches a function made for its type, typed; a state of another type, which
+    /// linking would have refused, is never misread.
+    #[test]
+    fn typed_data_is_checked_against_the_state() {
+        let bump = HostFunc::wrap_with_data::<u32, (), _, _>("m", "bump", |caller, by: u32| {
+            *caller.data_mut() += by;
+            Ok::<_, HostError>(*caller.data())
+        });
+        let mut state = HostState::new(40u32);
+        let mut bits = [2u128];
+        bump.call_bits(&mut Caller::new(None, &mut state), &mut bits).expect("bump");
+        assert_eq!((bits[0], state.data::<u32>().copied()), (42, Some(42)));
+
+        let mut other = HostState::new(String::from("not a u32"));
+        let misread = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            bump.call_bits(&mut Caller::new(None, &mut other), &mut [1])
+        }));
+        let message = crate::error::panic_message(&*misread.expect_err("refused"));
+        assert!(message.contains("`u32`") && message.contains("String"), "{message}");
+    }
+
+    /// Replacing the host data keeps a host interface's state.
+    #[test]
+    fn replacing_data_keeps_the_extension() {
+        let mut env = HostEnv::with_data(1u8);
+        env.state.set_extension("wasi");
+        env.data(2u8);
+        assert_eq!(env.state.data::<u8>().copied(), Some(2));
+        assert_eq!(env.state.extension::<&str>().copied(), Some("wasi"));
     }
 }

@@ -12,19 +12,19 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use crate::host::{Caller, HostError, HostFunc};
+use crate::host::{Caller, DataType, HostError, HostFunc};
 use crate::typed::WasmTuple;
 use crate::value::FuncType;
 
 /// The body of a host function with a Rust signature: parameters `P`, results `R`, both
-/// [`WasmTuple`]s.
-pub trait HostFn<P, R>:
-    Fn(&mut Caller<'_>, P) -> Result<R, HostError> + Send + Sync + 'static
+/// [`WasmTuple`]s, working on host data of type `T` (`()`: none).
+pub trait HostFn<P, R, T = ()>:
+    Fn(&mut Caller<'_, T>, P) -> Result<R, HostError> + Send + Sync + 'static
 {
 }
 
-impl<P, R, F> HostFn<P, R> for F where
-    F: Fn(&mut Caller<'_>, P) -> Result<R, HostError> + Send + Sync + 'static
+impl<P, R, T, F> HostFn<P, R, T> for F where
+    F: Fn(&mut Caller<'_, T>, P) -> Result<R, HostError> + Send + Sync + 'static
 {
 }
 
@@ -32,20 +32,20 @@ impl<P, R, F> HostFn<P, R> for F where
 /// form. Each backend's engine type implements it for every signature its engine has a
 /// typed form of; `()` makes none, and a tuple of engines makes each one's (the facade's
 /// `wasmux::CompiledEngines` names every engine compiled in).
-pub trait NativeWrap<P, R> {
+pub trait NativeWrap<P, R, T = ()> {
     /// Adds the engines' typed forms of `body` to `natives`. Each is a value of a type private
     /// to its backend, which finds it again with [`HostFunc::native`].
-    fn natives<F: HostFn<P, R>>(body: &Arc<F>, natives: &mut Vec<Box<dyn Any + Send + Sync>>);
+    fn natives<F: HostFn<P, R, T>>(body: &Arc<F>, natives: &mut Vec<Box<dyn Any + Send + Sync>>);
 }
 
-impl<P, R> NativeWrap<P, R> for () {
-    fn natives<F: HostFn<P, R>>(_: &Arc<F>, _: &mut Vec<Box<dyn Any + Send + Sync>>) {}
+impl<P, R, T> NativeWrap<P, R, T> for () {
+    fn natives<F: HostFn<P, R, T>>(_: &Arc<F>, _: &mut Vec<Box<dyn Any + Send + Sync>>) {}
 }
 
 macro_rules! native_wrap_tuple {
     ($($engine:ident),+) => {
-        impl<P, R, $($engine: NativeWrap<P, R>),+> NativeWrap<P, R> for ($($engine,)+) {
-            fn natives<F: HostFn<P, R>>(
+        impl<P, R, T, $($engine: NativeWrap<P, R, T>),+> NativeWrap<P, R, T> for ($($engine,)+) {
+            fn natives<F: HostFn<P, R, T>>(
                 body: &Arc<F>,
                 natives: &mut Vec<Box<dyn Any + Send + Sync>>,
             ) {
@@ -86,6 +86,17 @@ impl HostFunc {
         name: impl Into<String>,
         body: impl HostFn<P, R>,
     ) -> Self {
+        Self::wrap_with_data::<(), E, P, R>(module, name, body)
+    }
+
+    /// [`HostFunc::wrap_for`] for a function that works on host data of type `T`
+    /// ([`Caller::data_mut`]); instances whose host data has another type refuse it at link
+    /// time. [`HostEnv::wrap`](crate::HostEnv::wrap) makes these with `T` inferred.
+    pub fn wrap_with_data<T: Any + Send, E: NativeWrap<P, R, T>, P: WasmTuple, R: WasmTuple>(
+        module: impl Into<String>,
+        name: impl Into<String>,
+        body: impl HostFn<P, R, T>,
+    ) -> Self {
         let body = Arc::new(body);
         let mut natives = Vec::new();
         E::natives(&body, &mut natives);
@@ -95,10 +106,11 @@ impl HostFunc {
             name,
             ty,
             move |caller, bits| {
-                let results = body(caller, P::from_bits(bits))?.into_bits();
+                let results = body(caller.with_data(), P::from_bits(bits))?.into_bits();
                 bits[..R::TYPES.len()].copy_from_slice(results.as_ref());
                 Ok(())
             },
+            Some(DataType::of::<T>()),
             natives,
         )
     }

@@ -1,5 +1,6 @@
 //! [`WasmerEngine`]: the wasmux [`Engine`] on wasmer.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -107,8 +108,12 @@ impl WasmerEngine {
     }
 
     /// An empty store on a clone of `engine` carrying `env`'s limits (see `tunables.rs`).
-    fn new_store(&self, engine: &wasmer::Engine, env: HostEnv) -> Result<WasmerInstance> {
-        let HostEnv { imports, limits, state } = env;
+    fn new_store<T: Any + Send>(
+        &self,
+        engine: &wasmer::Engine,
+        env: HostEnv<T>,
+    ) -> Result<WasmerInstance> {
+        let HostEnv { imports, limits, state, .. } = env;
         self.info.check_limits(&limits)?;
         let slot = self.instances.acquire(limits.max_instances)?;
         let tunables = LimitTunables::new(&limits, self.settings.max_wasm_stack);
@@ -230,7 +235,11 @@ impl Engine for WasmerEngine {
         module.info()
     }
 
-    fn instantiate(&self, module: &WasmerModule, env: HostEnv) -> Result<WasmerInstance> {
+    fn instantiate<T: Any + Send>(
+        &self,
+        module: &WasmerModule,
+        env: HostEnv<T>,
+    ) -> Result<WasmerInstance> {
         let _span = tracing::debug_span!("instantiate", engine = ENGINE).entered();
         let mut store = self.new_store(module.engine(), env)?;
         let funcs = store.resolve_host(module)?;
@@ -238,7 +247,7 @@ impl Engine for WasmerEngine {
         Ok(store)
     }
 
-    fn store(&self, env: HostEnv) -> Result<WasmerInstance> {
+    fn store<T: Any + Send>(&self, env: HostEnv<T>) -> Result<WasmerInstance> {
         self.new_store(&self.headless, env)
     }
 

@@ -156,7 +156,7 @@ impl WasmerInstance {
     /// The store's own imports resolved for `module`, host functions only: the fast path of
     /// `Engine::instantiate`.
     pub(crate) fn resolve_host(&self, module: &WasmerModule) -> Result<Vec<HostFunc>> {
-        self.imports.resolve(module.info())
+        self.imports.resolve(module.info(), self.env.as_ref(&self.store).state.data_type())
     }
 
     /// `module`'s imports resolved from `imports` over the store's own.
@@ -165,7 +165,8 @@ impl WasmerInstance {
         module: &WasmerModule,
         imports: &Imports,
     ) -> Result<Vec<Resolved>> {
-        imports.resolve_all_over(&self.imports, module.info(), |item| {
+        let data = self.env.as_ref(&self.store).state.data_type();
+        imports.resolve_all_over(&self.imports, module.info(), data, |item| {
             Ok(current_type(self.externs.get(item)?, &self.store))
         })
     }

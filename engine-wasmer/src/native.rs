@@ -123,7 +123,7 @@ macro_rules! native_form {
             let $body = Arc::clone(&$body);
             let typed = move |mut env: FunctionEnvMut<'_, Env>, $($v: $t::Native),*| {
                 let mut access = Access { env: &mut env, instance };
-                match $body(&mut Caller::lend(&mut access), $params) {
+                match $body(Caller::lend(&mut access).with_data(), $params) {
                     Ok(results) => Ok(results.into_native()),
                     Err(error) => Err(HostFailure(error)),
                 }
@@ -135,8 +135,8 @@ macro_rules! native_form {
 }
 
 /// A single parameter, which `WasmTuple` has both bare and as a one-tuple.
-impl<A: WasmerTy, R: WasmerResults> NativeWrap<A, R> for WasmerEngine {
-    fn natives<F: HostFn<A, R>>(body: &Arc<F>, natives: &mut Vec<Box<dyn Any + Send + Sync>>) {
+impl<A: WasmerTy, R: WasmerResults, T: Any> NativeWrap<A, R, T> for WasmerEngine {
+    fn natives<F: HostFn<A, R, T>>(body: &Arc<F>, natives: &mut Vec<Box<dyn Any + Send + Sync>>) {
         if A::NATIVE && R::NATIVE {
             natives.push(native_form!(body, A::from_native(a), A a));
         }
@@ -145,8 +145,8 @@ impl<A: WasmerTy, R: WasmerResults> NativeWrap<A, R> for WasmerEngine {
 
 macro_rules! native_wrap {
     ($($t:ident $v:ident),*) => {
-        impl<$($t: WasmerTy,)* R: WasmerResults> NativeWrap<($($t,)*), R> for WasmerEngine {
-            fn natives<F: HostFn<($($t,)*), R>>(
+        impl<$($t: WasmerTy,)* R: WasmerResults, T: Any> NativeWrap<($($t,)*), R, T> for WasmerEngine {
+            fn natives<F: HostFn<($($t,)*), R, T>>(
                 body: &Arc<F>,
                 natives: &mut Vec<Box<dyn Any + Send + Sync>>,
             ) {

@@ -1,12 +1,13 @@
 //! `WasmiEngine`: the wasmux `Engine` on the wasmi interpreter.
 
+use std::any::Any;
 use std::sync::Arc;
 
 use tracing::debug_span;
 use wasmi::Store;
 use wasmux_core::backend::{InstanceCounter, ResourceGuard, explain_invalid};
 use wasmux_core::{
-    Capability, Config, Engine, EngineInfo, EngineKind, Error, Exports, HostEnv, Imports,
+    Capability, Config, Engine, EngineInfo, EngineKind, Error, Exports, HostEnv, Imports, Instance,
     ModuleInfo, Result,
 };
 
@@ -93,19 +94,24 @@ impl Engine for WasmiEngine {
         &module.info
     }
 
-    fn instantiate(&self, module: &WasmiModule, env: HostEnv) -> Result<WasmiInstance> {
+    fn instantiate<T: Any + Send>(
+        &self,
+        module: &WasmiModule,
+        env: HostEnv<T>,
+    ) -> Result<WasmiInstance> {
         let _span = debug_span!("instantiate", engine = ENGINE).entered();
         let mut store = self.store(env)?;
+        let data = store.host_state().data_type();
         let linker =
-            module.linked.get_or_link(store.imports().resolve(&module.info)?, |funcs| {
+            module.linked.get_or_link(store.imports().resolve(&module.info, data)?, |funcs| {
                 crate::link::link(&self.engine, &module.info, funcs)
             })?;
         store.instantiate(&linker, module)?;
         Ok(store)
     }
 
-    fn store(&self, env: HostEnv) -> Result<WasmiInstance> {
-        let HostEnv { imports, limits, state } = env;
+    fn store<T: Any + Send>(&self, env: HostEnv<T>) -> Result<WasmiInstance> {
+        let HostEnv { imports, limits, state, .. } = env;
         self.info.check_limits(&limits)?;
         // The store counts as one instance however many modules are instantiated into it.
         let slot = self.instances.acquire(limits.max_instances)?;
@@ -124,8 +130,9 @@ impl Engine for WasmiEngine {
         imports: &Imports,
     ) -> Result<Exports> {
         let _span = debug_span!("instantiate_in", engine = ENGINE).entered();
+        let data = store.host_state().data_type();
         let resolved = imports
-            .resolve_all_over(store.imports(), &module.info, |item| store.item_type(item))?;
+            .resolve_all_over(store.imports(), &module.info, data, |item| store.item_type(item))?;
         let linker =
             crate::link::link_in_store(&self.engine, &module.info, resolved, store.externs())?;
         store.instantiate(&linker, module)?;

@@ -110,7 +110,7 @@ macro_rules! native_form {
             let $body = Arc::clone(&$body);
             let typed = move |mut caller: WasmiCaller<'_, StoreData>, $($v: $t::Native),*| {
                 catch_panic(&mut caller, |caller| {
-                    $body(&mut Caller::lend(&mut Access(caller)), $params)
+                    $body(Caller::lend(&mut Access(caller)).with_data(), $params)
                 })
                 .map(WasmiResults::into_native)
             };
@@ -121,22 +121,22 @@ macro_rules! native_form {
 }
 
 /// A single parameter, which `WasmTuple` has both bare and as a one-tuple.
-impl<A: WasmiTy, R: WasmiResults> NativeWrap<A, R> for WasmiEngine
+impl<A: WasmiTy, R: WasmiResults, T: Any> NativeWrap<A, R, T> for WasmiEngine
 where
     Result<R::Native, wasmi::Error>: wasmi::WasmRet,
 {
-    fn natives<F: HostFn<A, R>>(body: &Arc<F>, natives: &mut Vec<Box<dyn Any + Send + Sync>>) {
+    fn natives<F: HostFn<A, R, T>>(body: &Arc<F>, natives: &mut Vec<Box<dyn Any + Send + Sync>>) {
         natives.push(native_form!(body, A::from_native(a), A a));
     }
 }
 
 macro_rules! native_wrap {
     ($($t:ident $v:ident),*) => {
-        impl<$($t: WasmiTy,)* R: WasmiResults> NativeWrap<($($t,)*), R> for WasmiEngine
+        impl<$($t: WasmiTy,)* R: WasmiResults, T: Any> NativeWrap<($($t,)*), R, T> for WasmiEngine
         where
             Result<R::Native, wasmi::Error>: wasmi::WasmRet,
         {
-            fn natives<F: HostFn<($($t,)*), R>>(
+            fn natives<F: HostFn<($($t,)*), R, T>>(
                 body: &Arc<F>,
                 natives: &mut Vec<Box<dyn Any + Send + Sync>>,
             ) {

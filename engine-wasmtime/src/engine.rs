@@ -1,5 +1,6 @@
 //! [`WasmtimeEngine`]: wasmux's [`Engine`] on wasmtime.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -174,14 +175,20 @@ impl Engine for WasmtimeEngine {
         &module.info
     }
 
-    fn instantiate(&self, module: &WasmtimeModule, env: HostEnv) -> Result<WasmtimeInstance> {
+    fn instantiate<T: Any + Send>(
+        &self,
+        module: &WasmtimeModule,
+        env: HostEnv<T>,
+    ) -> Result<WasmtimeInstance> {
         let _span = debug_span!("instantiate", engine = ENGINE).entered();
-        let HostEnv { imports, limits, state } = env;
+        let HostEnv { imports, limits, state, .. } = env;
         self.info.check_limits(&limits)?;
         self.check_module(module)?;
-        let pre = module.linked.get_or_link(imports.resolve(&module.info)?, |funcs| {
-            crate::link::link(&self.engine, module, funcs)
-        })?;
+        let pre = module
+            .linked
+            .get_or_link(imports.resolve(&module.info, state.data_type())?, |funcs| {
+                crate::link::link(&self.engine, module, funcs)
+            })?;
         let parts = self.new_store(&limits, state)?;
         let mut store = parts.store;
         // The start function is a call like any other: its deadline starts now.
@@ -203,8 +210,8 @@ impl Engine for WasmtimeEngine {
         ))
     }
 
-    fn store(&self, env: HostEnv) -> Result<WasmtimeInstance> {
-        let HostEnv { imports, limits, state } = env;
+    fn store<T: Any + Send>(&self, env: HostEnv<T>) -> Result<WasmtimeInstance> {
+        let HostEnv { imports, limits, state, .. } = env;
         self.info.check_limits(&limits)?;
         let parts = self.new_store(&limits, state)?;
         Ok(WasmtimeInstance::new(

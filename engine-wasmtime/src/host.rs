@@ -34,8 +34,8 @@ type DefineNative = dyn Fn(&mut Linker<StoreData>, &str, &str, wasmtime::FuncTyp
 /// wasmtime's form of a function made by `HostFunc::wrap_for` (see [`HostFunc::native`]).
 struct Native(Box<DefineNative>);
 
-impl<P: WasmTuple, R: WasmTuple> NativeWrap<P, R> for WasmtimeEngine {
-    fn natives<F: HostFn<P, R>>(body: &Arc<F>, natives: &mut Vec<Box<dyn Any + Send + Sync>>) {
+impl<P: WasmTuple, R: WasmTuple, T: Any> NativeWrap<P, R, T> for WasmtimeEngine {
+    fn natives<F: HostFn<P, R, T>>(body: &Arc<F>, natives: &mut Vec<Box<dyn Any + Send + Sync>>) {
         let body = Arc::clone(body);
         let define = move |linker: &mut Linker<StoreData>, module: &str, name: &str, ty| {
             let body = Arc::clone(&body);
@@ -54,8 +54,8 @@ impl<P: WasmTuple, R: WasmTuple> NativeWrap<P, R> for WasmtimeEngine {
 
 /// One call of a typed host function: its arguments from the raw array, its results back.
 #[inline(always)]
-fn call_native<P: WasmTuple, R: WasmTuple>(
-    body: &impl HostFn<P, R>,
+fn call_native<P: WasmTuple, R: WasmTuple, T: Any>(
+    body: &impl HostFn<P, R, T>,
     caller: &mut Caller<'_, StoreData>,
     raw: &mut [MaybeUninit<ValRaw>],
 ) -> wasmtime::Result<()> {
@@ -67,7 +67,9 @@ fn call_native<P: WasmTuple, R: WasmTuple>(
         // SAFETY: wasmtime initialises the first `P::TYPES.len()` slots with the arguments.
         *slot = values::raw_to_bits(*ty, unsafe { raw.get_unchecked(i).assume_init() });
     }
-    let results = body(&mut HostCaller::lend(&mut Access(caller)), P::from_bits(params.as_ref()))
+    let mut access = Access(caller);
+    let mut host = HostCaller::lend(&mut access);
+    let results = body(host.with_data(), P::from_bits(params.as_ref()))
         .map_err(|error| carry(error.into_error()))?;
     for (i, (ty, bits)) in R::TYPES.iter().zip(results.into_bits().as_ref()).enumerate() {
         // SAFETY: there is a slot for each result (see above).

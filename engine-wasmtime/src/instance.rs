@@ -130,7 +130,9 @@ impl WasmtimeInstance {
     ) -> Result<Exports> {
         // Taken out for the call, since looking up an item's type needs the whole store.
         let base = std::mem::take(&mut self.base_imports);
-        let resolved = imports.resolve_all_over(&base, &module.info, |item| self.extern_type(item));
+        let data = self.store.data().host.data_type();
+        let resolved =
+            imports.resolve_all_over(&base, &module.info, data, |item| self.extern_type(item));
         self.base_imports = base;
         let resolved = resolved?;
         let linker = crate::link::link_in_store(engine, self, module, &resolved)?;

@@ -11,7 +11,7 @@ pub trait WasiEnvExt {
     fn wasi(&mut self, ctx: WasiCtx) -> &mut Self;
 }
 
-impl WasiEnvExt for HostEnv {
+impl<T: std::any::Any + Send> WasiEnvExt for HostEnv<T> {
     fn wasi(&mut self, ctx: WasiCtx) -> &mut Self {
         add_to_imports(&mut self.imports);
         self.state.set_wasi(ctx);

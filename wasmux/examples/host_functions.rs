@@ -1,14 +1,15 @@
-//! Host functions with state: the embedder keeps its own data in the instance's host state;
-//! `HostFunc::wrap_for::<CompiledEngines, _, _>` closures (each engine's own typed host function,
-//! whichever engine runs them) read and change it through `caller.data::<T>()`, one reads guest
-//! memory through the `Caller`, one fails with the embedder's own error (through `?`), which the
-//! embedder gets back from the call; afterwards it reads its data back from the instance.
+//! Host functions with state: the embedder keeps its own data, typed, in the instance's host
+//! state (`HostEnv<Counters>`); closures offered with `env.wrap_for::<CompiledEngines, _, _>`
+//! (each engine's own typed host function, whichever engine runs them) read and change it
+//! through `caller.data_mut()`, one reads guest memory through the `Caller`, one fails with the
+//! embedder's own error (through `?`), which the embedder gets back from the call; afterwards
+//! it reads its data back from the instance.
 //!
 //! ```sh
 //! cargo run -p wasmux --example host_functions -- wasmtime   # or wasmer, wasmi
 //! ```
 
-use wasmux::{Backend, Caller, CompiledEngines, Config, Error, HostEnv, HostError, HostFunc};
+use wasmux::{Backend, CompiledEngines, Config, Error, HostEnv, HostError};
 
 /// The embedder's data, shared by the host functions of one instance.
 #[derive(Debug, Default)]
@@ -30,11 +31,6 @@ impl std::fmt::Display for Negative {
 
 impl std::error::Error for Negative {}
 
-/// The embedder's data as a host function sees it; a trap if the instance holds none.
-fn counters<'a>(caller: &'a mut Caller<'_>) -> Result<&'a mut Counters, HostError> {
-    caller.data::<Counters>().ok_or_else(|| HostError::trap("the instance holds no Counters"))
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let backend = match std::env::args().nth(1) {
         Some(name) => name.parse::<Backend>()?,
@@ -44,48 +40,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("engine: {} {}", engine.info().name, engine.info().version);
     let module = engine.compile(&wasmux::parse(include_bytes!("host_functions.wat"))?)?;
 
-    let mut env = HostEnv::new();
-    // The state starts here; host functions reach it through their `Caller`.
-    env.data(Counters { next_id: 100, ..Counters::default() });
+    // The state starts here, typed; host functions reach it through their `Caller<'_, Counters>`.
+    let mut env = HostEnv::with_data(Counters { next_id: 100, ..Counters::default() });
     // No parameters, one result: the closure takes `()` and returns an `i32`.
-    env.func(HostFunc::wrap_for::<CompiledEngines, _, _>("host", "next_id", |caller, ()| {
-        let counters = counters(caller)?;
+    env.wrap_for::<CompiledEngines, _, _>("host", "next_id", |caller, ()| {
+        let counters = caller.data_mut();
         counters.next_id += 1;
         Ok(counters.next_id)
-    }));
-    env.func(HostFunc::wrap_for::<CompiledEngines, _, _>(
-        "host",
-        "add_to_total",
-        |caller, amount: i64| {
-            counters(caller)?.total += amount;
-            Ok(())
-        },
-    ));
-    // Two parameters arrive as a tuple. `Caller::read` bounds-checks the guest's pointer.
-    env.func(HostFunc::wrap_for::<CompiledEngines, _, _>(
-        "host",
-        "print",
-        |caller, (ptr, len): (i32, i32)| {
-            let bytes = caller.read(u64::from(ptr as u32), u64::from(len as u32))?;
-            let text = String::from_utf8_lossy(bytes).into_owned();
-            println!("  guest says: {text}");
-            counters(caller)?.printed.push(text);
-            Ok(())
-        },
-    ));
+    });
+    env.wrap_for::<CompiledEngines, _, _>("host", "add_to_total", |caller, amount: i64| {
+        caller.data_mut().total += amount;
+        Ok(())
+    });
+    // Two parameters arrive as a tuple; memory and data are borrowed together.
+    env.wrap_for::<CompiledEngines, _, _>("host", "print", |caller, (ptr, len): (i32, i32)| {
+        let (memory, counters) = caller.memory_and_data();
+        let memory = memory.ok_or_else(|| HostError::trap("the guest exports no memory"))?;
+        let bytes = memory
+            .get(ptr as u32 as usize..)
+            .and_then(|tail| tail.get(..len as u32 as usize))
+            .ok_or_else(|| HostError::trap("print: text outside guest memory"))?;
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        println!("  guest says: {text}");
+        counters.printed.push(text);
+        Ok(())
+    });
     // `?` works on any error inside a host function; the embedder gets it back from the call.
-    env.func(HostFunc::wrap_for::<CompiledEngines, _, _>(
-        "host",
-        "check",
-        |_caller, n: i32| -> Result<(), HostError> {
-            if n < 0 {
-                Err(Negative(n))?;
-            }
-            Ok(())
-        },
-    ));
+    env.wrap_for::<CompiledEngines, _, _>("host", "check", |_caller, n: i32| {
+        if n < 0 {
+            Err(Negative(n))?;
+        }
+        Ok(())
+    });
 
-    let mut instance = engine.instantiate(&module, env)?;
+    // An engine chosen at run time takes the environment with its data type erased; linking
+    // still checks that every function above was made for a `Counters`.
+    let mut instance = engine.instantiate(&module, env.erase())?;
     let last_id = instance.call("run", &[])?;
     println!("run() returned the last id: {}", last_id[0]);
 

@@ -123,11 +123,15 @@ impl Engine for FakeEngine {
         &module.info
     }
 
-    fn instantiate(&self, _module: &FakeModule, _env: HostEnv) -> Result<FakeInstance> {
+    fn instantiate<T: std::any::Any + Send>(
+        &self,
+        _module: &FakeModule,
+        _env: HostEnv<T>,
+    ) -> Result<FakeInstance> {
         Err(Error::unsupported(self.info.name, "instances"))
     }
 
-    fn store(&self, _env: HostEnv) -> Result<FakeInstance> {
+    fn store<T: std::any::Any + Send>(&self, _env: HostEnv<T>) -> Result<FakeInstance> {
         Err(Error::unsupported(self.info.name, "stores"))
     }
 

@@ -1,7 +1,7 @@
 //! Host functions made with `HostFunc::wrap_for::<CompiledEngines>` carry each compiled-in
 //! engine's own typed form, and behave as the portable form does on every engine, a panic
 //! included. (What they compute, with memory, state and errors, is checked by the conformance
-//! suite's `host/native_*` cases.)
+//! suite's `host/native_*` cases.) Typed host data sits beside the WASI context.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -64,6 +64,48 @@ fn a_panic_behaves_as_in_the_portable_form() -> Result<()> {
             "{}: the instance answers after the panic",
             engine.info().name
         );
+    }
+    Ok(())
+}
+
+/// The embedder's typed host data and the WASI context live side by side in one instance:
+/// a typed host function counts calls while the guest writes to WASI's stdout.
+#[test]
+fn typed_host_data_beside_wasi() -> Result<()> {
+    use wasmux::wasi::{WasiConfig, WasiCtx, WasiEnvExt, WasiStateExt};
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Calls(u32);
+
+    let wasm = wasmux::parse(
+        br#"(module
+             (import "wasi_snapshot_preview1" "fd_write"
+               (func $fd_write (param i32 i32 i32 i32) (result i32)))
+             (import "host" "tick" (func $tick (result i32)))
+             (memory (export "memory") 1)
+             (data (i32.const 16) "hi\n")
+             (func (export "_start")
+               (i32.store (i32.const 0) (i32.const 16))
+               (i32.store (i32.const 4) (i32.const 3))
+               (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+               (drop (call $tick)) (drop (call $tick))))"#,
+    )?;
+    for engine in engines()? {
+        let mut config = WasiConfig::new();
+        config.capture_stdout();
+        let mut env = HostEnv::with_data(Calls::default());
+        env.wasi(WasiCtx::new(&config)?);
+        env.wrap_for::<CompiledEngines, _, _>("host", "tick", |caller, ()| {
+            caller.data_mut().0 += 1;
+            Ok::<_, HostError>(caller.data().0 as i32)
+        });
+        let mut instance = engine.instantiate(&engine.compile(&wasm)?, env.erase())?;
+        let name = engine.info().name;
+        assert_eq!(instance.run()?, 0, "{name}");
+        let state = instance.host_state();
+        assert_eq!(state.data::<Calls>(), Some(&mut Calls(2)), "{name}");
+        let stdout = state.wasi().expect("WASI context").stdout_captured();
+        assert_eq!(stdout, b"hi\n", "{name}");
     }
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! Host functions: every value type, guest memory access, host state, errors and exit.
 
+use std::any::Any;
+
 use wasmux::CompiledEngines;
 use wasmux_core::{
-    Capability, Engine, Error, ExternRef, FuncType, HostEnv, HostError, HostFn, HostFunc, Instance,
-    NativeWrap, TrapCode, Val, ValType, WasmTuple,
+    Capability, Engine, Error, ExternRef, FuncType, HostEnv, HostError, HostFn, HostFunc, Imports,
+    Instance, LinkProblem, NativeWrap, TrapCode, Val, ValType, WasmTuple,
 };
 
 use crate::case::{Case, Ctx, Outcome, ensure, ensure_eq, ok};
@@ -30,6 +32,22 @@ where
     }
 }
 
+/// [`wrap`] for a function working on host data of type `T`.
+fn wrap_data<const NATIVE: bool, T: Any + Send, P: WasmTuple, R: WasmTuple>(
+    module: &str,
+    name: &str,
+    body: impl HostFn<P, R, T>,
+) -> HostFunc
+where
+    CompiledEngines: NativeWrap<P, R, T>,
+{
+    if NATIVE {
+        HostFunc::wrap_with_data::<T, CompiledEngines, P, R>(module, name, body)
+    } else {
+        HostFunc::wrap_with_data::<T, (), P, R>(module, name, body)
+    }
+}
+
 /// Each case on Rust host functions, once with the portable form and once with the native one.
 macro_rules! both_forms {
     ($($name:literal, $native_name:literal, $case:ident $(, $requires:expr)?;)*) => {
@@ -52,6 +70,8 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         "reads_and_writes_guest_memory", "native_reads_and_writes_guest_memory",
             reads_and_writes_guest_memory;
         "shares_host_state", "native_shares_host_state", shares_host_state;
+        "host_data_of_another_type_is_refused", "native_host_data_of_another_type_is_refused",
+            host_data_of_another_type_is_refused;
         "error_is_a_host_trap", "native_error_is_a_host_trap", error_is_a_host_trap;
         "error_source_comes_back", "native_error_source_comes_back", error_source_comes_back;
         "exit_ends_the_run", "native_exit_ends_the_run", exit_ends_the_run;
@@ -217,20 +237,72 @@ fn reads_and_writes_guest_memory<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>
     }
 }
 
+/// The host data an embedder gives a store, typed in the host functions that share it.
+#[derive(Debug, Default, PartialEq)]
+struct Ticks {
+    count: u32,
+    seen: Vec<i32>,
+}
+
+/// Host functions reach the embedder's data typed (`Caller<'_, Ticks>`), beside one that uses
+/// none, through both function forms and a `Val` function; the embedder reads it afterwards.
 fn shares_host_state<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>) -> Outcome {
-    let mut env = HostEnv::new();
-    env.data(0u32).func(wrap::<NATIVE, _, _>("host", "tick", |caller, (): ()| {
-        let count = caller.data::<u32>().ok_or_else(|| HostError::trap("no counter"))?;
-        *count += 1;
-        Ok(*count as i32)
+    let mut env = HostEnv::with_data(Ticks::default());
+    env.func(wrap_data::<NATIVE, Ticks, _, _>("host", "tick", |caller, (): ()| {
+        caller.data_mut().count += 1;
+        Ok::<_, HostError>(caller.data().count as i32)
     }));
+    env.func_new("host", "note", FuncType::new([ValType::I32], []), |caller, params, _| {
+        let value = params[0].i32().ok_or_else(|| HostError::trap("i32 expected"))?;
+        caller.data_mut().seen.push(value);
+        Ok(())
+    });
+    env.func(wrap::<NATIVE, _, _>("host", "double", |_caller, v: i32| Ok::<_, HostError>(2 * v)));
     let mut instance = ctx.instantiate(
         r#"(module (import "host" "tick" (func $tick (result i32)))
-             (func (export "go") (result i32) call $tick drop call $tick drop call $tick))"#,
+             (import "host" "note" (func $note (param i32)))
+             (import "host" "double" (func $double (param i32) (result i32)))
+             (func (export "go") (result i32)
+               call $tick drop call $tick call $double call $note call $tick))"#,
         env,
     )?;
     ensure_eq(ok(instance.call("go", &[]), "go")?, vec![Val::I32(3)], "third tick")?;
-    ensure_eq(instance.host_state().data::<u32>().copied(), Some(3), "state read after the call")
+    ensure_eq(
+        instance.host_state().data::<Ticks>(),
+        Some(&mut Ticks { count: 3, seen: vec![4] }),
+        "host data read after the call",
+    )
+}
+
+/// A function made for one type of host data is refused, as a link error naming both types,
+/// by an instance or store whose host data has another.
+fn host_data_of_another_type_is_refused<E: Engine, const NATIVE: bool>(
+    ctx: &Ctx<'_, E>,
+) -> Outcome {
+    let tick = wrap_data::<NATIVE, Ticks, _, _>("host", "tick", |caller, (): ()| {
+        caller.data_mut().count += 1;
+        Ok::<_, HostError>(())
+    });
+    let module = ctx.compile(r#"(module (import "host" "tick" (func)))"#)?;
+    let mut env = HostEnv::with_data(String::from("not ticks"));
+    env.func(tick.clone());
+    let expect_refused = |outcome: wasmux_core::Result<()>, what: &str| match outcome {
+        Err(Error::Link(error))
+            if matches!(
+                &error.problem,
+                LinkProblem::HostData { expected, found }
+                    if expected.ends_with("Ticks") && found.ends_with("String")
+            ) =>
+        {
+            Ok(())
+        }
+        other => Err(format!("{what}: expected a host-data link error, got {other:?}")),
+    };
+    expect_refused(ctx.engine.instantiate(&module, env).map(drop), "instantiate")?;
+    let mut store = ok(ctx.engine.store(HostEnv::with_data(String::new())), "store")?;
+    let mut imports = Imports::new();
+    imports.func(tick);
+    expect_refused(ctx.engine.instantiate_in(&mut store, &module, &imports).map(drop), "store")
 }
 
 fn error_is_a_host_trap<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>) -> Outcome {
