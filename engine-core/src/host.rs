@@ -373,14 +373,30 @@ impl HostFunc {
         + Sync
         + 'static,
     ) -> Self {
-        let body: Box<HostCallback> =
-            Box::new(move |caller, params, results| callback(caller.with_data(), params, results));
-        Self::with_body(module, name, ty, Body::Vals(body), Some(DataType::of::<T>()), Vec::new())
+        let body = move |caller: &mut Caller<'_>, params: &[Val], results: &mut [Val]| {
+            callback(caller.with_data(), params, results)
+        };
+        Self::from_vals(module, name, ty, body, Some(DataType::of::<T>()), Vec::new())
     }
 
     /// A host function of numbers and vectors only, running on bits: `callback` gets
     /// [`HostFunc::call_bits`]'s slots.
     /// `natives` are the same function in engines' own forms, found with [`HostFunc::native`].
+    /// A host function on [`Val`]s, with the host data it works on, if any, and its natives.
+    pub(crate) fn from_vals(
+        module: impl Into<String>,
+        name: impl Into<String>,
+        ty: FuncType,
+        callback: impl Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), HostError>
+        + Send
+        + Sync
+        + 'static,
+        data_type: Option<DataType>,
+        natives: Vec<Box<dyn Any + Send + Sync>>,
+    ) -> Self {
+        Self::with_body(module, name, ty, Body::Vals(Box::new(callback)), data_type, natives)
+    }
+
     /// `data_type` is the host data it works on, if any.
     pub(crate) fn from_bits(
         module: impl Into<String>,

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::host::{Caller, DataType, HostError, HostFunc};
 use crate::typed::WasmTuple;
-use crate::value::FuncType;
+use crate::value::{FuncType, Val};
 
 /// The body of a host function with a Rust signature: parameters `P`, results `R`, both
 /// [`WasmTuple`]s, working on host data of type `T` (`()`: none).
@@ -101,6 +101,18 @@ impl HostFunc {
         let mut natives = Vec::new();
         E::natives(&body, &mut natives);
         let ty = FuncType::new(P::TYPES.iter().copied(), R::TYPES.iter().copied());
+        let data = Some(DataType::of::<T>());
+        if !(P::NUMERIC && R::NUMERIC) {
+            // References have no bits: they come and go as `Val`s.
+            let callback = move |caller: &mut Caller<'_>, params: &[Val], results: &mut [Val]| {
+                let params = P::from_vals(params)
+                    .ok_or_else(|| HostError::trap("host function called with wrong types"))?;
+                let values = body(caller.with_data(), params)?.into_vals();
+                results.clone_from_slice(values.as_ref());
+                Ok(())
+            };
+            return HostFunc::from_vals(module, name, ty, callback, data, natives);
+        }
         HostFunc::from_bits(
             module,
             name,
@@ -110,7 +122,7 @@ impl HostFunc {
                 bits[..R::TYPES.len()].copy_from_slice(results.as_ref());
                 Ok(())
             },
-            Some(DataType::of::<T>()),
+            data,
             natives,
         )
     }

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 
 use crate::engine::Instance;
 use crate::error::{Error, Result};
-use crate::value::{FuncType, Val, ValType};
+use crate::value::{ExternRef, FuncRef, FuncType, Val, ValType};
 
 mod sealed {
     pub trait Sealed {}
@@ -24,9 +24,10 @@ pub trait WasmTy: sealed::Sealed + Sized + Send + 'static {
     fn into_val(self) -> Val;
     /// From a [`Val`] of type [`Self::TYPE`].
     fn from_val(val: &Val) -> Option<Self>;
-    /// The value's bits, zero-extended to 128.
+    /// The value's bits, zero-extended to 128. Numbers and vectors only: a reference has no
+    /// bits, and every path that uses them first checks [`WasmTuple::NUMERIC`].
     fn to_bits(self) -> u128;
-    /// The value whose bits are the low bits of `bits`.
+    /// The value whose bits are the low bits of `bits`. Numbers and vectors only.
     fn from_bits(bits: u128) -> Self;
 }
 
@@ -68,11 +69,57 @@ wasm_ty! {
     u128 => V128, |v| v, |v| v, u128;
 }
 
+macro_rules! wasm_ref_ty {
+    ($($ty:ty => $variant:ident;)*) => {$(
+        impl sealed::Sealed for Option<$ty> {}
+        /// A nullable reference: `None` is null. Typed calls and host functions with one run
+        /// through [`Val`]s, as references must be rooted and checked by their engine.
+        impl WasmTy for Option<$ty> {
+            const TYPE: ValType = ValType::$variant;
+            fn into_val(self) -> Val {
+                Val::$variant(self)
+            }
+            fn from_val(val: &Val) -> Option<Self> {
+                match val {
+                    Val::$variant(r) => Some(r.clone()),
+                    _ => None,
+                }
+            }
+            fn to_bits(self) -> u128 {
+                unreachable!("a reference has no bits form: callers check WasmTuple::NUMERIC")
+            }
+            fn from_bits(_: u128) -> Self {
+                unreachable!("a reference has no bits form: callers check WasmTuple::NUMERIC")
+            }
+        }
+    )*};
+}
+
+wasm_ref_ty! {
+    FuncRef => FuncRef;
+    ExternRef => ExternRef;
+}
+
+/// Whether every type of `types` is a number or vector.
+const fn all_numeric(types: &[ValType]) -> bool {
+    let mut i = 0;
+    while i < types.len() {
+        if matches!(types[i], ValType::FuncRef | ValType::ExternRef) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// A list of WebAssembly values as a Rust type: `()`, a single [`WasmTy`], or a tuple of up to
 /// eight of them. Used for both parameters and results.
 pub trait WasmTuple: Sized + Send + 'static {
     /// The WebAssembly types, in order.
     const TYPES: &'static [ValType];
+    /// Whether every value is a number or vector, and so has bits ([`WasmTy::to_bits`]):
+    /// typed paths on bits serve only such lists, and the rest go through [`Val`]s.
+    const NUMERIC: bool = all_numeric(Self::TYPES);
     /// A fixed-size buffer of values.
     type Vals: AsRef<[Val]> + AsMut<[Val]>;
     /// The values, in order.

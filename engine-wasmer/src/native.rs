@@ -10,7 +10,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use wasmer::{FromToNativeWasmType, Function, FunctionEnv, FunctionEnvMut, Store, WasmTypeList};
-use wasmux_core::{Caller, HostFn, NativeWrap, WasmTuple, WasmTy};
+use wasmux_core::{Caller, ExternRef, FuncRef, HostFn, NativeWrap, WasmTuple, WasmTy};
 
 use crate::WasmerEngine;
 use crate::host::{Access, Env};
@@ -64,6 +64,25 @@ impl WasmerTy for u128 {
         unreachable!("no typed wasmer function returns a v128")
     }
 }
+
+/// References run as dynamic functions, which convert them through wasmer's `Value`; no
+/// typed form is made for a signature with one.
+macro_rules! wasmer_no_native {
+    ($($ty:ty),*) => {$(
+        impl WasmerTy for $ty {
+            type Native = i32;
+            const NATIVE: bool = false;
+            fn from_native(_: i32) -> $ty {
+                unreachable!("no typed wasmer function is made with a reference")
+            }
+            fn into_native(self) -> i32 {
+                unreachable!("no typed wasmer function is made with a reference")
+            }
+        }
+    )*};
+}
+
+wasmer_no_native!(Option<ExternRef>, Option<FuncRef>);
 
 /// Results as wasmer's typed functions return them.
 pub trait WasmerResults: WasmTuple {

@@ -9,7 +9,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use wasmi::{Caller as WasmiCaller, Linker, V128};
-use wasmux_core::{Caller, HostFn, NativeWrap, WasmTuple, WasmTy};
+use wasmux_core::{Caller, ExternRef, FuncRef, HostFn, NativeWrap, WasmTuple, WasmTy};
 
 use crate::WasmiEngine;
 use crate::host::{Access, catch_panic};
@@ -27,6 +27,8 @@ pub(crate) struct Native(pub(crate) Box<DefineNative>);
 pub trait WasmiTy: WasmTy {
     /// wasmi's type.
     type Native: wasmi::WasmTy;
+    /// Whether the typed form takes it (references go through `Val`s, which wasmux converts).
+    const NATIVE: bool = true;
     /// The value from wasmi's.
     fn from_native(native: Self::Native) -> Self;
     /// The value as wasmi's.
@@ -62,6 +64,25 @@ impl WasmiTy for u128 {
         V128::from(self)
     }
 }
+
+/// References run as untyped functions, which convert them through `Val`s; no typed form is
+/// made for a signature with one.
+macro_rules! wasmi_no_native {
+    ($($ty:ty),*) => {$(
+        impl WasmiTy for $ty {
+            type Native = i32;
+            const NATIVE: bool = false;
+            fn from_native(_: i32) -> $ty {
+                unreachable!("no typed wasmi function is made with a reference")
+            }
+            fn into_native(self) -> i32 {
+                unreachable!("no typed wasmi function is made with a reference")
+            }
+        }
+    )*};
+}
+
+wasmi_no_native!(Option<ExternRef>, Option<FuncRef>);
 
 /// Results as wasmi's typed functions return them.
 pub trait WasmiResults: WasmTuple {
@@ -126,7 +147,9 @@ where
     Result<R::Native, wasmi::Error>: wasmi::WasmRet,
 {
     fn natives<F: HostFn<A, R, T>>(body: &Arc<F>, natives: &mut Vec<Box<dyn Any + Send + Sync>>) {
-        natives.push(native_form!(body, A::from_native(a), A a));
+        if A::NATIVE && R::NUMERIC {
+            natives.push(native_form!(body, A::from_native(a), A a));
+        }
     }
 }
 
@@ -140,7 +163,9 @@ macro_rules! native_wrap {
                 body: &Arc<F>,
                 natives: &mut Vec<Box<dyn Any + Send + Sync>>,
             ) {
-                natives.push(native_form!(body, ($($t::from_native($v),)*), $($t $v),*));
+                if true $(&& $t::NATIVE)* && R::NUMERIC {
+                    natives.push(native_form!(body, ($($t::from_native($v),)*), $($t $v),*));
+                }
             }
         }
     };

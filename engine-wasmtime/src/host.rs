@@ -36,6 +36,10 @@ struct Native(Box<DefineNative>);
 
 impl<P: WasmTuple, R: WasmTuple, T: Any> NativeWrap<P, R, T> for WasmtimeEngine {
     fn natives<F: HostFn<P, R, T>>(body: &Arc<F>, natives: &mut Vec<Box<dyn Any + Send + Sync>>) {
+        if !(P::NUMERIC && R::NUMERIC) {
+            // References must be rooted through wasmtime's `Val`: the general path does that.
+            return;
+        }
         let body = Arc::clone(body);
         let define = move |linker: &mut Linker<StoreData>, module: &str, name: &str, ty| {
             let body = Arc::clone(&body);

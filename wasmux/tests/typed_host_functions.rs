@@ -5,7 +5,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use wasmux::{CompiledEngines, DynEngine, HostEnv, HostError, HostFunc, Result, Val};
+use wasmux::{CompiledEngines, DynEngine, ExternRef, HostEnv, HostError, HostFunc, Result, Val};
 
 fn engines() -> Result<Vec<Box<dyn DynEngine>>> {
     wasmux::engines().into_iter().map(|b| wasmux::engine(b, &wasmux::Config::default())).collect()
@@ -28,6 +28,12 @@ fn each_compiled_in_engine_gets_its_typed_form() {
         Ok::<_, HostError>(!v)
     });
     assert_eq!(not.native_forms(), wasmux::engines().len() - usize::from(wasmer_compiled_in()));
+    // References go through each engine's `Val`s, which root and check them: no typed form.
+    let keep =
+        HostFunc::wrap_for::<CompiledEngines, _, _>("env", "keep", |_, r: Option<ExternRef>| {
+            Ok::<_, HostError>(r)
+        });
+    assert_eq!(keep.native_forms(), 0);
 }
 
 /// Whether calling `boom` (a host function that panics) panicked through `call`, and what the

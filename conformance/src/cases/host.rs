@@ -4,8 +4,8 @@ use std::any::Any;
 
 use wasmux::CompiledEngines;
 use wasmux_core::{
-    Capability, Engine, Error, ExternRef, FuncType, HostEnv, HostError, HostFn, HostFunc, Imports,
-    Instance, LinkProblem, NativeWrap, TrapCode, Val, ValType, WasmTuple,
+    Capability, Engine, Error, ExternRef, FuncRef, FuncType, HostEnv, HostError, HostFn, HostFunc,
+    Imports, Instance, LinkProblem, NativeWrap, TrapCode, Val, ValType, WasmTuple,
 };
 
 use crate::case::{Case, Ctx, Outcome, ensure, ensure_eq, ok};
@@ -69,6 +69,10 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
             each_instance_gets_its_own_functions;
         "reads_and_writes_guest_memory", "native_reads_and_writes_guest_memory",
             reads_and_writes_guest_memory;
+        "wrapped_references_through_host", "native_wrapped_references_through_host",
+            wrapped_references_through_host,
+            &[Capability::ReferenceTypes, Capability::MultiValue,
+              Capability::MultiResultHostFunctions];
         "shares_host_state", "native_shares_host_state", shares_host_state;
         "host_data_of_another_type_is_refused", "native_host_data_of_another_type_is_refused",
             host_data_of_another_type_is_refused;
@@ -210,6 +214,41 @@ fn externref_through_host<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
         "host saw its own object",
     )?;
     ensure_eq(ok(instance.call("go", &[Val::ExternRef(None)]), "go")?, vec![Val::I32(0)], "null")
+}
+
+/// References as Rust types: a wrapped host function takes and returns `Option<ExternRef>`,
+/// and typed calls pass `Option<ExternRef>` and `Option<FuncRef>` both ways, `None` as null.
+fn wrapped_references_through_host<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.func(wrap::<NATIVE, _, _>("host", "tag", |_caller, r: Option<ExternRef>| {
+        let len =
+            r.as_ref().and_then(|r| r.downcast_ref::<String>()).map_or(-1, |s| s.len() as i32);
+        Ok::<_, HostError>((r, len))
+    }));
+    let mut instance = ctx.instantiate(
+        r#"(module (import "host" "tag" (func $tag (param externref) (result externref i32)))
+             (type $answer (func (result i32)))
+             (table 1 funcref)
+             (func $seven (result i32) i32.const 7)
+             (elem declare func $seven)
+             (func (export "pass") (param externref) (result externref i32) local.get 0 call $tag)
+             (func (export "seven") (result funcref) ref.func $seven)
+             (func (export "call") (param funcref) (result i32)
+               i32.const 0 local.get 0 table.set
+               i32.const 0 call_indirect (type $answer)))"#,
+        env,
+    )?;
+    let pass = ok(instance.typed::<Option<ExternRef>, (Option<ExternRef>, i32)>("pass"), "pass")?;
+    let object = ExternRef::new(String::from("eleven char"));
+    let (back, len) = ok(pass.call(&mut instance, Some(object.clone())), "pass an object")?;
+    ensure_eq((back, len), (Some(object), 11), "the very object, seen by the host")?;
+    ensure_eq(ok(pass.call(&mut instance, None), "pass null")?, (None, -1), "null both ways")?;
+
+    let seven = ok(instance.typed::<(), Option<FuncRef>>("seven"), "seven")?;
+    let func = ok(seven.call(&mut instance, ()), "get a funcref")?;
+    ensure(func.is_some(), || "ref.func returned null".to_string())?;
+    let call = ok(instance.typed::<Option<FuncRef>, i32>("call"), "call")?;
+    ensure_eq(ok(call.call(&mut instance, func), "call it")?, 7, "the funcref called back")
 }
 
 fn reads_and_writes_guest_memory<E: Engine, const NATIVE: bool>(ctx: &Ctx<'_, E>) -> Outcome {
