@@ -112,8 +112,9 @@ fn parse_val(ty: ValType, text: &str) -> Result<Val> {
             Some(hex) => u128::from_str_radix(hex, 16).map(Val::V128).map_err(|_| bad()),
             None => text.parse::<u128>().map(Val::V128).map_err(|_| bad()),
         },
-        ValType::FuncRef | ValType::ExternRef if text == "null" => Ok(Val::default_for(ty)),
-        ValType::FuncRef | ValType::ExternRef => Err(Error::InvalidArgument(format!(
+        // References, of any kind.
+        _ if text == "null" => Ok(Val::default_for(ty)),
+        _ => Err(Error::InvalidArgument(format!(
             "{ty} arguments can only be `null` on the command line"
         ))),
     }

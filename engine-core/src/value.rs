@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A WebAssembly value type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ValType {
     /// 32-bit integer.
     I32,
@@ -116,6 +117,7 @@ impl fmt::Debug for FuncRef {
 ///
 /// Floats are kept as their bit patterns so NaN payloads survive the trip through every engine.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Val {
     /// 32-bit integer.
     I32(i32),

@@ -115,3 +115,43 @@ fn typed_host_data_beside_wasi() -> Result<()> {
     }
     Ok(())
 }
+
+/// A reference to a host function, taken from an instance that is gone, is refused by the
+/// next instance with a typed error on every engine; the function itself lives on and serves
+/// that next instance.
+#[test]
+fn host_function_called_after_its_instance_is_gone() -> Result<()> {
+    let wasm = wasmux::parse(
+        br#"(module
+             (import "host" "seven" (func $seven (result i32)))
+             (type $answer (func (result i32)))
+             (table 1 funcref)
+             (elem declare func $seven)
+             (func (export "get") (result funcref) ref.func $seven)
+             (func (export "call") (param funcref) (result i32)
+               i32.const 0 local.get 0 table.set
+               i32.const 0 call_indirect (type $answer)))"#,
+    )?;
+    let seven =
+        HostFunc::wrap_for::<CompiledEngines, _, _>("host", "seven", |_, ()| Ok::<_, HostError>(7));
+    for engine in engines()? {
+        let name = engine.info().name;
+        let module = engine.compile(&wasm)?;
+        let env = || {
+            let mut env = HostEnv::new();
+            env.func(seven.clone());
+            env
+        };
+        let mut first = engine.instantiate(&module, env())?;
+        let stale = first.call("get", &[])?;
+        drop(first);
+        let mut second = engine.instantiate(&module, env())?;
+        match second.call("call", &stale) {
+            Err(wasmux::Error::InvalidArgument(_)) => {}
+            other => panic!("{name}: a reference into a dropped instance gave {other:?}"),
+        }
+        let own = second.call("get", &[])?;
+        assert_eq!(second.call("call", &own)?, [Val::I32(7)], "{name}");
+    }
+    Ok(())
+}
