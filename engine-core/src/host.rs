@@ -116,6 +116,8 @@ impl PartialEq for DataType {
     }
 }
 
+impl Eq for DataType {}
+
 impl Default for HostState {
     fn default() -> Self {
         HostState::new(())
@@ -129,7 +131,7 @@ impl HostState {
     }
 
     /// The embedder's data, if it has type `T`: for reading it after a call. Host functions
-    /// get it typed, without this check, from [`Caller::data_mut`].
+    /// get it typed, without an `Option`, from [`Caller::data_mut`].
     #[inline]
     pub fn data<T: Any>(&mut self) -> Option<&mut T> {
         self.data.downcast_mut()
@@ -141,8 +143,8 @@ impl HostState {
     }
 
     /// The data as the `T` a linked host function was made for. Linking checked the type (see
-    /// [`LinkProblem::HostData`]); comparing the recorded type here keeps a state swapped
-    /// for another after linking from being misread, at the cost of comparing two constants.
+    /// [`LinkProblem::HostData`]); comparing the recorded type with `T`'s here keeps a state
+    /// swapped for another after linking from being misread, at the cost of one comparison.
     #[inline(always)]
     fn linked_data<T: Any>(&mut self) -> &mut T {
         if TypeId::of::<T>() == TypeId::of::<()>() {
