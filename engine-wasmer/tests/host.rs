@@ -4,7 +4,7 @@
 mod common;
 
 use common::{engine, instantiate};
-use wasmux_core::{FuncType, HostEnv, HostError, HostFunc, Instance, Val, ValType};
+use wasmux_core::{HostEnv, HostError, HostFunc, Instance, Val};
 
 #[test]
 fn the_start_function_sees_memory_in_host_functions() {
@@ -34,6 +34,7 @@ fn a_module_without_memory_gives_no_memory_to_host_functions() {
 #[cfg(feature = "cranelift")] // v128 needs SIMD, which Singlepass lacks
 #[test]
 fn host_functions_with_every_value_type() {
+    use wasmux_core::{FuncType, ValType};
     let engine = engine();
     let wat = r#"(module
       (import "env" "echo" (func $echo (param i32 i64 f32 f64 v128 externref)
