@@ -340,8 +340,9 @@ pub trait Instance: Send + 'static {
     }
 
     /// Calls a typed function of this instance. Its signature was checked when it was made,
-    /// so an engine may pass the values as raw bits without looking at them again. The default
-    /// goes through [`Val`]s and [`call_func`](Self::call_func).
+    /// so an engine may pass the values as raw bits without looking at them again:
+    /// [`TypedFunc::call`] calls this only for numbers and vectors ([`WasmTuple::NUMERIC`]).
+    /// The default goes through [`Val`]s and [`call_func`](Self::call_func).
     fn call_typed<P: WasmTuple, R: WasmTuple>(
         &mut self,
         func: &TypedFunc<Self, P, R>,

@@ -256,7 +256,12 @@ impl<I: Instance, P: WasmTuple, R: WasmTuple> TypedFunc<I, P, R> {
     /// Calls the function on `instance`, which must be the instance it came from.
     #[inline]
     pub fn call(&self, instance: &mut I, params: P) -> Result<R> {
-        instance.call_typed(self, params)
+        if P::NUMERIC && R::NUMERIC {
+            instance.call_typed(self, params)
+        } else {
+            // References have no bits: they go through `Val`s, which each engine roots.
+            self.call_with_vals(instance, params)
+        }
     }
 
     /// The function, as its instance's untyped handle.

@@ -467,9 +467,6 @@ impl Instance for WasmerInstance {
         typed: &TypedFunc<Self, P, R>,
         params: P,
     ) -> Result<R> {
-        if !(P::NUMERIC && R::NUMERIC) {
-            return typed.call_with_vals(self, params);
-        }
         let func = typed.func();
         self.check_store(func)?;
         let params = params.into_bits();

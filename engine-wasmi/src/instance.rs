@@ -469,9 +469,6 @@ impl Instance for WasmiInstance {
         typed: &TypedFunc<Self, P, R>,
         params: P,
     ) -> Result<R> {
-        if !(P::NUMERIC && R::NUMERIC) {
-            return typed.call_with_vals(self, params);
-        }
         self.check_store(typed.func())?;
         let mut wasm_params = std::mem::take(&mut self.params);
         let mut wasm_results = std::mem::take(&mut self.results);

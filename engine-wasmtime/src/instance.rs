@@ -265,9 +265,6 @@ impl Instance for WasmtimeInstance {
         typed: &TypedFunc<Self, P, R>,
         params: P,
     ) -> Result<R> {
-        if !(P::NUMERIC && R::NUMERIC) {
-            return typed.call_with_vals(self, params);
-        }
         let func = typed.func();
         if func.instance_id != self.id {
             return Err(Error::InvalidArgument("function belongs to another instance".into()));
