@@ -321,6 +321,18 @@ impl<T> fmt::Debug for Caller<'_, T> {
     }
 }
 
+/// The body of a host function on [`Val`]s: reads `params`, writes `results` (already sized
+/// and typed), working on host data of type `T` (`()`: none).
+pub trait HostValFn<T = ()>:
+    Fn(&mut Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), HostError> + Send + Sync + 'static
+{
+}
+
+impl<T, F> HostValFn<T> for F where
+    F: Fn(&mut Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), HostError> + Send + Sync + 'static
+{
+}
+
 /// The body of a host function: reads `params`, writes `results` (already sized and typed).
 pub type HostCallback =
     dyn Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), HostError> + Send + Sync;
@@ -355,10 +367,7 @@ impl HostFunc {
         module: impl Into<String>,
         name: impl Into<String>,
         ty: FuncType,
-        callback: impl Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), HostError>
-        + Send
-        + Sync
-        + 'static,
+        callback: impl HostValFn,
     ) -> Self {
         Self::with_body(module, name, ty, Body::Vals(Box::new(callback)), None, Vec::new())
     }
@@ -370,10 +379,7 @@ impl HostFunc {
         module: impl Into<String>,
         name: impl Into<String>,
         ty: FuncType,
-        callback: impl Fn(&mut Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), HostError>
-        + Send
-        + Sync
-        + 'static,
+        callback: impl HostValFn<T>,
     ) -> Self {
         let body = move |caller: &mut Caller<'_>, params: &[Val], results: &mut [Val]| {
             callback(caller.with_data(), params, results)
@@ -381,25 +387,21 @@ impl HostFunc {
         Self::from_vals(module, name, ty, body, Some(DataType::of::<T>()), Vec::new())
     }
 
-    /// A host function of numbers and vectors only, running on bits: `callback` gets
-    /// [`HostFunc::call_bits`]'s slots.
+    /// A host function on [`Val`]s. `data_type` is the host data it works on, if any;
     /// `natives` are the same function in engines' own forms, found with [`HostFunc::native`].
-    /// A host function on [`Val`]s, with the host data it works on, if any, and its natives.
     pub(crate) fn from_vals(
         module: impl Into<String>,
         name: impl Into<String>,
         ty: FuncType,
-        callback: impl Fn(&mut Caller<'_>, &[Val], &mut [Val]) -> Result<(), HostError>
-        + Send
-        + Sync
-        + 'static,
+        callback: impl HostValFn,
         data_type: Option<DataType>,
         natives: Vec<Box<dyn Any + Send + Sync>>,
     ) -> Self {
         Self::with_body(module, name, ty, Body::Vals(Box::new(callback)), data_type, natives)
     }
 
-    /// `data_type` is the host data it works on, if any.
+    /// A host function of numbers and vectors only, running on bits: `callback` gets
+    /// [`HostFunc::call_bits`]'s slots. `data_type` and `natives` as for `from_vals`.
     pub(crate) fn from_bits(
         module: impl Into<String>,
         name: impl Into<String>,
@@ -822,10 +824,7 @@ impl<T: Any + Send> HostEnv<T> {
         module: impl Into<String>,
         name: impl Into<String>,
         ty: FuncType,
-        callback: impl Fn(&mut Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), HostError>
-        + Send
-        + Sync
-        + 'static,
+        callback: impl HostValFn<T>,
     ) -> &mut Self {
         self.func(HostFunc::new_with_data(module, name, ty, callback))
     }

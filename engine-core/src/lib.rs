@@ -37,7 +37,7 @@ pub use engine::{
 };
 pub use error::{ArtifactProblem, Error, LinkError, LinkProblem, Resource, Result, Trap, TrapCode};
 pub use externs::{Exports, Extern, ExternKind};
-pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, Imports};
+pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, HostValFn, Imports};
 pub use limits::{InterruptHandle, Limits};
 pub use native_wrap::{HostFn, NativeWrap};
 pub use typed::{TypedFunc, WasmTuple, WasmTy};
