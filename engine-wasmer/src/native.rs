@@ -26,7 +26,7 @@ pub(crate) struct Native(pub(crate) Box<BindNative>);
 pub trait WasmerTy: WasmTy {
     /// wasmer's type.
     type Native: FromToNativeWasmType;
-    /// Whether wasmer has the type (every one but `v128`).
+    /// Whether wasmer's typed functions take the type (numbers, not `v128` or references).
     const NATIVE: bool = true;
     /// The value from wasmer's.
     fn from_native(native: Self::Native) -> Self;
@@ -52,37 +52,25 @@ macro_rules! wasmer_ty {
 
 wasmer_ty!(i32, u32, i64, u64, f32, f64);
 
-/// wasmer's typed functions take no `v128`; the conversions are never called, as no typed form
-/// is made for a signature with one.
-impl WasmerTy for u128 {
-    type Native = i32;
-    const NATIVE: bool = false;
-    fn from_native(_: i32) -> u128 {
-        unreachable!("no typed wasmer function takes a v128")
-    }
-    fn into_native(self) -> i32 {
-        unreachable!("no typed wasmer function returns a v128")
-    }
-}
-
-/// References run as dynamic functions, which convert them through wasmer's `Value`; no
-/// typed form is made for a signature with one.
+/// Types with no typed form: wasmer's typed functions take no `v128`, and references run as
+/// dynamic functions, which convert them through wasmer's `Value`. The conversions are never
+/// called, as no typed form is made for a signature with one of these.
 macro_rules! wasmer_no_native {
     ($($ty:ty),*) => {$(
         impl WasmerTy for $ty {
             type Native = i32;
             const NATIVE: bool = false;
             fn from_native(_: i32) -> $ty {
-                unreachable!("no typed wasmer function is made with a reference")
+                unreachable!("no typed wasmer function is made with this type")
             }
             fn into_native(self) -> i32 {
-                unreachable!("no typed wasmer function is made with a reference")
+                unreachable!("no typed wasmer function is made with this type")
             }
         }
     )*};
 }
 
-wasmer_no_native!(Option<ExternRef>, Option<FuncRef>);
+wasmer_no_native!(u128, Option<ExternRef>, Option<FuncRef>);
 
 /// Results as wasmer's typed functions return them.
 pub trait WasmerResults: WasmTuple {
