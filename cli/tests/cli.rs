@@ -32,6 +32,35 @@ fn invoke_parses_arguments_by_type_and_prints_results() {
 }
 
 #[test]
+fn invoke_takes_and_prints_gc_references_where_the_engine_has_gc() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let module = temp_file(
+        &dir,
+        "gc.wat",
+        br#"(module
+          (type $pair (struct (field i32) (field i32)))
+          (func (export "i31") (param i32) (result (ref i31)) (ref.i31 (local.get 0)))
+          (func (export "pair") (result (ref $pair)) (struct.new $pair (i32.const 1) (i32.const 2)))
+          (func (export "is_null") (param anyref) (result i32) (ref.is_null (local.get 0)))
+          (func (export "take") (param (ref i31)) (result i32) (i31.get_s (local.get 0))))"#,
+    );
+    for engine in engines() {
+        let output = wasmux(&["run", "--engine", &engine, "--invoke", "i31", &module, "7"]);
+        if engine != "wasmtime" {
+            assert_one_line_error(&output, 69, "gc");
+            continue;
+        }
+        assert_eq!(stdout(&output), "AnyRef(i31 7)\n", "{}", stderr(&output));
+        let output = wasmux(&["run", "--invoke", "pair", &module]);
+        assert!(stdout(&output).starts_with("AnyRef(Struct 0x"), "{}", stdout(&output));
+        let output = wasmux(&["run", "--invoke", "is_null", &module, "null"]);
+        assert_eq!(stdout(&output), "1\n", "{}", stderr(&output));
+        let output = wasmux(&["run", "--invoke", "take", &module, "null"]);
+        assert_one_line_error(&output, 2, "(param (ref i31))");
+    }
+}
+
+#[test]
 fn a_trap_exits_like_wasmtime() {
     let dir = tempfile::tempdir().expect("tempdir");
     let module = temp_file(&dir, "trap.wat", br#"(module (func (export "_start") unreachable))"#);

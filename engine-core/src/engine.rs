@@ -450,7 +450,7 @@ fn memory_range(size: usize, offset: u64, len: usize) -> Result<std::ops::Range<
 /// for a bad call reads the same on every engine.
 pub fn check_call(ty: &FuncType, params: &[Val], results: &[Val]) -> Result<()> {
     let types_match = params.len() == ty.params().len()
-        && params.iter().zip(ty.params()).all(|(v, t)| v.ty() == *t);
+        && params.iter().zip(ty.params()).all(|(v, t)| t.accepts(v));
     if !types_match {
         let given: Vec<String> = params.iter().map(|v| v.ty().to_string()).collect();
         return Err(Error::InvalidArgument(format!(

@@ -496,7 +496,7 @@ impl HostFunc {
             }
         };
         callback(caller, params, results)?;
-        match results.iter().zip(self.0.ty.results()).find(|(v, t)| v.ty() != **t) {
+        match results.iter().zip(self.0.ty.results()).find(|(v, t)| !t.accepts(v)) {
             Some((value, expected)) => Err(HostError::trap(format!(
                 "host function `{}::{}` returned {} where {expected} was declared",
                 self.0.module,

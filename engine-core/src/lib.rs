@@ -25,6 +25,7 @@ mod limits;
 mod link_cache;
 mod native_wrap;
 mod needed_proposals;
+mod reference;
 mod typed;
 mod val_buf;
 mod value;
@@ -40,6 +41,7 @@ pub use externs::{Exports, Extern, ExternKind};
 pub use host::{Caller, HostCallback, HostEnv, HostError, HostFunc, HostState, HostValFn, Imports};
 pub use limits::{InterruptHandle, Limits};
 pub use native_wrap::{HostFn, NativeWrap};
+pub use reference::{AnyRef, AnyRefKind, ExnRef, HeapType, RefType};
 pub use typed::{TypedFunc, WasmTuple, WasmTy};
 pub use value::{
     ExportInfo, ExternRef, ExternType, FuncRef, FuncType, GlobalType, ImportInfo, MemoryType,
@@ -66,5 +68,6 @@ pub mod backend {
     pub use crate::limits::{InstanceCounter, InstanceSlot, ResourceGuard, StopCondition};
     pub use crate::link_cache::LinkCache;
     pub use crate::needed_proposals::{explain_invalid, needed_proposals};
+    pub use crate::reference::refuse_typed_refs;
     pub use crate::val_buf::{BitsBuf, ValBuf};
 }

@@ -104,7 +104,7 @@ wasm_ref_ty! {
 const fn all_numeric(types: &[ValType]) -> bool {
     let mut i = 0;
     while i < types.len() {
-        if matches!(types[i], ValType::FuncRef | ValType::ExternRef) {
+        if types[i].is_ref() {
             return false;
         }
         i += 1;

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::reference::{AnyRef, ExnRef, Externalized, HeapType, RefType};
+
 /// A WebAssembly value type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -25,6 +27,55 @@ pub enum ValType {
     FuncRef,
     /// Nullable reference to a host value.
     ExternRef,
+    /// Any other reference type (Wasm 3.0): typed function references, GC and exception
+    /// references. Never `(ref null func)` or `(ref null extern)`, which are `FuncRef` and
+    /// `ExternRef`; [`ValType::reference`] keeps to that.
+    Ref(RefType),
+}
+
+impl ValType {
+    /// The reference type `(ref null? heap)`, as `FuncRef` or `ExternRef` when it is one.
+    pub fn reference(nullable: bool, heap: HeapType) -> ValType {
+        match (nullable, heap) {
+            (true, HeapType::Func) => ValType::FuncRef,
+            (true, HeapType::Extern) => ValType::ExternRef,
+            _ => ValType::Ref(RefType { nullable, heap }),
+        }
+    }
+
+    /// Whether it is a reference type.
+    pub const fn is_ref(self) -> bool {
+        matches!(self, ValType::FuncRef | ValType::ExternRef | ValType::Ref(_))
+    }
+
+    /// The top of its reference hierarchy (`func`, `extern`, `any` or `exn`); `None` for a
+    /// number or vector.
+    pub fn hierarchy(self) -> Option<HeapType> {
+        match self {
+            ValType::FuncRef => Some(HeapType::Func),
+            ValType::ExternRef => Some(HeapType::Extern),
+            ValType::Ref(r) => Some(r.heap.top()),
+            _ => None,
+        }
+    }
+
+    /// Whether `value` may be given where this type is expected, as far as the host can tell:
+    /// numbers by type, references by hierarchy, null only where the type is nullable. Which
+    /// of a module's own types a reference has is the engine's to check.
+    pub fn accepts(self, value: &Val) -> bool {
+        let (top, is_null) = match value {
+            Val::FuncRef(r) => (HeapType::Func, r.is_none()),
+            Val::ExternRef(r) => (HeapType::Extern, r.is_none()),
+            Val::AnyRef(r) => (HeapType::Any, r.is_none()),
+            Val::ExnRef(r) => (HeapType::Exn, r.is_none()),
+            number => return number.ty() == self,
+        };
+        let (nullable, bottom) = match self {
+            ValType::Ref(r) => (r.nullable, r.heap.is_bottom()),
+            _ => (true, false),
+        };
+        self.hierarchy() == Some(top) && if is_null { nullable } else { !bottom }
+    }
 }
 
 impl fmt::Display for ValType {
@@ -37,6 +88,7 @@ impl fmt::Display for ValType {
             ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::Ref(r) => return write!(f, "{r}"),
         })
     }
 }
@@ -44,7 +96,8 @@ impl fmt::Display for ValType {
 /// An opaque host value carried by an `externref`.
 ///
 /// Equality is identity: two `ExternRef`s are equal when they hold the same allocation, which
-/// is what a guest sees when it passes a reference back unchanged.
+/// is what a guest sees when it passes a reference back unchanged. One the guest made from an
+/// internal value (`extern.convert_any`) holds that [`AnyRef`] instead of a host value.
 #[derive(Clone)]
 pub struct ExternRef(Arc<dyn Any + Send + Sync>);
 
@@ -68,17 +121,39 @@ impl ExternRef {
     pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
         self.0.downcast_ref()
     }
+
+    /// An internal value seen from the `extern` hierarchy, as `extern.convert_any` makes it.
+    pub fn from_any(inner: AnyRef) -> ExternRef {
+        match inner.as_extern() {
+            Some(host) => host.clone(),
+            None => ExternRef(Arc::new(Externalized(inner))),
+        }
+    }
+
+    /// The internal value, if this reference was made from one with `extern.convert_any`
+    /// (by the guest or by [`ExternRef::from_any`]) rather than from a host value.
+    pub fn as_any(&self) -> Option<&AnyRef> {
+        self.0.downcast_ref::<Externalized>().map(|Externalized(inner)| inner)
+    }
 }
 
 impl PartialEq for ExternRef {
+    /// Host values by identity; internal values converted with `extern.convert_any` as their
+    /// [`AnyRef`]s compare.
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        match (self.as_any(), other.as_any()) {
+            (Some(a), Some(b)) => a == b,
+            _ => Arc::ptr_eq(&self.0, &other.0),
+        }
     }
 }
 
 impl fmt::Debug for ExternRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ExternRef({:p})", Arc::as_ptr(&self.0))
+        if let Some(inner) = self.as_any() {
+            return write!(f, "ExternRef({inner:?})");
+        }
+        write!(f, "ExternRef({:p})", Arc::as_ptr(&self.0).cast::<()>())
     }
 }
 
@@ -109,7 +184,7 @@ impl PartialEq for FuncRef {
 
 impl fmt::Debug for FuncRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "FuncRef({:p})", Arc::as_ptr(&self.0))
+        write!(f, "FuncRef({:p})", Arc::as_ptr(&self.0).cast::<()>())
     }
 }
 
@@ -133,6 +208,10 @@ pub enum Val {
     FuncRef(Option<FuncRef>),
     /// A host reference, or null.
     ExternRef(Option<ExternRef>),
+    /// A reference of the `any` hierarchy (GC objects, `i31`s), or null.
+    AnyRef(Option<AnyRef>),
+    /// An exception reference, or null.
+    ExnRef(Option<ExnRef>),
 }
 
 impl Val {
@@ -146,10 +225,13 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::AnyRef(_) => ValType::reference(true, HeapType::Any),
+            Val::ExnRef(_) => ValType::reference(true, HeapType::Exn),
         }
     }
 
-    /// The zero value (or null reference) of a type, used to fill result slots.
+    /// The zero value (or null reference) of a type, used to fill result slots. For a
+    /// non-nullable reference type that is null too: a placeholder, not a value of the type.
     pub fn default_for(ty: ValType) -> Val {
         match ty {
             ValType::I32 => Val::I32(0),
@@ -159,6 +241,12 @@ impl Val {
             ValType::V128 => Val::V128(0),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
+            ValType::Ref(r) => match r.heap.top() {
+                HeapType::Func => Val::FuncRef(None),
+                HeapType::Extern => Val::ExternRef(None),
+                HeapType::Exn => Val::ExnRef(None),
+                _ => Val::AnyRef(None),
+            },
         }
     }
 
@@ -171,7 +259,7 @@ impl Val {
             Val::F32(v) => Some(u128::from(v)),
             Val::F64(v) => Some(u128::from(v)),
             Val::V128(v) => Some(v),
-            Val::FuncRef(_) | Val::ExternRef(_) => None,
+            Val::FuncRef(_) | Val::ExternRef(_) | Val::AnyRef(_) | Val::ExnRef(_) => None,
         }
     }
 
@@ -184,7 +272,7 @@ impl Val {
             ValType::F32 => Val::F32(bits as u32),
             ValType::F64 => Val::F64(bits as u64),
             ValType::V128 => Val::V128(bits),
-            ValType::FuncRef | ValType::ExternRef => Val::default_for(ty),
+            ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => Val::default_for(ty),
         }
     }
 
@@ -217,9 +305,13 @@ impl fmt::Display for Val {
             Val::F32(v) => write!(f, "{}", f32::from_bits(*v)),
             Val::F64(v) => write!(f, "{}", f64::from_bits(*v)),
             Val::V128(v) => write!(f, "0x{v:032x}"),
-            Val::FuncRef(None) | Val::ExternRef(None) => f.write_str("null"),
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
+                f.write_str("null")
+            }
             Val::FuncRef(Some(r)) => write!(f, "{r:?}"),
             Val::ExternRef(Some(r)) => write!(f, "{r:?}"),
+            Val::AnyRef(Some(r)) => write!(f, "{r:?}"),
+            Val::ExnRef(Some(r)) => write!(f, "{r:?}"),
         }
     }
 }
@@ -274,10 +366,7 @@ impl FuncType {
     /// Whether every parameter and result is a number or a vector (no reference): such a
     /// function's values can travel as bits.
     pub fn is_numeric(&self) -> bool {
-        self.params
-            .iter()
-            .chain(self.results.iter())
-            .all(|t| !matches!(t, ValType::FuncRef | ValType::ExternRef))
+        self.params.iter().chain(self.results.iter()).all(|t| !t.is_ref())
     }
 }
 
@@ -315,7 +404,7 @@ pub struct MemoryType {
 /// A table's type; sizes in elements.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TableType {
-    /// The element type: `FuncRef` or `ExternRef`.
+    /// The element type: a reference type.
     pub element: ValType,
     /// Initial number of elements.
     pub min: u64,

@@ -12,7 +12,8 @@ use wasmux_core::{
 
 use crate::tunables::LimitTunables;
 use crate::values::{
-    from_wasmer, from_wasmer_extern_type, from_wasmer_type, to_wasmer, to_wasmer_type,
+    from_wasmer, from_wasmer_extern_type, from_wasmer_type, refuse_typed_refs, to_wasmer,
+    to_wasmer_type,
 };
 
 /// The externs of one store that the host holds handles to.
@@ -178,7 +179,7 @@ pub(crate) fn table_grow(
 /// `value` as an element of `table`, if of its element type.
 fn element(table: &Table, store: &mut Store, value: Val) -> Result<Value> {
     let element = table.ty(store).ty;
-    if from_wasmer_type(element) != Some(value.ty()) {
+    if !from_wasmer_type(element).accepts(&value) {
         return Err(Error::InvalidArgument(format!(
             "a value of type {} cannot be an element of a table of {element}",
             value.ty()
@@ -191,16 +192,9 @@ fn out_of_bounds(index: u64, size: u32) -> Error {
     Error::InvalidArgument(format!("table index {index} is out of bounds (size {size})"))
 }
 
-/// The value of `global`; `what` names it in errors.
-pub(crate) fn global_get(global: &Global, store: &mut Store, what: &str) -> Result<Val> {
-    let value = global.get(store);
-    if matches!(value, Value::ExceptionRef(_)) {
-        return Err(Error::unsupported(
-            crate::ENGINE,
-            format!("reading {what}, which holds an exnref: wasmux values cannot represent it"),
-        ));
-    }
-    Ok(from_wasmer(&value, store))
+/// The value of `global`.
+pub(crate) fn global_get(global: &Global, store: &mut Store) -> Val {
+    from_wasmer(&global.get(store), store)
 }
 
 /// Sets the mutable `global` to `value`, of its type; `what` names it in errors.
@@ -209,7 +203,7 @@ pub(crate) fn global_set(global: &Global, store: &mut Store, value: Val, what: &
     if !ty.mutability.is_mutable() {
         return Err(Error::InvalidArgument(format!("{what} is immutable")));
     }
-    if from_wasmer_type(ty.ty) != Some(value.ty()) {
+    if !from_wasmer_type(ty.ty).accepts(&value) {
         return Err(Error::InvalidArgument(format!(
             "{what} of type {} set to a value of type {}",
             ty.ty,
@@ -256,12 +250,13 @@ pub(crate) fn new_table(
             })
         })
     };
+    refuse_typed_refs([&ty.element])?;
     let wasmer_ty = wasmer::TableType::new(
         to_wasmer_type(ty.element),
         elements(ty.min)?,
         ty.max.map(elements).transpose()?,
     );
-    if init.ty() != ty.element {
+    if !ty.element.accepts(&init) {
         return Err(Error::InvalidArgument(format!(
             "a table of {} cannot start with elements of type {}",
             ty.element,
@@ -280,6 +275,7 @@ pub(crate) fn new_table(
 
 /// A new global of type `ty` in `store`, holding `value`.
 pub(crate) fn new_global(store: &mut Store, ty: &GlobalType, value: Val) -> Result<Global> {
+    refuse_typed_refs([&ty.content])?;
     if value.ty() != ty.content {
         return Err(Error::InvalidArgument(format!(
             "a global of type {} cannot hold a value of type {}",

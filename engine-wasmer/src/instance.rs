@@ -20,7 +20,7 @@ use crate::module::{START_EXPORT, WasmerModule};
 use crate::traps::{TrapContext, from_instantiation_error, from_runtime_error};
 use crate::tunables::LimitTunables;
 use crate::typed_call::{self, NativeCache};
-use crate::values::{from_wasmer, from_wasmer_func_type, to_wasmer};
+use crate::values::{from_wasmer, from_wasmer_func_type, refuse_typed_refs, to_wasmer};
 
 /// A function of a [`WasmerInstance`]'s store, resolved once for repeated calls.
 pub struct WasmerFunc {
@@ -195,6 +195,8 @@ impl WasmerInstance {
             .into_iter()
             .map(|item| match item {
                 Resolved::Host(func) => {
+                    let ty = func.ty();
+                    refuse_typed_refs(ty.params().iter().chain(ty.results()))?;
                     Ok(wasmer::Extern::Function(bind(&mut self.store, &self.env, number, func)))
                 }
                 Resolved::Extern(item) => self.externs.get(item).cloned(),
@@ -251,17 +253,10 @@ impl WasmerInstance {
         self.current()?.instance.exports.get_extern(name)
     }
 
-    /// `func` for calls; `what` names it in errors.
-    fn wasmer_func(&self, func: Function, what: &str) -> Result<WasmerFunc> {
-        let ty = from_wasmer_func_type(&func.ty(&self.store)).ok_or_else(|| {
-            Error::unsupported(
-                ENGINE,
-                format!(
-                    "calling {what}, which takes or returns exnref: wasmux values cannot represent it"
-                ),
-            )
-        })?;
-        Ok(WasmerFunc { func, ty: Arc::new(ty), native: NativeCache::default() })
+    /// `func` for calls.
+    fn wasmer_func(&self, func: Function) -> WasmerFunc {
+        let ty = from_wasmer_func_type(&func.ty(&self.store));
+        WasmerFunc { func, ty: Arc::new(ty), native: NativeCache::default() }
     }
 
     /// Calls `func` with wasmer values, under the instance's deadline and interrupt handle.
@@ -371,7 +366,7 @@ impl Instance for WasmerInstance {
             Some(wasmer::Extern::Function(func)) => func.clone(),
             _ => return Err(self.lookup_error(name, "a function")),
         };
-        self.wasmer_func(func, &format!("`{name}`"))
+        Ok(self.wasmer_func(func))
     }
 
     fn exports(&self) -> &[ExportInfo] {
@@ -402,7 +397,7 @@ impl Instance for WasmerInstance {
 
     fn extern_func(&mut self, item: Extern) -> Result<WasmerFunc> {
         let func = self.externs.func(item)?.clone();
-        self.wasmer_func(func, "a function")
+        Ok(self.wasmer_func(func))
     }
 
     fn new_memory(&mut self, ty: &MemoryType) -> Result<Extern> {
@@ -451,7 +446,7 @@ impl Instance for WasmerInstance {
 
     fn global_get(&mut self, global: Extern) -> Result<Val> {
         let global = self.externs.global(global)?.clone();
-        externs::global_get(&global, &mut self.store, "the global")
+        Ok(externs::global_get(&global, &mut self.store))
     }
 
     fn global_set(&mut self, global: Extern, value: Val) -> Result<()> {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use wasmer::{AsStoreMut, AsStoreRef, Type, Value};
 use wasmux_core::{
-    Error, ExternRef, ExternType, FuncRef, FuncType, GlobalType, MemoryType, Result, TableType,
-    Val, ValType,
+    Error, ExnRef, ExternRef, ExternType, FuncRef, FuncType, GlobalType, HeapType, MemoryType,
+    RefType, Result, TableType, Val, ValType,
 };
 
 /// A wasmux value type as wasmer's.
@@ -19,20 +19,34 @@ pub(crate) fn to_wasmer_type(ty: ValType) -> Type {
         ValType::V128 => Type::V128,
         ValType::FuncRef => Type::FuncRef,
         ValType::ExternRef => Type::ExternRef,
+        ValType::Ref(EXNREF) => Type::ExceptionRef,
         other => unknown_type(other),
     }
 }
 
-/// A value type newer than this backend: the backends are released with the core they
-/// implement, and the conformance suite has a case for every type, so this is never reached.
+/// `exnref`, the one Wasm 3.0 reference type wasmer has.
+const EXNREF: RefType = RefType { nullable: true, heap: HeapType::Exn };
+
+/// Refuses a host-declared type with a Wasm 3.0 reference type wasmer lacks: all but `exnref`.
+pub(crate) fn refuse_typed_refs<'a>(types: impl IntoIterator<Item = &'a ValType>) -> Result<()> {
+    wasmux_core::backend::refuse_typed_refs(
+        crate::ENGINE,
+        types.into_iter().filter(|t| **t != ValType::Ref(EXNREF)),
+    )
+}
+
+/// A value type this backend cannot convert: newer than the backend (the backends are released
+/// with the core they implement, and the conformance suite has a case for every type), or a
+/// Wasm 3.0 reference type, which is refused before conversion (`refuse_typed_refs`). Never
+/// reached.
 #[cold]
 fn unknown_type(ty: ValType) -> ! {
     unreachable!("the wasmer backend does not know the value type {ty}")
 }
 
-/// A wasmer value type as wasmux's; `None` for exception references, which wasmux does not model.
-pub(crate) fn from_wasmer_type(ty: Type) -> Option<ValType> {
-    Some(match ty {
+/// A wasmer value type as wasmux's.
+pub(crate) fn from_wasmer_type(ty: Type) -> ValType {
+    match ty {
         Type::I32 => ValType::I32,
         Type::I64 => ValType::I64,
         Type::F32 => ValType::F32,
@@ -40,8 +54,8 @@ pub(crate) fn from_wasmer_type(ty: Type) -> Option<ValType> {
         Type::V128 => ValType::V128,
         Type::FuncRef => ValType::FuncRef,
         Type::ExternRef => ValType::ExternRef,
-        Type::ExceptionRef => return None,
-    })
+        Type::ExceptionRef => ValType::Ref(EXNREF),
+    }
 }
 
 /// A wasmux signature as wasmer's.
@@ -52,34 +66,27 @@ pub(crate) fn to_wasmer_func_type(ty: &FuncType) -> wasmer::FunctionType {
     )
 }
 
-/// A wasmer signature as wasmux's, if wasmux can express its types.
-pub(crate) fn from_wasmer_func_type(ty: &wasmer::FunctionType) -> Option<FuncType> {
-    let params = ty.params().iter().map(|t| from_wasmer_type(*t)).collect::<Option<Vec<_>>>()?;
-    let results = ty.results().iter().map(|t| from_wasmer_type(*t)).collect::<Option<Vec<_>>>()?;
-    Some(FuncType::new(params, results))
+/// A wasmer signature as wasmux's.
+pub(crate) fn from_wasmer_func_type(ty: &wasmer::FunctionType) -> FuncType {
+    FuncType::new(
+        ty.params().iter().map(|t| from_wasmer_type(*t)),
+        ty.results().iter().map(|t| from_wasmer_type(*t)),
+    )
 }
 
 /// An import's or export's type as wasmux's.
 pub(crate) fn from_wasmer_extern_type(ty: &wasmer::ExternType) -> ExternType {
     match ty {
-        wasmer::ExternType::Function(f) => match from_wasmer_func_type(f) {
-            Some(f) => ExternType::Func(f),
-            None => ExternType::Other(format!("(func {f}) using exnref")),
-        },
-        wasmer::ExternType::Global(g) => match from_wasmer_type(g.ty) {
-            Some(content) => {
-                ExternType::Global(GlobalType { content, mutable: g.mutability.is_mutable() })
-            }
-            None => ExternType::Other("(global exnref)".to_string()),
-        },
-        wasmer::ExternType::Table(t) => match from_wasmer_type(t.ty) {
-            Some(element) => ExternType::Table(TableType {
-                element,
-                min: u64::from(t.minimum),
-                max: t.maximum.map(u64::from),
-            }),
-            None => ExternType::Other("(table exnref)".to_string()),
-        },
+        wasmer::ExternType::Function(f) => ExternType::Func(from_wasmer_func_type(f)),
+        wasmer::ExternType::Global(g) => ExternType::Global(GlobalType {
+            content: from_wasmer_type(g.ty),
+            mutable: g.mutability.is_mutable(),
+        }),
+        wasmer::ExternType::Table(t) => ExternType::Table(TableType {
+            element: from_wasmer_type(t.ty),
+            min: u64::from(t.minimum),
+            max: t.maximum.map(u64::from),
+        }),
         wasmer::ExternType::Memory(m) => ExternType::Memory(MemoryType {
             min: u64::from(m.minimum.0),
             max: m.maximum.map(|p| u64::from(p.0)),
@@ -88,13 +95,15 @@ pub(crate) fn from_wasmer_extern_type(ty: &wasmer::ExternType) -> ExternType {
             shared: m.shared,
         }),
         wasmer::ExternType::Tag(t) => {
-            match t.params().iter().map(|p| from_wasmer_type(*p)).collect::<Option<Vec<_>>>() {
-                Some(params) => ExternType::tag(&params),
-                None => ExternType::Other("(tag) carrying exnref".to_string()),
-            }
+            let params: Vec<ValType> = t.params().iter().map(|p| from_wasmer_type(*p)).collect();
+            ExternType::tag(&params)
         }
     }
 }
+
+/// The handle wasmux keeps inside an [`ExnRef`] made by this backend.
+#[derive(Clone, Debug)]
+pub(crate) struct WasmerExnRef(pub(crate) wasmer::Exception);
 
 /// The handle wasmux keeps inside a [`FuncRef`] made by this backend.
 #[derive(Clone, Debug)]
@@ -150,12 +159,20 @@ pub(crate) fn to_wasmer(val: &Val, store: &mut impl AsStoreMut) -> Result<Value>
         Val::ExternRef(Some(r)) => {
             Value::ExternRef(Some(wasmer::ExternRef::new(store, r.as_arc().clone())))
         }
+        Val::ExnRef(None) => Value::ExceptionRef(None),
+        Val::ExnRef(Some(r)) => match r.downcast_ref::<WasmerExnRef>() {
+            Some(exn) if exn.0.is_from_store(store) => Value::ExceptionRef(Some(exn.0.clone())),
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "exnref from another store or engine".to_string(),
+                ));
+            }
+        },
         other => return Err(Error::unsupported(crate::ENGINE, format!("{} values", other.ty()))),
     })
 }
 
-/// A wasmer value as wasmux's. Callers only see values of types wasmux can express: signatures
-/// with `exnref` are refused before anything is called.
+/// A wasmer value as wasmux's.
 pub(crate) fn from_wasmer(value: &Value, store: &impl AsStoreRef) -> Val {
     match value {
         Value::I32(v) => Val::I32(*v),
@@ -169,6 +186,6 @@ pub(crate) fn from_wasmer(value: &Value, store: &impl AsStoreRef) -> Val {
         Value::ExternRef(r) => Val::ExternRef(r.as_ref().and_then(|r| {
             r.downcast::<Arc<dyn Any + Send + Sync>>(store).cloned().map(ExternRef::from_arc)
         })),
-        Value::ExceptionRef(_) => Val::ExternRef(None),
+        Value::ExceptionRef(e) => Val::ExnRef(e.clone().map(|e| ExnRef::new(WasmerExnRef(e)))),
     }
 }

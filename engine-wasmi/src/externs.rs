@@ -5,6 +5,7 @@
 //! (its store, its index, its kind) before wasmi sees what it stands for.
 
 use wasmi::{AsContext, Ref};
+use wasmux_core::backend::refuse_typed_refs;
 use wasmux_core::{
     Error, ExternKind, ExternType, GlobalType, MemoryType, Result, TableType, ValType,
 };
@@ -128,7 +129,10 @@ pub(crate) fn wasmi_table_type(ty: &TableType) -> Result<wasmi::TableType> {
     let element = match ty.element {
         ValType::FuncRef => wasmi::RefType::Func,
         ValType::ExternRef => wasmi::RefType::Extern,
-        other => return Err(invalid(&format!("{other} is not a reference type"))),
+        other => {
+            refuse_typed_refs(ENGINE, [&other])?;
+            return Err(invalid(&format!("{other} is not a reference type")));
+        }
     };
     let min = u32::try_from(ty.min).map_err(|_| invalid("minimum above 2^32 - 1"))?;
     let max =

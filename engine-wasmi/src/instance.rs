@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmi::{Linker, ResumableCall, Store};
-use wasmux_core::backend::{CallerMemory, InstanceSlot, StopCondition, check_call};
+use wasmux_core::backend::{
+    CallerMemory, InstanceSlot, StopCondition, check_call, refuse_typed_refs,
+};
 use wasmux_core::{
     Capability, Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType, HostState,
     Imports, Instance, InterruptHandle, MemoryType, ModuleInfo, Result, TableType, Trap, TrapCode,
@@ -382,6 +384,7 @@ impl Instance for WasmiInstance {
     }
 
     fn new_global(&mut self, ty: &GlobalType, value: Val) -> Result<Extern> {
+        refuse_typed_refs(ENGINE, [&ty.content])?;
         if value.ty() != ty.content {
             return Err(Error::InvalidArgument(format!(
                 "a global of type {} cannot hold a {}",

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use wasmi::Linker;
-use wasmux_core::backend::Resolved;
+use wasmux_core::backend::{Resolved, refuse_typed_refs};
 use wasmux_core::{Error, HostFunc, ImportInfo, ModuleInfo, Result};
 
 use crate::ENGINE;
@@ -23,6 +23,7 @@ pub(crate) fn link(
 ) -> Result<Arc<Linker<StoreData>>> {
     let mut linker = new_linker(engine);
     for (func, import) in funcs.iter().zip(&info.imports) {
+        refuse_host_typed_refs(func)?;
         host::define(&mut linker, &import.module, &import.name, func.clone())
             .map_err(|e| define_error(import, e))?;
     }
@@ -40,7 +41,10 @@ pub(crate) fn link_in_store(
     let mut linker = new_linker(engine);
     for (resolved, import) in resolved.into_iter().zip(&info.imports) {
         let defined = match resolved {
-            Resolved::Host(func) => host::define(&mut linker, &import.module, &import.name, func),
+            Resolved::Host(func) => {
+                refuse_host_typed_refs(&func)?;
+                host::define(&mut linker, &import.module, &import.name, func)
+            }
             Resolved::Extern(item) => {
                 linker.define(&import.module, &import.name, externs.get(item)?).map(|_| ())
             }
@@ -48,6 +52,12 @@ pub(crate) fn link_in_store(
         defined.map_err(|e| define_error(import, e))?;
     }
     Ok(linker)
+}
+
+/// wasmi has no Wasm 3.0 reference types: a host function declared with one is refused.
+fn refuse_host_typed_refs(func: &HostFunc) -> Result<()> {
+    let ty = func.ty();
+    refuse_typed_refs(ENGINE, ty.params().iter().chain(ty.results()))
 }
 
 fn new_linker(engine: &wasmi::Engine) -> Linker<StoreData> {

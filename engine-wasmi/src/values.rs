@@ -44,8 +44,10 @@ pub(crate) fn wasmi_val_type(ty: ValType) -> wasmi::ValType {
     }
 }
 
-/// A value type newer than this backend: the backends are released with the core they
-/// implement, and the conformance suite has a case for every type, so this is never reached.
+/// A value type this backend cannot convert: newer than the backend (the backends are released
+/// with the core they implement, and the conformance suite has a case for every type), or a
+/// Wasm 3.0 reference type, which is refused before conversion (`refuse_typed_refs`). Never
+/// reached.
 #[cold]
 fn unknown_type(ty: ValType) -> ! {
     unreachable!("the wasmi backend does not know the value type {ty}")

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use wasmtime::{AsContextMut, Caller, Extern, Linker, ValRaw};
 use wasmux_core::backend::{BitsBuf, CallerAccess, ValBuf};
 use wasmux_core::{
-    Caller as HostCaller, HostError, HostFn, HostFunc, HostState, NativeWrap, Result, Val,
-    WasmTuple,
+    Caller as HostCaller, FuncType, HostError, HostFn, HostFunc, HostState, NativeWrap, Result,
+    Val, ValType, WasmTuple,
 };
 
 use crate::WasmtimeEngine;
@@ -104,6 +104,20 @@ pub(crate) fn define(
         // parameters and writes exactly those results, as raw numbers and vectors.
         unsafe { linker.func_new_unchecked(module, name, ty, callback) }?;
     } else {
+        // With Wasm 3.0 reference types the host's own type may differ from the import's
+        // (`(ref extern)` for `externref`): define the host's, so wasmtime's subtyping check
+        // refuses what the function does not accept instead of handing it a null.
+        let ty = if func
+            .ty()
+            .params()
+            .iter()
+            .chain(func.ty().results())
+            .any(|t| matches!(t, ValType::Ref(_)))
+        {
+            own_type(linker.engine(), func.ty())?
+        } else {
+            ty
+        };
         linker.func_new(module, name, ty, move |caller, params, results| {
             call_vals(&func, caller, params, results)
         })?;
@@ -140,6 +154,16 @@ fn call_raw_in(
     Ok(())
 }
 
+/// The wasmtime form of a host function's declared type.
+fn own_type(engine: &wasmtime::Engine, ty: &FuncType) -> wasmtime::Result<wasmtime::FuncType> {
+    let convert = |types: &[ValType]| {
+        types.iter().map(|t| values::to_val_type(*t)).collect::<Result<Vec<_>>>()
+    };
+    let params = convert(ty.params()).map_err(wasmtime::Error::msg)?;
+    let results = convert(ty.results()).map_err(wasmtime::Error::msg)?;
+    Ok(wasmtime::FuncType::new(engine, params, results))
+}
+
 /// The general path, for signatures with references.
 fn call_vals(
     func: &HostFunc,
@@ -150,7 +174,7 @@ fn call_vals(
     let instance_id = caller.data().instance_id;
     let params: Vec<Val> = params
         .iter()
-        .map(|v| values::from_wasmtime(&caller, v, instance_id))
+        .map(|v| values::from_wasmtime(&mut caller, v, instance_id))
         .collect::<Result<_>>()
         .map_err(carry)?;
     let mut vals = ValBuf::zeroed(func.ty().results());

@@ -211,7 +211,7 @@ impl WasmtimeInstance {
             return Err(self.fail(error));
         }
         for (result, val) in results.iter_mut().zip(&out) {
-            *result = from_wasmtime(&scope, val, id)?;
+            *result = from_wasmtime(&mut scope, val, id)?;
         }
         Ok(())
     }
@@ -393,7 +393,7 @@ impl Instance for WasmtimeInstance {
         let id = self.id;
         let mut scope = RootScope::new(&mut self.store);
         let value = global.get(&mut scope);
-        from_wasmtime(&scope, &value, id)
+        from_wasmtime(&mut scope, &value, id)
     }
 
     fn global_set(&mut self, global: Extern, value: Val) -> Result<()> {
@@ -429,7 +429,7 @@ impl Instance for WasmtimeInstance {
         let id = self.id;
         let mut scope = RootScope::new(&mut self.store);
         let value = global.get(&mut scope);
-        from_wasmtime(&scope, &value, id)
+        from_wasmtime(&mut scope, &value, id)
     }
 
     fn set_global(&mut self, name: &str, value: Val) -> Result<()> {

@@ -43,7 +43,7 @@ pub(crate) fn new_memory(store: &mut WasmtimeInstance, ty: &MemoryType) -> Resul
 }
 
 pub(crate) fn new_table(store: &mut WasmtimeInstance, ty: &TableType, init: Val) -> Result<Extern> {
-    let element = match to_val_type(ty.element) {
+    let element = match to_val_type(ty.element)? {
         wasmtime::ValType::Ref(element) => element,
         _ => {
             return Err(Error::InvalidArgument(format!(
@@ -79,7 +79,7 @@ pub(crate) fn new_global(
 ) -> Result<Extern> {
     check_value(ty.content, &value, "a global")?;
     let mutability = if ty.mutable { Mutability::Var } else { Mutability::Const };
-    let wasm_ty = wasmtime::GlobalType::new(to_val_type(ty.content), mutability);
+    let wasm_ty = wasmtime::GlobalType::new(to_val_type(ty.content)?, mutability);
     let id = store.id;
     let mut scope = RootScope::new(&mut store.store);
     let value = to_wasmtime(&mut scope, &value, id)?;
@@ -100,7 +100,7 @@ pub(crate) fn table_get(store: &mut WasmtimeInstance, table: Extern, index: u64)
     let id = store.id;
     let mut scope = RootScope::new(&mut store.store);
     let element = table.get(&mut scope, index).ok_or_else(|| out_of_bounds(index))?;
-    from_wasmtime(&scope, &wasmtime::Val::from(element), id)
+    from_wasmtime(&mut scope, &wasmtime::Val::from(element), id)
 }
 
 pub(crate) fn table_set(
@@ -182,7 +182,7 @@ fn element_ref(
 }
 
 fn check_value(ty: wasmux_core::ValType, value: &Val, what: &str) -> Result<()> {
-    if value.ty() == ty {
+    if ty.accepts(value) {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!("{what} of type {ty} cannot hold a {}", value.ty())))

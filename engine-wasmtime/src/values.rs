@@ -7,10 +7,10 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use wasmtime::{AsContext, AsContextMut, HeapType, Mutability, ValRaw};
+use wasmtime::{AsContextMut, HeapType, Mutability, OwnedRooted, StoreContextMut, ValRaw};
 use wasmux_core::{
-    Error, ExternRef, ExternType, FuncRef, FuncType, GlobalType, MemoryType, Result, TableType,
-    Val, ValType,
+    AnyRef, AnyRefKind, Error, ExnRef, ExternRef, ExternType, FuncRef, FuncType, GlobalType,
+    MemoryType, Result, TableType, Val, ValType,
 };
 
 /// The host value inside a wasmtime `externref` made by wasmux: the very allocation the
@@ -25,8 +25,16 @@ pub(crate) struct FuncHandle {
     pub(crate) instance_id: u64,
 }
 
-/// The wasmux type of a wasmtime value type, if wasmux can represent it (`funcref` and
-/// `externref` are; typed and GC references are not).
+/// What a wasmux [`AnyRef`] or [`ExnRef`] made by this backend holds: the object, rooted until
+/// the last clone is dropped, and the store it lives in, since wasmtime panics on a root used
+/// with another store.
+pub(crate) struct GcHandle<T: wasmtime::GcRef> {
+    root: OwnedRooted<T>,
+    store_id: u64,
+}
+
+/// The wasmux type of a wasmtime value type, if wasmux can represent it (continuation
+/// references are not).
 pub(crate) fn val_type(ty: &wasmtime::ValType) -> Option<ValType> {
     Some(match ty {
         wasmtime::ValType::I32 => ValType::I32,
@@ -38,9 +46,10 @@ pub(crate) fn val_type(ty: &wasmtime::ValType) -> Option<ValType> {
     })
 }
 
-/// The wasmtime form of a wasmux value type.
-pub(crate) fn to_val_type(ty: ValType) -> wasmtime::ValType {
-    match ty {
+/// The wasmtime form of a wasmux value type. A module's own types (`(ref $t)`) cannot be
+/// named without the module, so the host cannot declare them.
+pub(crate) fn to_val_type(ty: ValType) -> Result<wasmtime::ValType> {
+    Ok(match ty {
         ValType::I32 => wasmtime::ValType::I32,
         ValType::I64 => wasmtime::ValType::I64,
         ValType::F32 => wasmtime::ValType::F32,
@@ -48,8 +57,34 @@ pub(crate) fn to_val_type(ty: ValType) -> wasmtime::ValType {
         ValType::V128 => wasmtime::ValType::V128,
         ValType::FuncRef => wasmtime::ValType::FUNCREF,
         ValType::ExternRef => wasmtime::ValType::EXTERNREF,
+        ValType::Ref(r) => {
+            wasmtime::ValType::Ref(wasmtime::RefType::new(r.nullable, to_heap_type(ty, r.heap)?))
+        }
         other => unknown_type(other),
-    }
+    })
+}
+
+fn to_heap_type(ty: ValType, heap: wasmux_core::HeapType) -> Result<HeapType> {
+    use wasmux_core::HeapType as H;
+    Ok(match heap {
+        H::Func => HeapType::Func,
+        H::NoFunc => HeapType::NoFunc,
+        H::Extern => HeapType::Extern,
+        H::NoExtern => HeapType::NoExtern,
+        H::Any => HeapType::Any,
+        H::Eq => HeapType::Eq,
+        H::I31 => HeapType::I31,
+        H::Struct => HeapType::Struct,
+        H::Array => HeapType::Array,
+        H::None => HeapType::None,
+        H::Exn => HeapType::Exn,
+        H::NoExn => HeapType::NoExn,
+        _ => {
+            return Err(Error::InvalidArgument(format!(
+                "{ty} names a module's own type, which a host-declared type cannot"
+            )));
+        }
+    })
 }
 
 /// A value type newer than this backend: the backends are released with the core they
@@ -60,11 +95,31 @@ fn unknown_type(ty: ValType) -> ! {
 }
 
 fn ref_type(ty: &wasmtime::RefType) -> Option<ValType> {
-    match (ty.is_nullable(), ty.heap_type()) {
-        (true, HeapType::Func) => Some(ValType::FuncRef),
-        (true, HeapType::Extern) => Some(ValType::ExternRef),
-        _ => None,
-    }
+    use wasmux_core::HeapType as H;
+    let heap = match ty.heap_type() {
+        HeapType::Func => H::Func,
+        HeapType::ConcreteFunc(_) => H::ConcreteFunc,
+        HeapType::NoFunc => H::NoFunc,
+        HeapType::Extern => H::Extern,
+        HeapType::NoExtern => H::NoExtern,
+        HeapType::Any => H::Any,
+        HeapType::Eq => H::Eq,
+        HeapType::I31 => H::I31,
+        HeapType::Struct => H::Struct,
+        HeapType::ConcreteStruct(_) => H::ConcreteStruct,
+        HeapType::Array => H::Array,
+        HeapType::ConcreteArray(_) => H::ConcreteArray,
+        HeapType::None => H::None,
+        HeapType::Exn => H::Exn,
+        HeapType::NoExn => H::NoExn,
+        HeapType::ConcreteExn(_)
+        | HeapType::Cont
+        | HeapType::ConcreteCont(_)
+        | HeapType::NoCont => {
+            return None;
+        }
+    };
+    Some(ValType::reference(ty.is_nullable(), heap))
 }
 
 /// The wasmux signature of a wasmtime function type, if every value type is representable.
@@ -198,20 +253,73 @@ pub(crate) fn to_wasmtime(
             }
         },
         Val::ExternRef(None) => wasmtime::Val::ExternRef(None),
-        Val::ExternRef(Some(r)) => {
-            let rooted = wasmtime::ExternRef::new(&mut store, HostRef(r.as_arc().clone()))
-                .map_err(crate::traps::engine_error)?;
-            wasmtime::Val::ExternRef(Some(rooted))
+        Val::ExternRef(Some(r)) => wasmtime::Val::ExternRef(Some(to_extern_ref(
+            &mut store.as_context_mut(),
+            r,
+            instance_id,
+        )?)),
+        Val::AnyRef(None) => wasmtime::Val::AnyRef(None),
+        Val::AnyRef(Some(r)) => {
+            wasmtime::Val::AnyRef(Some(to_any_ref(&mut store.as_context_mut(), r, instance_id)?))
         }
+        Val::ExnRef(None) => wasmtime::Val::ExnRef(None),
+        Val::ExnRef(Some(r)) => match r.downcast_ref::<GcHandle<wasmtime::ExnRef>>() {
+            Some(handle) if handle.store_id == instance_id => {
+                wasmtime::Val::ExnRef(Some(handle.root.to_rooted(&mut store)))
+            }
+            _ => return Err(other_store("exnref")),
+        },
         other => {
             return Err(Error::unsupported(crate::ENGINE, format!("{} values", other.ty())));
         }
     })
 }
 
-/// The wasmux value for a wasmtime value of a representable type.
+/// An `externref` for `r`: the embedder's host value, or the internal value it was made from.
+fn to_extern_ref<T>(
+    store: &mut StoreContextMut<'_, T>,
+    r: &ExternRef,
+    store_id: u64,
+) -> Result<wasmtime::Rooted<wasmtime::ExternRef>> {
+    let converted = match r.as_any() {
+        Some(inner) => {
+            let inner = to_any_ref(&mut *store, inner, store_id)?;
+            wasmtime::ExternRef::convert_any(&mut *store, inner)
+        }
+        None => wasmtime::ExternRef::new(&mut *store, HostRef(r.as_arc().clone())),
+    };
+    converted.map_err(crate::traps::engine_error)
+}
+
+/// An `anyref` for `r`: an `i31`, a host value converted with `any.convert_extern`, or an
+/// object of this store.
+fn to_any_ref<T>(
+    store: &mut StoreContextMut<'_, T>,
+    r: &AnyRef,
+    store_id: u64,
+) -> Result<wasmtime::Rooted<wasmtime::AnyRef>> {
+    if let Some(value) = r.as_i31() {
+        return Ok(wasmtime::AnyRef::from_i31(&mut *store, wasmtime::I31::wrapping_i32(value)));
+    }
+    if let Some(host) = r.as_extern() {
+        let host = to_extern_ref(&mut *store, host, store_id)?;
+        return wasmtime::AnyRef::convert_extern(&mut *store, host)
+            .map_err(crate::traps::engine_error);
+    }
+    match r.engine_handle::<GcHandle<wasmtime::AnyRef>>() {
+        Some(handle) if handle.store_id == store_id => Ok(handle.root.to_rooted(&mut *store)),
+        _ => Err(other_store("anyref")),
+    }
+}
+
+fn other_store(what: &str) -> Error {
+    Error::InvalidArgument(format!("{what} belongs to another store or engine"))
+}
+
+/// The wasmux value for a wasmtime value of a representable type. GC objects are rooted
+/// until the wasmux value and its clones are dropped.
 pub(crate) fn from_wasmtime(
-    store: impl AsContext,
+    mut store: impl AsContextMut,
     val: &wasmtime::Val,
     instance_id: u64,
 ) -> Result<Val> {
@@ -227,15 +335,16 @@ pub(crate) fn from_wasmtime(
         }
         wasmtime::Val::ExternRef(None) => Val::ExternRef(None),
         wasmtime::Val::ExternRef(Some(rooted)) => {
-            let data = rooted.data(&store).map_err(crate::traps::engine_error)?;
-            match data.and_then(|d| d.downcast_ref::<HostRef>()) {
-                Some(HostRef(arc)) => Val::ExternRef(Some(ExternRef::from_arc(arc.clone()))),
-                None => {
-                    return Err(Error::InvalidArgument(
-                        "externref made by the guest (extern.convert_any) has no host value".into(),
-                    ));
-                }
-            }
+            Val::ExternRef(Some(from_extern_ref(&mut store.as_context_mut(), rooted, instance_id)?))
+        }
+        wasmtime::Val::AnyRef(None) => Val::AnyRef(None),
+        wasmtime::Val::AnyRef(Some(rooted)) => {
+            Val::AnyRef(Some(from_any_ref(&mut store.as_context_mut(), rooted, instance_id)?))
+        }
+        wasmtime::Val::ExnRef(None) => Val::ExnRef(None),
+        wasmtime::Val::ExnRef(Some(rooted)) => {
+            let root = rooted.to_owned_rooted(&mut store).map_err(crate::traps::engine_error)?;
+            Val::ExnRef(Some(ExnRef::new(GcHandle { root, store_id: instance_id })))
         }
         other => {
             return Err(Error::InvalidArgument(format!(
@@ -244,4 +353,46 @@ pub(crate) fn from_wasmtime(
             )));
         }
     })
+}
+
+/// The wasmux form of an `externref`: the embedder's host value, or the internal value the
+/// guest made it from with `extern.convert_any`.
+fn from_extern_ref<T>(
+    store: &mut StoreContextMut<'_, T>,
+    rooted: &wasmtime::Rooted<wasmtime::ExternRef>,
+    store_id: u64,
+) -> Result<ExternRef> {
+    if let Some(data) = rooted.data(&*store).map_err(crate::traps::engine_error)? {
+        return match data.downcast_ref::<HostRef>() {
+            Some(HostRef(arc)) => Ok(ExternRef::from_arc(arc.clone())),
+            None => Err(Error::InvalidArgument("externref not made by wasmux".into())),
+        };
+    }
+    let inner = wasmtime::AnyRef::convert_extern(&mut *store, *rooted)
+        .map_err(crate::traps::engine_error)?;
+    Ok(ExternRef::from_any(from_any_ref(&mut *store, &inner, store_id)?))
+}
+
+/// The wasmux form of a non-null `anyref`.
+fn from_any_ref<T>(
+    store: &mut StoreContextMut<'_, T>,
+    rooted: &wasmtime::Rooted<wasmtime::AnyRef>,
+    store_id: u64,
+) -> Result<AnyRef> {
+    let error = crate::traps::engine_error;
+    if let Some(i31) = rooted.as_i31(&*store).map_err(error)? {
+        return Ok(AnyRef::i31(i31.get_i32()));
+    }
+    let kind = if rooted.is_struct(&*store).map_err(error)? {
+        AnyRefKind::Struct
+    } else if rooted.is_array(&*store).map_err(error)? {
+        AnyRefKind::Array
+    } else {
+        // Neither an i31 nor an object: a host value the guest converted with
+        // `any.convert_extern`.
+        let host = wasmtime::ExternRef::convert_any(&mut *store, *rooted).map_err(error)?;
+        return Ok(AnyRef::from_extern(from_extern_ref(&mut *store, &host, store_id)?));
+    };
+    let root = rooted.to_owned_rooted(&mut *store).map_err(error)?;
+    Ok(AnyRef::from_engine(GcHandle { root, store_id }, kind))
 }

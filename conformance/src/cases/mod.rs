@@ -1,6 +1,7 @@
 //! The cases, by group. Every backend runs all of them.
 
 mod bad_input;
+mod gc_values;
 mod host;
 mod instance;
 mod limits;
@@ -20,6 +21,7 @@ use crate::case::Case;
 pub fn all<E: Engine>() -> Vec<Case<E>> {
     [
         values::cases::<E>(),
+        gc_values::cases::<E>(),
         host::cases::<E>(),
         traps::cases::<E>(),
         limits::cases::<E>(),

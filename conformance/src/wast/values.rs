@@ -1,6 +1,6 @@
 //! Spec-test argument values and result patterns, against wasmux values.
 
-use wasmux_core::{ExternRef, Val};
+use wasmux_core::{AnyRef, AnyRefKind, ExternRef, Val};
 use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
@@ -13,23 +13,60 @@ pub(crate) fn arg(arg: &WastArg<'_>) -> Result<Val, String> {
         WastArgCore::F32(v) => Val::F32(v.bits),
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
-        WastArgCore::RefNull(HeapType::Abstract {
-            ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern,
-            ..
-        }) => Val::ExternRef(None),
-        WastArgCore::RefNull(HeapType::Abstract {
-            ty: AbstractHeapType::Func | AbstractHeapType::NoFunc,
-            ..
-        }) => Val::FuncRef(None),
-        WastArgCore::RefNull(other) => return Err(format!("null references of type {other:?}")),
+        WastArgCore::RefNull(heap) => match hierarchy(heap) {
+            Some(Hierarchy::Func) => Val::FuncRef(None),
+            Some(Hierarchy::Extern) => Val::ExternRef(None),
+            Some(Hierarchy::Any) => Val::AnyRef(None),
+            Some(Hierarchy::Exn) => Val::ExnRef(None),
+            None => return Err(format!("null references of type {heap:?}")),
+        },
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef::new(*n))),
-        WastArgCore::RefHost(_) => return Err("ref.host arguments".into()),
+        // A host value inside the `any` hierarchy, as `any.convert_extern` makes it.
+        WastArgCore::RefHost(n) => Val::AnyRef(Some(AnyRef::from_extern(ExternRef::new(*n)))),
     })
+}
+
+/// The reference hierarchies a null can belong to.
+#[derive(PartialEq)]
+enum Hierarchy {
+    Func,
+    Extern,
+    Any,
+    Exn,
+}
+
+/// The hierarchy of an abstract, unshared heap type; `None` for shared types, continuations
+/// and a module's own types (which this side cannot resolve).
+fn hierarchy(heap: &HeapType<'_>) -> Option<Hierarchy> {
+    let HeapType::Abstract { shared: false, ty } = heap else { return None };
+    match ty {
+        AbstractHeapType::Func | AbstractHeapType::NoFunc => Some(Hierarchy::Func),
+        AbstractHeapType::Extern | AbstractHeapType::NoExtern => Some(Hierarchy::Extern),
+        AbstractHeapType::Any
+        | AbstractHeapType::Eq
+        | AbstractHeapType::I31
+        | AbstractHeapType::Struct
+        | AbstractHeapType::Array
+        | AbstractHeapType::None => Some(Hierarchy::Any),
+        AbstractHeapType::Exn | AbstractHeapType::NoExn => Some(Hierarchy::Exn),
+        _ => None,
+    }
+}
+
+/// The hierarchy of a null value; `None` for a value that is not a null reference.
+fn null_hierarchy(value: &Val) -> Option<Hierarchy> {
+    match value {
+        Val::FuncRef(None) => Some(Hierarchy::Func),
+        Val::ExternRef(None) => Some(Hierarchy::Extern),
+        Val::AnyRef(None) => Some(Hierarchy::Any),
+        Val::ExnRef(None) => Some(Hierarchy::Exn),
+        _ => None,
+    }
 }
 
 /// Why a result does not match its pattern.
 pub(crate) enum Mismatch {
-    /// The pattern expects a value wasmux cannot represent (GC references, host references).
+    /// The pattern expects a value wasmux cannot represent (shared references).
     Unrepresentable(String),
     /// The value differs.
     Different(String),
@@ -56,27 +93,37 @@ fn core_matches(expected: &WastRetCore<'_>, actual: &Val) -> Result<(), Mismatch
             }
             return Err(last);
         }
-        (
-            WastRetCore::RefAny
-            | WastRetCore::RefEq
-            | WastRetCore::RefArray
-            | WastRetCore::RefStruct
-            | WastRetCore::RefI31
-            | WastRetCore::RefI31Shared
-            | WastRetCore::RefHost(_),
-            _,
-        ) => return Err(Mismatch::Unrepresentable(format!("{expected:?} results"))),
+        (WastRetCore::RefI31Shared, _) => {
+            return Err(Mismatch::Unrepresentable(format!("{expected:?} results")));
+        }
         (WastRetCore::I32(e), Val::I32(a)) => e == a,
         (WastRetCore::I64(e), Val::I64(a)) => e == a,
         (WastRetCore::F32(e), Val::F32(a)) => f32_matches(e, *a),
         (WastRetCore::F64(e), Val::F64(a)) => f64_matches(e, *a),
         (WastRetCore::V128(e), Val::V128(a)) => v128_matches(e, *a),
-        (WastRetCore::RefNull(_), Val::FuncRef(None) | Val::ExternRef(None)) => true,
+        // A null of the pattern's hierarchy; of any, for a module's own type.
+        (WastRetCore::RefNull(heap), value) => {
+            match (heap.as_ref().and_then(hierarchy), null_hierarchy(value)) {
+                (Some(expected), Some(actual)) => expected == actual,
+                (None, actual) => actual.is_some(),
+                (Some(_), None) => false,
+            }
+        }
         (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(r))) => {
             r.downcast_ref::<u32>() == Some(n)
         }
+        (WastRetCore::RefHost(n), Val::AnyRef(Some(r))) => {
+            r.as_extern().and_then(|host| host.downcast_ref::<u32>()) == Some(n)
+        }
         (WastRetCore::RefFunc(_), Val::FuncRef(Some(_))) => true,
+        (WastRetCore::RefAny, Val::AnyRef(Some(_))) => true,
+        (WastRetCore::RefEq, Val::AnyRef(Some(r))) => {
+            matches!(r.kind(), AnyRefKind::I31 | AnyRefKind::Struct | AnyRefKind::Array)
+        }
+        (WastRetCore::RefI31, Val::AnyRef(Some(r))) => r.kind() == AnyRefKind::I31,
+        (WastRetCore::RefStruct, Val::AnyRef(Some(r))) => r.kind() == AnyRefKind::Struct,
+        (WastRetCore::RefArray, Val::AnyRef(Some(r))) => r.kind() == AnyRefKind::Array,
         _ => false,
     };
     if ok {
