@@ -189,7 +189,8 @@ impl fmt::Debug for HostState {
 }
 
 /// What a host function sees of its caller: the caller's exported linear memory `memory`
-/// (if it has one), the embedder's host data of type `T`, and the whole host state.
+/// (if it has one), any other export by name ([`Caller::get_export`]), the embedder's host
+/// data of type `T`, and the whole host state.
 ///
 /// A backend lends it through [`CallerAccess`], so nothing is looked up until the function
 /// asks: a host function that touches neither memory nor state costs no lookup at all.
@@ -204,13 +205,34 @@ enum Access<'a> {
     Engine(&'a mut dyn CallerAccess),
 }
 
-/// How a backend lends a host function its caller's memory and the host state, on demand.
-/// For backends; see [`Caller::lend`].
+/// How a backend lends a host function its caller's memory, exports and the host state, on
+/// demand. For backends; see [`Caller::lend`].
 pub trait CallerAccess {
     /// The caller's export `memory` (if it has one) and the host state, borrowed together.
     fn memory_and_state(&mut self) -> (Option<&mut [u8]>, &mut HostState);
     /// The host state alone, without looking for a memory.
     fn state(&mut self) -> &mut HostState;
+    /// The calling instance's export `name`, as a handle valid until the host function
+    /// returns (see [`CallerExterns`](crate::backend::CallerExterns)).
+    fn get_export(&mut self, name: &str) -> Option<Extern>;
+    /// The type of such a handle's item now (a memory's or table's current size as minimum).
+    fn extern_type(&mut self, item: Extern) -> Result<ExternType>;
+    /// A memory's bytes.
+    fn memory_data(&mut self, memory: Extern) -> Result<&mut [u8]>;
+    /// Grows a memory by `pages`, returning the old size in pages.
+    fn memory_grow(&mut self, memory: Extern, pages: u64) -> Result<u64>;
+    /// A table's size in elements.
+    fn table_size(&mut self, table: Extern) -> Result<u64>;
+    /// A table's element `index`.
+    fn table_get(&mut self, table: Extern, index: u64) -> Result<Val>;
+    /// Sets a table's element `index`.
+    fn table_set(&mut self, table: Extern, index: u64, value: Val) -> Result<()>;
+    /// A global's value.
+    fn global_get(&mut self, global: Extern) -> Result<Val>;
+    /// Sets a mutable global.
+    fn global_set(&mut self, global: Extern, value: Val) -> Result<()>;
+    /// Calls a function of the caller, re-entering the guest, and returns its results.
+    fn call(&mut self, func: Extern, params: &[Val]) -> Result<Vec<Val>>;
 }
 
 impl<'a> Caller<'a> {
@@ -278,6 +300,72 @@ impl<T: Any> Caller<'_, T> {
     pub fn memory_and_data(&mut self) -> (Option<&mut [u8]>, &mut T) {
         let (memory, state) = self.split();
         (memory, state.linked_data())
+    }
+
+    /// The calling instance's export `name` (any kind), as wasmtime's `Caller::get_export`
+    /// gives it. The handle is valid until this host function returns; use it with this
+    /// `Caller`'s methods.
+    pub fn get_export(&mut self, name: &str) -> Option<Extern> {
+        match &mut self.access {
+            Access::Lent { .. } => None,
+            Access::Engine(access) => access.get_export(name),
+        }
+    }
+
+    /// The type of an item from [`Caller::get_export`], a memory's and a table's current size
+    /// as its minimum.
+    pub fn extern_type(&mut self, item: Extern) -> Result<ExternType> {
+        self.engine()?.extern_type(item)
+    }
+
+    /// The bytes of a memory from [`Caller::get_export`].
+    pub fn memory_data(&mut self, memory: Extern) -> Result<&mut [u8]> {
+        self.engine()?.memory_data(memory)
+    }
+
+    /// Grows a memory from [`Caller::get_export`] by `pages`; returns its old size in pages.
+    pub fn memory_grow(&mut self, memory: Extern, pages: u64) -> Result<u64> {
+        self.engine()?.memory_grow(memory, pages)
+    }
+
+    /// The number of elements of a table from [`Caller::get_export`].
+    pub fn table_size(&mut self, table: Extern) -> Result<u64> {
+        self.engine()?.table_size(table)
+    }
+
+    /// Element `index` of a table from [`Caller::get_export`].
+    pub fn table_get(&mut self, table: Extern, index: u64) -> Result<Val> {
+        self.engine()?.table_get(table, index)
+    }
+
+    /// Sets element `index` of a table from [`Caller::get_export`].
+    pub fn table_set(&mut self, table: Extern, index: u64, value: Val) -> Result<()> {
+        self.engine()?.table_set(table, index, value)
+    }
+
+    /// The value of a global from [`Caller::get_export`].
+    pub fn global_get(&mut self, global: Extern) -> Result<Val> {
+        self.engine()?.global_get(global)
+    }
+
+    /// Sets a mutable global from [`Caller::get_export`].
+    pub fn global_set(&mut self, global: Extern, value: Val) -> Result<()> {
+        self.engine()?.global_set(global, value)
+    }
+
+    /// Calls a function from [`Caller::get_export`]: the guest runs again, inside this host
+    /// call (for example its allocator, to make room for what the host writes).
+    pub fn call(&mut self, func: Extern, params: &[Val]) -> Result<Vec<Val>> {
+        self.engine()?.call(func, params)
+    }
+
+    fn engine(&mut self) -> Result<&mut dyn CallerAccess> {
+        match &mut self.access {
+            Access::Lent { .. } => Err(Error::InvalidArgument(
+                "a caller made by `Caller::new` has no instance, so no exports".into(),
+            )),
+            Access::Engine(access) => Ok(&mut **access),
+        }
     }
 
     /// `len` bytes of guest memory at `ptr`, bounds-checked.

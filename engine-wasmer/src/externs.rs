@@ -5,7 +5,7 @@
 //! keeps the wasmer externs it gave handles for in a table the handles index, and checks a
 //! handle's store, index and kind before using it.
 
-use wasmer::{Function, Global, Memory, Pages, Store, Table, Value};
+use wasmer::{AsStoreMut, AsStoreRef, Function, Global, Memory, Pages, Store, Table, Value};
 use wasmux_core::{
     Error, Extern, ExternKind, ExternType, GlobalType, MemoryType, Result, TableType, Val,
 };
@@ -101,7 +101,7 @@ pub(crate) fn kind_of(item: &wasmer::Extern) -> ExternKind {
 
 /// `item`'s type as it is now: a memory's or table's current size as its minimum, as import
 /// matching wants it.
-pub(crate) fn current_type(item: &wasmer::Extern, store: &Store) -> ExternType {
+pub(crate) fn current_type(item: &wasmer::Extern, store: &impl AsStoreRef) -> ExternType {
     let mut ty = from_wasmer_extern_type(&item.ty(store));
     match (&mut ty, item) {
         (ExternType::Memory(ty), wasmer::Extern::Memory(memory)) => {
@@ -118,7 +118,7 @@ pub(crate) fn current_type(item: &wasmer::Extern, store: &Store) -> ExternType {
 /// Grows `memory` by `pages`; its previous size in pages.
 pub(crate) fn memory_grow(
     memory: &Memory,
-    store: &mut Store,
+    store: &mut impl AsStoreMut,
     pages: u64,
     limits: &LimitTunables,
 ) -> Result<u64> {
@@ -136,16 +136,21 @@ pub(crate) fn memory_grow(
 }
 
 /// Element `index` of `table`.
-pub(crate) fn table_get(table: &Table, store: &mut Store, index: u64) -> Result<Val> {
+pub(crate) fn table_get(table: &Table, store: &mut impl AsStoreMut, index: u64) -> Result<Val> {
     let value = u32::try_from(index).ok().and_then(|i| table.get(store, i));
     match value {
-        Some(value) => Ok(from_wasmer(&value, store)),
+        Some(value) => Ok(from_wasmer(&value, &*store)),
         None => Err(out_of_bounds(index, table.size(store))),
     }
 }
 
 /// Sets element `index` of `table` to `value`.
-pub(crate) fn table_set(table: &Table, store: &mut Store, index: u64, value: Val) -> Result<()> {
+pub(crate) fn table_set(
+    table: &Table,
+    store: &mut impl AsStoreMut,
+    index: u64,
+    value: Val,
+) -> Result<()> {
     let size = table.size(store);
     let index = match u32::try_from(index) {
         Ok(i) if i < size => i,
@@ -158,7 +163,7 @@ pub(crate) fn table_set(table: &Table, store: &mut Store, index: u64, value: Val
 /// Grows `table` by `delta` elements set to `init`; its previous size.
 pub(crate) fn table_grow(
     table: &Table,
-    store: &mut Store,
+    store: &mut impl AsStoreMut,
     delta: u64,
     init: Val,
     limits: &LimitTunables,
@@ -177,7 +182,7 @@ pub(crate) fn table_grow(
 }
 
 /// `value` as an element of `table`, if of its element type.
-fn element(table: &Table, store: &mut Store, value: Val) -> Result<Value> {
+fn element(table: &Table, store: &mut impl AsStoreMut, value: Val) -> Result<Value> {
     let element = table.ty(store).ty;
     if !from_wasmer_type(element).accepts(&value) {
         return Err(Error::InvalidArgument(format!(
@@ -193,12 +198,17 @@ fn out_of_bounds(index: u64, size: u32) -> Error {
 }
 
 /// The value of `global`.
-pub(crate) fn global_get(global: &Global, store: &mut Store) -> Val {
-    from_wasmer(&global.get(store), store)
+pub(crate) fn global_get(global: &Global, store: &mut impl AsStoreMut) -> Val {
+    from_wasmer(&global.get(&mut *store), &*store)
 }
 
 /// Sets the mutable `global` to `value`, of its type; `what` names it in errors.
-pub(crate) fn global_set(global: &Global, store: &mut Store, value: Val, what: &str) -> Result<()> {
+pub(crate) fn global_set(
+    global: &Global,
+    store: &mut impl AsStoreMut,
+    value: Val,
+    what: &str,
+) -> Result<()> {
     let ty = global.ty(store);
     if !ty.mutability.is_mutable() {
         return Err(Error::InvalidArgument(format!("{what} is immutable")));

@@ -1,14 +1,18 @@
 //! Host functions: wasmux's [`HostFunc`]s bound as wasmer functions of one instance of a store,
 //! and the one place where guest memory is lent to the host as a slice.
 
+use std::sync::Arc;
 use wasmer::{
     AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store,
     Value,
 };
-use wasmux_core::backend::{BitsBuf, CallerAccess};
-use wasmux_core::{Caller, HostError, HostFunc, HostState, Val};
 
+use wasmux_core::backend::{BitsBuf, CallerAccess, CallerExterns, ScopeMark};
+use wasmux_core::{Caller, ExternType, HostError, HostFunc, HostState, Val};
+
+use crate::caller_exports;
 use crate::native::Native;
+use crate::tunables::LimitTunables;
 use crate::values::{bits_to_wasmer, from_wasmer, to_wasmer, to_wasmer_func_type, wasmer_to_bits};
 
 /// What the host functions of a store share, kept in the store.
@@ -18,16 +22,33 @@ pub(crate) struct Env {
     /// Each instance's export `memory`, by the instance's number in the store, set right after
     /// its instantiation (before any guest code runs: the start function is called afterwards).
     pub memories: Vec<Option<Memory>>,
+    /// Each instance, by its number, set with its memory: where `Caller::get_export` looks.
+    pub instances: Vec<Option<Arc<wasmer::Instance>>>,
+    /// The handles host calls got from `Caller::get_export`.
+    pub caller_externs: CallerExterns<wasmer::Extern>,
+    /// Whether the store's calls run metered or watched for a deadline: the bookkeeping of
+    /// both lives with the instance's own calls, so a host function cannot call the guest.
+    pub guarded: bool,
+    /// The store's limits, for growing a memory from a host function.
+    pub tunables: Arc<LimitTunables>,
 }
 
 impl Env {
-    pub(crate) fn new(state: HostState) -> Self {
-        Env { state, memories: Vec::new() }
+    pub(crate) fn new(state: HostState, guarded: bool, tunables: Arc<LimitTunables>) -> Self {
+        Env {
+            tunables,
+            state,
+            memories: Vec::new(),
+            instances: Vec::new(),
+            caller_externs: CallerExterns::default(),
+            guarded,
+        }
     }
 
-    /// Numbers the next instance, whose memory is not known yet.
+    /// Numbers the next instance, whose memory and exports are not known yet.
     pub(crate) fn add_instance(&mut self) -> usize {
         self.memories.push(None);
+        self.instances.push(None);
         self.memories.len() - 1
     }
 }
@@ -116,13 +137,31 @@ fn run(
     instance: usize,
     body: impl FnOnce(&mut Caller<'_>) -> Result<(), HostError>,
 ) -> Result<(), HostError> {
-    body(&mut Caller::lend(&mut Access { env, instance }))
+    body(&mut Caller::lend(&mut Access::new(env, instance)))
 }
 
 /// What a host function sees of its caller, instance number `instance` of the store.
 pub(crate) struct Access<'a, 'b> {
-    pub(crate) env: &'a mut FunctionEnvMut<'b, Env>,
-    pub(crate) instance: usize,
+    env: &'a mut FunctionEnvMut<'b, Env>,
+    instance: usize,
+    /// The scope of the handles this host call got from `get_export`, once it has any.
+    mark: Option<ScopeMark>,
+}
+
+impl<'a, 'b> Access<'a, 'b> {
+    #[inline(always)]
+    pub(crate) fn new(env: &'a mut FunctionEnvMut<'b, Env>, instance: usize) -> Self {
+        Access { env, instance, mark: None }
+    }
+}
+
+impl Drop for Access<'_, '_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let Some(mark) = self.mark.take() {
+            self.env.data_mut().caller_externs.close(mark);
+        }
+    }
 }
 
 impl CallerAccess for Access<'_, '_> {
@@ -136,6 +175,51 @@ impl CallerAccess for Access<'_, '_> {
     #[inline]
     fn state(&mut self) -> &mut HostState {
         &mut self.env.data_mut().state
+    }
+
+    fn get_export(&mut self, name: &str) -> Option<wasmux_core::Extern> {
+        caller_exports::get_export(self.env, self.instance, &mut self.mark, name)
+    }
+
+    fn extern_type(&mut self, item: wasmux_core::Extern) -> wasmux_core::Result<ExternType> {
+        caller_exports::extern_type(self.env, item)
+    }
+
+    fn memory_data(&mut self, memory: wasmux_core::Extern) -> wasmux_core::Result<&mut [u8]> {
+        caller_exports::memory_data(self.env, memory)
+    }
+
+    fn memory_grow(&mut self, memory: wasmux_core::Extern, pages: u64) -> wasmux_core::Result<u64> {
+        caller_exports::memory_grow(self.env, memory, pages)
+    }
+
+    fn table_size(&mut self, table: wasmux_core::Extern) -> wasmux_core::Result<u64> {
+        caller_exports::table_size(self.env, table)
+    }
+
+    fn table_get(&mut self, table: wasmux_core::Extern, index: u64) -> wasmux_core::Result<Val> {
+        caller_exports::table_get(self.env, table, index)
+    }
+
+    fn table_set(
+        &mut self,
+        table: wasmux_core::Extern,
+        index: u64,
+        value: Val,
+    ) -> wasmux_core::Result<()> {
+        caller_exports::table_set(self.env, table, index, value)
+    }
+
+    fn global_get(&mut self, global: wasmux_core::Extern) -> wasmux_core::Result<Val> {
+        caller_exports::global_get(self.env, global)
+    }
+
+    fn global_set(&mut self, global: wasmux_core::Extern, value: Val) -> wasmux_core::Result<()> {
+        caller_exports::global_set(self.env, global, value)
+    }
+
+    fn call(&mut self, func: wasmux_core::Extern, params: &[Val]) -> wasmux_core::Result<Vec<Val>> {
+        caller_exports::call(self.env, func, params)
     }
 }
 

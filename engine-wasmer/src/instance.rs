@@ -81,7 +81,8 @@ pub struct WasmerInstance {
 
 /// One instance of a store.
 struct Member {
-    instance: wasmer::Instance,
+    /// Shared with the store's `Env`, where its host functions look up its exports.
+    instance: Arc<wasmer::Instance>,
     module: WasmerModule,
     /// Its exports as handles, made on first request so that instantiating pays nothing for
     /// them, and once so that the store's extern table does not grow with each request.
@@ -133,7 +134,8 @@ impl WasmerInstance {
             target,
             watchdog,
         } = parts;
-        let env = FunctionEnv::new(&mut store, Env::new(state));
+        let guarded = fuel.is_some() || target.is_some();
+        let env = FunctionEnv::new(&mut store, Env::new(state, guarded, Arc::clone(&tunables)));
         WasmerInstance {
             current: None,
             env,
@@ -212,8 +214,11 @@ impl WasmerInstance {
             let ctx = TrapContext { out_of_fuel: false, stop: None };
             from_instantiation_error(error, self.tunables.take_refusal(), ctx)
         })?;
+        let instance = Arc::new(instance);
         let memory = instance.exports.get_memory("memory").ok().cloned();
-        self.env.as_mut(&mut self.store).memories[number] = memory;
+        let env = self.env.as_mut(&mut self.store);
+        env.memories[number] = memory;
+        env.instances[number] = Some(Arc::clone(&instance));
         if let Some(fuel) = &mut self.fuel {
             fuel.add(&mut self.store, Meter::of(&instance)?)?;
         }

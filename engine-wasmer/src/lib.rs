@@ -88,6 +88,7 @@
 #![warn(missing_docs)]
 
 #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
+mod caller_exports;
 mod compile;
 mod engine;
 mod externs;

@@ -129,7 +129,7 @@ macro_rules! native_form {
         let bind = move |store: &mut Store, env: &FunctionEnv<Env>, instance: usize| {
             let $body = Arc::clone(&$body);
             let typed = move |mut env: FunctionEnvMut<'_, Env>, $($v: $t::Native),*| {
-                let mut access = Access { env: &mut env, instance };
+                let mut access = Access::new(&mut env, instance);
                 match $body(Caller::lend(&mut access).with_data(), $params) {
                     Ok(results) => Ok(results.into_native()),
                     Err(error) => Err(HostFailure(error)),

@@ -115,8 +115,10 @@ impl Engine for WasmiEngine {
         self.info.check_limits(&limits)?;
         // The store counts as one instance however many modules are instantiated into it.
         let slot = self.instances.acquire(limits.max_instances)?;
-        let mut store =
-            Store::new(&self.engine, StoreData::new(state, ResourceGuard::new(&limits)));
+        let mut store = Store::new(
+            &self.engine,
+            StoreData::new(state, ResourceGuard::new(&limits), self.metered),
+        );
         store.limiter(|data| &mut data.limiter);
         let metering =
             Metering::new(self.metered, self.info.capabilities.has(Capability::Fuel), limits.fuel);

@@ -71,7 +71,7 @@ fn wrong_kind(handle: wasmux_core::Extern, needed: ExternKind) -> Error {
     Error::InvalidArgument(format!("a {} was given where a {needed} is needed", handle.kind()))
 }
 
-fn kind_of(item: &wasmi::Extern) -> ExternKind {
+pub(crate) fn kind_of(item: &wasmi::Extern) -> ExternKind {
     match item {
         wasmi::Extern::Func(_) => ExternKind::Func,
         wasmi::Extern::Memory(_) => ExternKind::Memory,

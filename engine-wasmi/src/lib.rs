@@ -27,6 +27,7 @@
 //! [`Engine::precompile`](wasmux_core::Engine::precompile) returns
 //! [`Error::Unsupported`](wasmux_core::Error::Unsupported).
 
+mod caller_exports;
 mod contain;
 mod engine;
 mod externs;

@@ -131,7 +131,7 @@ macro_rules! native_form {
             let $body = Arc::clone(&$body);
             let typed = move |mut caller: WasmiCaller<'_, StoreData>, $($v: $t::Native),*| {
                 catch_panic(&mut caller, |caller| {
-                    $body(Caller::lend(&mut Access(caller)).with_data(), $params)
+                    $body(Caller::lend(&mut Access::new(caller)).with_data(), $params)
                 })
                 .map(WasmiResults::into_native)
             };

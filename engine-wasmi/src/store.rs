@@ -55,6 +55,11 @@ pub(crate) struct StoreData {
     pub(crate) host_results: Vec<Val>,
     /// A host function's panic, kept while wasmi unwinds the guest (see `host::catch_panic`).
     pub(crate) host_panic: Option<Box<dyn Any + Send>>,
+    /// The handles host calls got from `Caller::get_export`.
+    pub(crate) caller_externs: crate::caller_exports::Handles,
+    /// Whether calls run on fuel slices (for fuel limits and deadlines), which only the
+    /// instance's own calls refill.
+    pub(crate) metered: bool,
 }
 
 impl StoreData {
@@ -66,7 +71,7 @@ impl StoreData {
         }
     }
 
-    pub(crate) fn new(host: HostState, limiter: ResourceGuard) -> Self {
+    pub(crate) fn new(host: HostState, limiter: ResourceGuard, metered: bool) -> Self {
         StoreData {
             host,
             limiter: Limiter(limiter),
@@ -75,6 +80,8 @@ impl StoreData {
             host_params: Vec::new(),
             host_results: Vec::new(),
             host_panic: None,
+            caller_externs: Default::default(),
+            metered,
         }
     }
 }

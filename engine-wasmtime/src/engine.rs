@@ -277,6 +277,7 @@ impl WasmtimeEngine {
             limiter: Limiter::new(limits),
             memory: CallerMemory::ByName,
             instance_id: id,
+            caller_externs: Default::default(),
         };
         let mut store = wasmtime::Store::new(&self.engine, data);
         if limits.max_memory_bytes.is_some() || limits.max_table_elements.is_some() {

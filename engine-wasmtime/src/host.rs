@@ -15,13 +15,14 @@ use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use wasmtime::{AsContextMut, Caller, Extern, Linker, ValRaw};
-use wasmux_core::backend::{BitsBuf, CallerAccess, ValBuf};
+use wasmux_core::backend::{BitsBuf, CallerAccess, ScopeMark, ValBuf};
 use wasmux_core::{
-    Caller as HostCaller, FuncType, HostError, HostFn, HostFunc, HostState, NativeWrap, Result,
-    Val, ValType, WasmTuple,
+    Caller as HostCaller, ExternType, FuncType, HostError, HostFn, HostFunc, HostState, NativeWrap,
+    Result, Val, ValType, WasmTuple,
 };
 
 use crate::WasmtimeEngine;
+use crate::caller_exports;
 use crate::store::StoreData;
 use crate::traps::carry;
 use crate::values;
@@ -71,7 +72,7 @@ fn call_native<P: WasmTuple, R: WasmTuple, T: Any>(
         // SAFETY: wasmtime initialises the first `P::TYPES.len()` slots with the arguments.
         *slot = values::raw_to_bits(*ty, unsafe { raw.get_unchecked(i).assume_init() });
     }
-    let mut access = Access(caller);
+    let mut access = Access::new(caller);
     let mut host = HostCaller::lend(&mut access);
     let results = body(host.with_data(), P::from_bits(params.as_ref()))
         .map_err(|error| carry(error.into_error()))?;
@@ -191,15 +192,35 @@ fn run(
     caller: &mut Caller<'_, StoreData>,
     body: impl FnOnce(&mut HostCaller<'_>) -> std::result::Result<(), HostError>,
 ) -> wasmtime::Result<()> {
-    body(&mut HostCaller::lend(&mut Access(caller))).map_err(|error| carry(error.into_error()))
+    body(&mut HostCaller::lend(&mut Access::new(caller))).map_err(|error| carry(error.into_error()))
 }
 
 /// What a host function sees of its wasmtime caller.
-struct Access<'a, 'b>(&'a mut Caller<'b, StoreData>);
+struct Access<'a, 'b> {
+    caller: &'a mut Caller<'b, StoreData>,
+    /// The scope of the handles this host call got from `get_export`, once it has any.
+    mark: Option<ScopeMark>,
+}
+
+impl<'a, 'b> Access<'a, 'b> {
+    #[inline(always)]
+    fn new(caller: &'a mut Caller<'b, StoreData>) -> Self {
+        Access { caller, mark: None }
+    }
+}
+
+impl Drop for Access<'_, '_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let Some(mark) = self.mark.take() {
+            self.caller.data_mut().caller_externs.close(mark);
+        }
+    }
+}
 
 impl CallerAccess for Access<'_, '_> {
     fn memory_and_state(&mut self) -> (Option<&mut [u8]>, &mut HostState) {
-        let caller = &mut *self.0;
+        let caller = &mut *self.caller;
         let memory =
             caller.data().memory.get(|| caller.get_export("memory").and_then(Extern::into_memory));
         match memory {
@@ -213,6 +234,46 @@ impl CallerAccess for Access<'_, '_> {
 
     #[inline]
     fn state(&mut self) -> &mut HostState {
-        &mut self.0.data_mut().host
+        &mut self.caller.data_mut().host
+    }
+
+    fn get_export(&mut self, name: &str) -> Option<wasmux_core::Extern> {
+        caller_exports::get_export(self.caller, &mut self.mark, name)
+    }
+
+    fn extern_type(&mut self, item: wasmux_core::Extern) -> Result<ExternType> {
+        caller_exports::extern_type(self.caller, item)
+    }
+
+    fn memory_data(&mut self, memory: wasmux_core::Extern) -> Result<&mut [u8]> {
+        caller_exports::memory_data(self.caller, memory)
+    }
+
+    fn memory_grow(&mut self, memory: wasmux_core::Extern, pages: u64) -> Result<u64> {
+        caller_exports::memory_grow(self.caller, memory, pages)
+    }
+
+    fn table_size(&mut self, table: wasmux_core::Extern) -> Result<u64> {
+        caller_exports::table_size(self.caller, table)
+    }
+
+    fn table_get(&mut self, table: wasmux_core::Extern, index: u64) -> Result<Val> {
+        caller_exports::table_get(self.caller, table, index)
+    }
+
+    fn table_set(&mut self, table: wasmux_core::Extern, index: u64, value: Val) -> Result<()> {
+        caller_exports::table_set(self.caller, table, index, value)
+    }
+
+    fn global_get(&mut self, global: wasmux_core::Extern) -> Result<Val> {
+        caller_exports::global_get(self.caller, global)
+    }
+
+    fn global_set(&mut self, global: wasmux_core::Extern, value: Val) -> Result<()> {
+        caller_exports::global_set(self.caller, global, value)
+    }
+
+    fn call(&mut self, func: wasmux_core::Extern, params: &[Val]) -> Result<Vec<Val>> {
+        caller_exports::call(self.caller, func, params)
     }
 }

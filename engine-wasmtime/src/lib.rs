@@ -38,6 +38,7 @@
 //! `wasmux` facade converts text.
 
 mod artifact;
+mod caller_exports;
 mod engine;
 mod externs;
 mod host;

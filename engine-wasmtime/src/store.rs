@@ -15,6 +15,8 @@ pub(crate) struct StoreData {
     pub(crate) memory: CallerMemory<wasmtime::Memory>,
     /// Identifies the instance, so a function of another instance is refused.
     pub(crate) instance_id: u64,
+    /// The handles host calls got from `Caller::get_export`.
+    pub(crate) caller_externs: crate::caller_exports::Handles,
 }
 
 /// wasmtime's resource limiter for wasmux [`Limits`]: delegates every decision to the shared

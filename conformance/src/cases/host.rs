@@ -17,7 +17,7 @@ const PORTABLE: bool = false;
 const NATIVE: bool = true;
 
 /// `HostFunc::wrap`, or `HostFunc::wrap_for::<CompiledEngines>` when `NATIVE`.
-fn wrap<const NATIVE: bool, P: WasmTuple, R: WasmTuple>(
+pub(super) fn wrap<const NATIVE: bool, P: WasmTuple, R: WasmTuple>(
     module: &str,
     name: &str,
     body: impl HostFn<P, R>,

@@ -1,6 +1,7 @@
 //! The cases, by group. Every backend runs all of them.
 
 mod bad_input;
+mod caller_exports;
 mod gc_values;
 mod host;
 mod instance;
@@ -23,6 +24,7 @@ pub fn all<E: Engine>() -> Vec<Case<E>> {
         values::cases::<E>(),
         gc_values::cases::<E>(),
         host::cases::<E>(),
+        caller_exports::cases::<E>(),
         traps::cases::<E>(),
         limits::cases::<E>(),
         link::cases::<E>(),
