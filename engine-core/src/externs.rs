@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::value::{ExportInfo, ExternType};
+use crate::value::{ExportInfo, ExternType, ModuleInfo};
 
 /// A new store id, unique in the process across every engine, so a handle of one store (or
 /// of a dropped one) never matches another's items. For backends.
@@ -102,34 +102,51 @@ impl Extern {
 /// Every export of one instance, in the module's order, with its type as the module declared
 /// it and its handle. Give it to [`Imports::instance`](crate::Imports::instance) to link
 /// another module of the same store to all of them. Cheap to clone: instantiation keeps one
-/// and returns another.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Exports(Arc<[(ExportInfo, Extern)]>);
+/// and returns another, and the names and types are the module's own, shared, not copied.
+#[derive(Clone, Debug, Default)]
+pub struct Exports {
+    module: Arc<ModuleInfo>,
+    /// One per export of `module`, in order; `None` for one the instance did not have.
+    handles: Arc<[Option<Extern>]>,
+}
 
 impl Exports {
-    /// Exports from `(info, handle)` pairs. For backends.
+    /// The exports of an instance of `module`: `handles` holds one entry per export of the
+    /// module, in order. For backends.
     #[doc(hidden)]
-    pub fn new(exports: Vec<(ExportInfo, Extern)>) -> Self {
-        Exports(exports.into())
+    pub fn new(module: Arc<ModuleInfo>, handles: impl IntoIterator<Item = Option<Extern>>) -> Self {
+        let handles: Arc<[Option<Extern>]> = handles.into_iter().collect();
+        assert_eq!(handles.len(), module.exports.len(), "one handle per export");
+        Exports { module, handles }
     }
 
     /// The export `name`.
     pub fn get(&self, name: &str) -> Option<Extern> {
-        self.0.iter().find(|(info, _)| info.name == name).map(|(_, handle)| *handle)
+        self.iter().find(|(info, _)| info.name == name).map(|(_, handle)| handle)
     }
 
     /// Every export with its declared type, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&ExportInfo, Extern)> {
-        self.0.iter().map(|(info, handle)| (info, *handle))
+        self.module
+            .exports
+            .iter()
+            .zip(self.handles.iter())
+            .filter_map(|(info, h)| Some((info, (*h)?)))
     }
 
     /// How many there are.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.handles.iter().flatten().count()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
+    }
+}
+
+impl PartialEq for Exports {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
     }
 }

@@ -241,11 +241,11 @@ impl WasmerInstance {
         let externs = &mut self.externs;
         let member = &mut self.instances[index];
         member.handles.get_or_insert_with(|| {
-            let exports = member.module.info().exports.iter().filter_map(|info| {
+            let handles = member.module.info().exports.iter().map(|info| {
                 let item = member.instance.exports.get_extern(&info.name)?.clone();
-                Some((info.clone(), externs.add(item)))
+                Some(externs.add(item))
             });
-            Exports::new(exports.collect())
+            Exports::new(Arc::clone(member.module.shared_info()), handles)
         })
     }
 

@@ -22,7 +22,7 @@ struct Inner {
     // the code memory goes (wasmer's own `Module` documents the same drop order).
     module: wasmer::Module,
     engine: wasmer::Engine,
-    info: ModuleInfo,
+    info: Arc<ModuleInfo>,
     has_start: bool,
 }
 
@@ -52,11 +52,16 @@ impl WasmerModule {
                 .collect(),
         };
         let has_start = module.exports().any(|e| e.name() == START_EXPORT);
-        WasmerModule(Arc::new(Inner { module, engine, info, has_start }))
+        WasmerModule(Arc::new(Inner { module, engine, info: Arc::new(info), has_start }))
     }
 
     /// The module's imports and exports.
     pub fn info(&self) -> &ModuleInfo {
+        &self.0.info
+    }
+
+    /// The same, shared.
+    pub(crate) fn shared_info(&self) -> &Arc<ModuleInfo> {
         &self.0.info
     }
 

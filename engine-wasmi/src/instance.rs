@@ -190,17 +190,10 @@ impl WasmiInstance {
         let current = self.current.as_mut()?;
         let (store, externs) = (&self.store, &mut self.externs);
         Some(current.exports.get_or_insert_with(|| {
-            Exports::new(
-                current
-                    .info
-                    .exports
-                    .iter()
-                    .filter_map(|export| {
-                        let item = current.instance.get_export(store, &export.name)?;
-                        Some((export.clone(), externs.add(item)))
-                    })
-                    .collect(),
-            )
+            let handles = current.info.exports.iter().map(|export| {
+                current.instance.get_export(store, &export.name).map(|item| externs.add(item))
+            });
+            Exports::new(Arc::clone(&current.info), handles)
         }))
     }
 

@@ -321,16 +321,13 @@ impl Instance for WasmtimeInstance {
         if let Some(exports) = &self.exports {
             return Ok(exports.clone());
         }
-        let mut handles = Vec::with_capacity(self.info.exports.len());
-        if let Some(instance) = self.instance {
-            for info in &self.info.exports {
-                let item = instance
-                    .get_export(&mut self.store, &info.name)
-                    .ok_or_else(|| Self::export_error(&info.name, "no such export"))?;
-                handles.push((info.clone(), self.externs.push(self.id, item)));
-            }
-        }
-        let exports = Exports::new(handles);
+        let instance = self.instance;
+        let (store, externs, id) = (&mut self.store, &mut self.externs, self.id);
+        let handles = self.info.exports.iter().map(|info| {
+            let item = instance?.get_export(&mut *store, &info.name)?;
+            Some(externs.push(id, item))
+        });
+        let exports = Exports::new(Arc::clone(&self.info), handles);
         self.exports = Some(exports.clone());
         Ok(exports)
     }
