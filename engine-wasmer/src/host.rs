@@ -165,7 +165,7 @@ impl Drop for Access<'_, '_> {
 }
 
 impl CallerAccess for Access<'_, '_> {
-    #[inline]
+    #[inline(always)]
     fn memory_and_state(&mut self) -> (Option<&mut [u8]>, &mut HostState) {
         let (data, store) = self.env.data_and_store_mut();
         let memory = data.memories.get(self.instance).and_then(Option::as_ref);

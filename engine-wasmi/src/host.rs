@@ -121,6 +121,7 @@ impl Drop for Access<'_, '_> {
 }
 
 impl CallerAccess for Access<'_, '_> {
+    #[inline(always)]
     fn memory_and_state(&mut self) -> (Option<&mut [u8]>, &mut HostState) {
         let caller = &mut *self.caller;
         let memory = caller
