@@ -16,6 +16,7 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         Case::new("caller", "native_every_kind_of_export", every_kind_of_export::<E, true>),
         Case::new("caller", "handles_end_with_their_host_call", handles_end_with_the_call::<E>),
         Case::new("caller", "nested_host_calls_keep_their_handles", nested_host_calls::<E>),
+        Case::new("caller", "bad_input_is_an_error", bad_input_is_an_error::<E>),
         Case::new("caller", "calls_back_under_a_deadline", calls_back_under_a_deadline::<E>)
             .configure(|config| config.interruptible = true),
     ]
@@ -172,4 +173,49 @@ fn calls_back_under_a_deadline<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     let mut instance = ctx.instantiate(EXPORTS, env)?;
     let expected = if ctx.engine.info().name == "wasmtime" { 21 } else { -1 };
     ensure_eq(ok(instance.call("go", &[Val::I32(7)]), "go")?, vec![Val::I32(expected)], "nested")
+}
+
+/// Every misuse of a caller's handle is an `InvalidArgument` the host function can handle,
+/// never a panic: the wrong kind, an index past a table's end, growing past a memory's
+/// maximum, an immutable global set, a value of the wrong type, a call with wrong arguments.
+fn bad_input_is_an_error<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+    let mut env = HostEnv::new();
+    env.func_new("host", "probe", FuncType::new([ValType::I32], [ValType::I32]), |caller, _, r| {
+        let find = |caller: &mut wasmux_core::Caller<'_>, name: &str| {
+            caller.get_export(name).ok_or_else(|| HostError::trap(format!("no export `{name}`")))
+        };
+        let (heap, counter, funcs) =
+            (find(caller, "heap")?, find(caller, "counter")?, find(caller, "funcs")?);
+        let (fixed, triple) = (find(caller, "fixed")?, find(caller, "triple")?);
+        let refused: [(&str, Result<(), Error>); 9] = [
+            ("a memory read as a global", caller.global_get(heap).map(drop)),
+            ("a global borrowed as a memory", caller.memory_data(counter).map(drop)),
+            ("a table called", caller.call(funcs, &[]).map(drop)),
+            ("an element past the table's end", caller.table_get(funcs, 2).map(drop)),
+            ("an element set past the end", caller.table_set(funcs, 7, Val::FuncRef(None))),
+            ("an i32 in a funcref table", caller.table_set(funcs, 0, Val::I32(1))),
+            ("growing past the maximum", caller.memory_grow(heap, 5).map(drop)),
+            ("an immutable global set", caller.global_set(fixed, Val::I32(1))),
+            ("a call with the wrong arguments", caller.call(triple, &[Val::I64(1)]).map(drop)),
+        ];
+        for (what, outcome) in refused {
+            if !matches!(outcome, Err(Error::InvalidArgument(_))) {
+                return Err(HostError::trap(format!(
+                    "{what}: expected InvalidArgument, got {outcome:?}"
+                )));
+            }
+        }
+        let wrong_type = caller.global_set(counter, Val::I64(1));
+        if !matches!(wrong_type, Err(Error::InvalidArgument(_))) {
+            return Err(HostError::trap(format!("an i64 in an i32 global: {wrong_type:?}")));
+        }
+        r[0] = Val::I32(i32::try_from(caller.table_size(funcs)?).unwrap_or(-1));
+        Ok(())
+    });
+    let module = EXPORTS.replace(
+        "(global (export \"counter\")",
+        "(global (export \"fixed\") i32 (i32.const 9)) (global (export \"counter\")",
+    );
+    let mut instance = ctx.instantiate(&module, env)?;
+    ensure_eq(ok(instance.call("go", &[Val::I32(0)]), "go")?, vec![Val::I32(2)], "still usable")
 }
