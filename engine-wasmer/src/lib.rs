@@ -87,8 +87,8 @@
 
 #![warn(missing_docs)]
 
-#[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 mod caller_exports;
+#[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
 mod compile;
 mod engine;
 mod externs;
