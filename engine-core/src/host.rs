@@ -207,11 +207,16 @@ enum Access<'a> {
 
 /// How a backend lends a host function its caller's memory, exports and the host state, on
 /// demand. For backends; see [`Caller::lend`].
-pub trait CallerAccess {
+pub trait CallerAccess: CallerExports {
     /// The caller's export `memory` (if it has one) and the host state, borrowed together.
     fn memory_and_state(&mut self) -> (Option<&mut [u8]>, &mut HostState);
     /// The host state alone, without looking for a memory.
     fn state(&mut self) -> &mut HostState;
+}
+
+/// How a backend lends a host function its caller's exports by name, and works on them.
+/// For backends; see [`Caller::get_export`].
+pub trait CallerExports {
     /// The calling instance's export `name`, as a handle valid until the host function
     /// returns (see [`CallerExterns`](crate::backend::CallerExterns)).
     fn get_export(&mut self, name: &str) -> Option<Extern>;

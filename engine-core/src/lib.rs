@@ -65,7 +65,7 @@ pub mod backend {
     pub use crate::engine::check_call;
     pub use crate::error::panic_message;
     pub use crate::externs::new_store_id;
-    pub use crate::host::{CallerAccess, DataType, Resolved};
+    pub use crate::host::{CallerAccess, CallerExports, DataType, Resolved};
     pub use crate::import_match::import_accepts;
     pub use crate::limits::{InstanceCounter, InstanceSlot, ResourceGuard, StopCondition};
     pub use crate::link_cache::LinkCache;

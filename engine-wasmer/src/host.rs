@@ -2,15 +2,15 @@
 //! and the one place where guest memory is lent to the host as a slice.
 
 use std::sync::Arc;
+
 use wasmer::{
     AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Store,
     Value,
 };
 
 use wasmux_core::backend::{BitsBuf, CallerAccess, CallerExterns, ScopeMark};
-use wasmux_core::{Caller, ExternType, HostError, HostFunc, HostState, Val};
+use wasmux_core::{Caller, HostError, HostFunc, HostState, Val};
 
-use crate::caller_exports;
 use crate::native::Native;
 use crate::tunables::LimitTunables;
 use crate::values::{bits_to_wasmer, from_wasmer, to_wasmer, to_wasmer_func_type, wasmer_to_bits};
@@ -140,12 +140,13 @@ fn run(
     body(&mut Caller::lend(&mut Access::new(env, instance)))
 }
 
-/// What a host function sees of its caller, instance number `instance` of the store.
+/// What a host function sees of its caller, instance number `instance` of the store; its
+/// exports are in `caller_exports`.
 pub(crate) struct Access<'a, 'b> {
-    env: &'a mut FunctionEnvMut<'b, Env>,
-    instance: usize,
+    pub(crate) env: &'a mut FunctionEnvMut<'b, Env>,
+    pub(crate) instance: usize,
     /// The scope of the handles this host call got from `get_export`, once it has any.
-    mark: Option<ScopeMark>,
+    pub(crate) mark: Option<ScopeMark>,
 }
 
 impl<'a, 'b> Access<'a, 'b> {
@@ -175,51 +176,6 @@ impl CallerAccess for Access<'_, '_> {
     #[inline]
     fn state(&mut self) -> &mut HostState {
         &mut self.env.data_mut().state
-    }
-
-    fn get_export(&mut self, name: &str) -> Option<wasmux_core::Extern> {
-        caller_exports::get_export(self.env, self.instance, &mut self.mark, name)
-    }
-
-    fn extern_type(&mut self, item: wasmux_core::Extern) -> wasmux_core::Result<ExternType> {
-        caller_exports::extern_type(self.env, item)
-    }
-
-    fn memory_data(&mut self, memory: wasmux_core::Extern) -> wasmux_core::Result<&mut [u8]> {
-        caller_exports::memory_data(self.env, memory)
-    }
-
-    fn memory_grow(&mut self, memory: wasmux_core::Extern, pages: u64) -> wasmux_core::Result<u64> {
-        caller_exports::memory_grow(self.env, memory, pages)
-    }
-
-    fn table_size(&mut self, table: wasmux_core::Extern) -> wasmux_core::Result<u64> {
-        caller_exports::table_size(self.env, table)
-    }
-
-    fn table_get(&mut self, table: wasmux_core::Extern, index: u64) -> wasmux_core::Result<Val> {
-        caller_exports::table_get(self.env, table, index)
-    }
-
-    fn table_set(
-        &mut self,
-        table: wasmux_core::Extern,
-        index: u64,
-        value: Val,
-    ) -> wasmux_core::Result<()> {
-        caller_exports::table_set(self.env, table, index, value)
-    }
-
-    fn global_get(&mut self, global: wasmux_core::Extern) -> wasmux_core::Result<Val> {
-        caller_exports::global_get(self.env, global)
-    }
-
-    fn global_set(&mut self, global: wasmux_core::Extern, value: Val) -> wasmux_core::Result<()> {
-        caller_exports::global_set(self.env, global, value)
-    }
-
-    fn call(&mut self, func: wasmux_core::Extern, params: &[Val]) -> wasmux_core::Result<Vec<Val>> {
-        caller_exports::call(self.env, func, params)
     }
 }
 

@@ -8,9 +8,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use wasmi::Linker;
 use wasmux_core::backend::{BitsBuf, CallerAccess, ScopeMark};
-use wasmux_core::{Caller, ExternType, HostError, HostFunc, HostState, Val};
+use wasmux_core::{Caller, HostError, HostFunc, HostState, Val};
 
-use crate::caller_exports;
 use crate::native::Native;
 use crate::store::StoreData;
 use crate::traps::HostFailure;
@@ -97,11 +96,11 @@ pub(crate) fn catch_panic<T>(
     }
 }
 
-/// What a host function sees of its wasmi caller.
+/// What a host function sees of its wasmi caller; its exports are in `caller_exports`.
 pub(crate) struct Access<'a, 'b> {
-    caller: &'a mut wasmi::Caller<'b, StoreData>,
+    pub(crate) caller: &'a mut wasmi::Caller<'b, StoreData>,
     /// The scope of the handles this host call got from `get_export`, once it has any.
-    mark: Option<ScopeMark>,
+    pub(crate) mark: Option<ScopeMark>,
 }
 
 impl<'a, 'b> Access<'a, 'b> {
@@ -140,50 +139,5 @@ impl CallerAccess for Access<'_, '_> {
     #[inline]
     fn state(&mut self) -> &mut HostState {
         &mut self.caller.data_mut().host
-    }
-
-    fn get_export(&mut self, name: &str) -> Option<wasmux_core::Extern> {
-        caller_exports::get_export(self.caller, &mut self.mark, name)
-    }
-
-    fn extern_type(&mut self, item: wasmux_core::Extern) -> wasmux_core::Result<ExternType> {
-        caller_exports::extern_type(self.caller, item)
-    }
-
-    fn memory_data(&mut self, memory: wasmux_core::Extern) -> wasmux_core::Result<&mut [u8]> {
-        caller_exports::memory_data(self.caller, memory)
-    }
-
-    fn memory_grow(&mut self, memory: wasmux_core::Extern, pages: u64) -> wasmux_core::Result<u64> {
-        caller_exports::memory_grow(self.caller, memory, pages)
-    }
-
-    fn table_size(&mut self, table: wasmux_core::Extern) -> wasmux_core::Result<u64> {
-        caller_exports::table_size(self.caller, table)
-    }
-
-    fn table_get(&mut self, table: wasmux_core::Extern, index: u64) -> wasmux_core::Result<Val> {
-        caller_exports::table_get(self.caller, table, index)
-    }
-
-    fn table_set(
-        &mut self,
-        table: wasmux_core::Extern,
-        index: u64,
-        value: Val,
-    ) -> wasmux_core::Result<()> {
-        caller_exports::table_set(self.caller, table, index, value)
-    }
-
-    fn global_get(&mut self, global: wasmux_core::Extern) -> wasmux_core::Result<Val> {
-        caller_exports::global_get(self.caller, global)
-    }
-
-    fn global_set(&mut self, global: wasmux_core::Extern, value: Val) -> wasmux_core::Result<()> {
-        caller_exports::global_set(self.caller, global, value)
-    }
-
-    fn call(&mut self, func: wasmux_core::Extern, params: &[Val]) -> wasmux_core::Result<Vec<Val>> {
-        caller_exports::call(self.caller, func, params)
     }
 }

@@ -21,6 +21,7 @@ use crate::externs::{
 };
 use crate::module::WasmiModule;
 use crate::store::StoreData;
+use crate::store_items;
 use crate::traps::execution_error;
 use crate::values::{
     bits_to_wasmi, from_wasmi, func_type, to_wasmi, wasmi_to_bits, wasmi_val_type,
@@ -243,11 +244,6 @@ impl WasmiInstance {
         to_wasmi(&mut self.store, store_id, value)
     }
 
-    /// A value read from this store.
-    fn wasmux_value(&self, value: &wasmi::Val) -> Val {
-        from_wasmi(&self.store, self.store_id(), value)
-    }
-
     fn export_error(name: &str, what: &str) -> Error {
         Error::Export {
             name: name.to_string(),
@@ -398,16 +394,7 @@ impl Instance for WasmiInstance {
 
     fn memory_grow(&mut self, memory: Extern, pages: u64) -> Result<u64> {
         let memory = self.externs.memory(memory)?;
-        self.forget_refusal();
-        match memory.grow(&mut self.store, pages) {
-            Ok(previous) => Ok(previous),
-            Err(_) => {
-                let size = memory.size(&self.store);
-                Err(self.refusal_or(Error::InvalidArgument(format!(
-                    "a memory of {size} pages cannot grow by {pages}"
-                ))))
-            }
-        }
+        store_items::grow_memory(&mut self.store, memory, pages)
     }
 
     fn table_size(&mut self, table: Extern) -> Result<u64> {
@@ -416,19 +403,12 @@ impl Instance for WasmiInstance {
 
     fn table_get(&mut self, table: Extern, index: u64) -> Result<Val> {
         let table = self.externs.table(table)?;
-        match table.get(&self.store, index) {
-            Some(element) => Ok(self.wasmux_value(&element.into())),
-            None => Err(out_of_bounds(index, table.size(&self.store))),
-        }
+        store_items::get_element(&self.store, table, index)
     }
 
     fn table_set(&mut self, table: Extern, index: u64, value: Val) -> Result<()> {
         let table = self.externs.table(table)?;
-        let value = self.wasmi_value(&value)?;
-        let element = table_element(table.ty(&self.store).element(), value)?;
-        table
-            .set(&mut self.store, index, element)
-            .map_err(|_| out_of_bounds(index, table.size(&self.store)))
+        store_items::set_element(&mut self.store, table, index, &value)
     }
 
     fn table_grow(&mut self, table: Extern, delta: u64, init: Val) -> Result<u64> {
@@ -449,15 +429,12 @@ impl Instance for WasmiInstance {
 
     fn global_get(&mut self, global: Extern) -> Result<Val> {
         let global = self.externs.global(global)?;
-        Ok(self.wasmux_value(&global.get(&self.store)))
+        Ok(store_items::get_global(&self.store, global))
     }
 
     fn global_set(&mut self, global: Extern, value: Val) -> Result<()> {
         let global = self.externs.global(global)?;
-        let value = self.wasmi_value(&value)?;
-        global
-            .set(&mut self.store, value)
-            .map_err(|e| Error::InvalidArgument(format!("setting the global: {e}")))
+        store_items::set_global(&mut self.store, global, &value)
     }
 
     fn call_typed<P: WasmTuple, R: WasmTuple>(
@@ -528,7 +505,7 @@ impl Instance for WasmiInstance {
             .current_instance()
             .and_then(|instance| instance.get_global(&self.store, name))
             .ok_or_else(|| Self::export_error(name, "global"))?;
-        Ok(self.wasmux_value(&global.get(&self.store)))
+        Ok(store_items::get_global(&self.store, global))
     }
 
     fn set_global(&mut self, name: &str, value: Val) -> Result<()> {
@@ -561,10 +538,6 @@ impl Instance for WasmiInstance {
     fn host_state(&mut self) -> &mut HostState {
         &mut self.store.data_mut().host
     }
-}
-
-fn out_of_bounds(index: u64, size: u64) -> Error {
-    Error::InvalidArgument(format!("index {index} is outside the table of {size} elements"))
 }
 
 impl std::fmt::Debug for WasmiInstance {

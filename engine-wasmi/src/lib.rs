@@ -38,6 +38,7 @@ mod module;
 mod native;
 mod settings;
 mod store;
+mod store_items;
 mod traps;
 mod values;
 

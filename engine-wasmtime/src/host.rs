@@ -17,12 +17,11 @@ use std::sync::Arc;
 use wasmtime::{AsContextMut, Caller, Extern, Linker, ValRaw};
 use wasmux_core::backend::{BitsBuf, CallerAccess, ScopeMark, ValBuf};
 use wasmux_core::{
-    Caller as HostCaller, ExternType, FuncType, HostError, HostFn, HostFunc, HostState, NativeWrap,
-    Result, Val, ValType, WasmTuple,
+    Caller as HostCaller, FuncType, HostError, HostFn, HostFunc, HostState, NativeWrap, Result,
+    Val, ValType, WasmTuple,
 };
 
 use crate::WasmtimeEngine;
-use crate::caller_exports;
 use crate::store::StoreData;
 use crate::traps::carry;
 use crate::values;
@@ -195,11 +194,11 @@ fn run(
     body(&mut HostCaller::lend(&mut Access::new(caller))).map_err(|error| carry(error.into_error()))
 }
 
-/// What a host function sees of its wasmtime caller.
-struct Access<'a, 'b> {
-    caller: &'a mut Caller<'b, StoreData>,
+/// What a host function sees of its wasmtime caller; its exports are in `caller_exports`.
+pub(crate) struct Access<'a, 'b> {
+    pub(crate) caller: &'a mut Caller<'b, StoreData>,
     /// The scope of the handles this host call got from `get_export`, once it has any.
-    mark: Option<ScopeMark>,
+    pub(crate) mark: Option<ScopeMark>,
 }
 
 impl<'a, 'b> Access<'a, 'b> {
@@ -236,45 +235,5 @@ impl CallerAccess for Access<'_, '_> {
     #[inline]
     fn state(&mut self) -> &mut HostState {
         &mut self.caller.data_mut().host
-    }
-
-    fn get_export(&mut self, name: &str) -> Option<wasmux_core::Extern> {
-        caller_exports::get_export(self.caller, &mut self.mark, name)
-    }
-
-    fn extern_type(&mut self, item: wasmux_core::Extern) -> Result<ExternType> {
-        caller_exports::extern_type(self.caller, item)
-    }
-
-    fn memory_data(&mut self, memory: wasmux_core::Extern) -> Result<&mut [u8]> {
-        caller_exports::memory_data(self.caller, memory)
-    }
-
-    fn memory_grow(&mut self, memory: wasmux_core::Extern, pages: u64) -> Result<u64> {
-        caller_exports::memory_grow(self.caller, memory, pages)
-    }
-
-    fn table_size(&mut self, table: wasmux_core::Extern) -> Result<u64> {
-        caller_exports::table_size(self.caller, table)
-    }
-
-    fn table_get(&mut self, table: wasmux_core::Extern, index: u64) -> Result<Val> {
-        caller_exports::table_get(self.caller, table, index)
-    }
-
-    fn table_set(&mut self, table: wasmux_core::Extern, index: u64, value: Val) -> Result<()> {
-        caller_exports::table_set(self.caller, table, index, value)
-    }
-
-    fn global_get(&mut self, global: wasmux_core::Extern) -> Result<Val> {
-        caller_exports::global_get(self.caller, global)
-    }
-
-    fn global_set(&mut self, global: wasmux_core::Extern, value: Val) -> Result<()> {
-        caller_exports::global_set(self.caller, global, value)
-    }
-
-    fn call(&mut self, func: wasmux_core::Extern, params: &[Val]) -> Result<Vec<Val>> {
-        caller_exports::call(self.caller, func, params)
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
 
-use wasmtime::{AsContextMut as _, RootScope, Store, ValRaw};
+use wasmtime::{AsContextMut, RootScope, Store, ValRaw};
 use wasmux_core::backend::{CallerMemory, InstanceSlot, check_call};
 use wasmux_core::{
     Config, Error, ExportInfo, Exports, Extern, ExternType, FuncType, GlobalType, HostState,
@@ -192,39 +192,54 @@ impl WasmtimeInstance {
         Ok(())
     }
 
-    /// The general path, for signatures with references: rooted in a scope that ends with the
-    /// call, so `externref`s do not pile up in the store.
+    /// The general path, for signatures with references.
     fn call_vals(
         &mut self,
         func: &WasmtimeFunc,
         params: &[Val],
         results: &mut [Val],
     ) -> Result<()> {
-        let id = self.id;
-        let mut scope = RootScope::new(&mut self.store);
-        let args =
-            params.iter().map(|v| to_wasmtime(&mut scope, v, id)).collect::<Result<Vec<_>>>()?;
-        let mut out: Vec<wasmtime::Val> =
-            func.ty.results().iter().map(|_| wasmtime::Val::I32(0)).collect();
-        if let Err(error) = func.func.call(&mut scope, &args, &mut out) {
-            drop(scope);
-            return Err(self.fail(error));
-        }
-        for (result, val) in results.iter_mut().zip(&out) {
-            *result = from_wasmtime(&mut scope, val, id)?;
-        }
-        Ok(())
+        call_with_vals(&mut self.store, func.func, params, results)
     }
 
     /// Maps a failed call's error, dropping any exception left pending in the store.
     #[cold]
     fn fail(&mut self, error: wasmtime::Error) -> Error {
-        if error.is::<wasmtime::ThrownException>() {
-            let mut scope = RootScope::new(&mut self.store);
-            let _ = scope.as_context_mut().take_pending_exception();
-        }
-        call_error(error)
+        call_failed(&mut self.store, error)
     }
+}
+
+/// Calls `func` of `store` (the instance's, or a host function's caller) with wasmux values,
+/// already checked against its type; `results` has a slot per result. Rooted in a scope that
+/// ends with the call, so `externref`s do not pile up in the store.
+pub(crate) fn call_with_vals(
+    mut store: impl AsContextMut<Data = StoreData>,
+    func: wasmtime::Func,
+    params: &[Val],
+    results: &mut [Val],
+) -> Result<()> {
+    let id = store.as_context().data().instance_id;
+    let mut scope = RootScope::new(&mut store);
+    let args = params.iter().map(|v| to_wasmtime(&mut scope, v, id)).collect::<Result<Vec<_>>>()?;
+    let mut out: Vec<wasmtime::Val> = results.iter().map(|_| wasmtime::Val::I32(0)).collect();
+    if let Err(error) = func.call(&mut scope, &args, &mut out) {
+        drop(scope);
+        return Err(call_failed(&mut store, error));
+    }
+    for (result, val) in results.iter_mut().zip(&out) {
+        *result = from_wasmtime(&mut scope, val, id)?;
+    }
+    Ok(())
+}
+
+/// Maps a failed call's error, dropping any exception left pending in `store`.
+#[cold]
+fn call_failed(mut store: impl AsContextMut, error: wasmtime::Error) -> Error {
+    if error.is::<wasmtime::ThrownException>() {
+        let mut scope = RootScope::new(&mut store);
+        let _ = scope.as_context_mut().take_pending_exception();
+    }
+    call_error(error)
 }
 
 impl Instance for WasmtimeInstance {
@@ -333,7 +348,8 @@ impl Instance for WasmtimeInstance {
     }
 
     fn extern_type(&mut self, item: Extern) -> Result<ExternType> {
-        crate::store_items::extern_type(self, item)
+        let found = self.externs.get(self.id, item, None)?.clone();
+        Ok(crate::store_items::current_type(&self.store, &found))
     }
 
     fn extern_func(&mut self, item: Extern) -> Result<WasmtimeFunc> {
@@ -366,7 +382,8 @@ impl Instance for WasmtimeInstance {
     }
 
     fn memory_grow(&mut self, memory: Extern, pages: u64) -> Result<u64> {
-        crate::store_items::memory_grow(self, memory, pages)
+        let memory = self.externs.memory(self.id, memory)?;
+        crate::store_items::grow_memory(&mut self.store, memory, pages)
     }
 
     fn table_size(&mut self, table: Extern) -> Result<u64> {
@@ -374,11 +391,13 @@ impl Instance for WasmtimeInstance {
     }
 
     fn table_get(&mut self, table: Extern, index: u64) -> Result<Val> {
-        crate::store_items::table_get(self, table, index)
+        let table = self.externs.table(self.id, table)?;
+        crate::store_items::get_element(&mut self.store, table, index)
     }
 
     fn table_set(&mut self, table: Extern, index: u64, value: Val) -> Result<()> {
-        crate::store_items::table_set(self, table, index, value)
+        let table = self.externs.table(self.id, table)?;
+        crate::store_items::set_element(&mut self.store, table, index, value)
     }
 
     fn table_grow(&mut self, table: Extern, delta: u64, init: Val) -> Result<u64> {
@@ -387,15 +406,12 @@ impl Instance for WasmtimeInstance {
 
     fn global_get(&mut self, global: Extern) -> Result<Val> {
         let global = self.externs.global(self.id, global)?;
-        let id = self.id;
-        let mut scope = RootScope::new(&mut self.store);
-        let value = global.get(&mut scope);
-        from_wasmtime(&mut scope, &value, id)
+        crate::store_items::get_global(&mut self.store, global)
     }
 
     fn global_set(&mut self, global: Extern, value: Val) -> Result<()> {
         let global = self.externs.global(self.id, global)?;
-        crate::store_items::set_global(self, global, "global", value)
+        crate::store_items::set_global(&mut self.store, global, "global", value)
     }
 
     fn memory(&mut self, name: &str) -> Result<&mut [u8]> {
@@ -423,10 +439,7 @@ impl Instance for WasmtimeInstance {
             .current(name)?
             .get_global(&mut self.store, name)
             .ok_or_else(|| Self::export_error(name, "no such global"))?;
-        let id = self.id;
-        let mut scope = RootScope::new(&mut self.store);
-        let value = global.get(&mut scope);
-        from_wasmtime(&mut scope, &value, id)
+        crate::store_items::get_global(&mut self.store, global)
     }
 
     fn set_global(&mut self, name: &str, value: Val) -> Result<()> {
@@ -437,7 +450,7 @@ impl Instance for WasmtimeInstance {
         if global.ty(&self.store).mutability() != wasmtime::Mutability::Var {
             return Err(Self::export_error(name, "is an immutable global"));
         }
-        crate::store_items::set_global(self, global, &format!("global `{name}`"), value)
+        crate::store_items::set_global(&mut self.store, global, &format!("global `{name}`"), value)
     }
 
     fn interrupt_handle(&self) -> InterruptHandle {

@@ -1,20 +1,21 @@
 //! Memories, tables and globals of a store: made by the host, typed, grown, read and written
-//! through wasmux handles.
+//! through wasmux handles. The operations on one item take any context of the store (the
+//! instance's, or a host function's caller), so the embedder and host functions share them.
 
-use wasmtime::{Mutability, Ref, RootScope};
+use wasmtime::{AsContext, AsContextMut, Mutability, Ref, RootScope};
 use wasmux_core::{Error, Extern, ExternType, GlobalType, MemoryType, Result, TableType, Val};
 
 use crate::instance::WasmtimeInstance;
+use crate::store::StoreData;
 use crate::traps::{chain, engine_error};
 use crate::values::{self, from_wasmtime, to_val_type, to_wasmtime};
 
-/// The type of `item` now: a memory's and a table's current size is the minimum.
-pub(crate) fn extern_type(store: &mut WasmtimeInstance, item: Extern) -> Result<ExternType> {
-    let found = store.externs.get(store.id, item, None)?.clone();
-    let ty = values::extern_type(&found.ty(&store.store));
-    Ok(match (ty, &found) {
+/// The type of `found` now: a memory's and a table's current size is the minimum.
+pub(crate) fn current_type(store: impl AsContext, found: &wasmtime::Extern) -> ExternType {
+    let store = store.as_context();
+    match (values::extern_type(&found.ty(&store)), found) {
         (ExternType::Memory(mut ty), wasmtime::Extern::Memory(memory)) => {
-            ty.min = memory.size(&store.store);
+            ty.min = memory.size(&store);
             ExternType::Memory(ty)
         }
         (ExternType::Memory(mut ty), wasmtime::Extern::SharedMemory(memory)) => {
@@ -22,11 +23,11 @@ pub(crate) fn extern_type(store: &mut WasmtimeInstance, item: Extern) -> Result<
             ExternType::Memory(ty)
         }
         (ExternType::Table(mut ty), wasmtime::Extern::Table(table)) => {
-            ty.min = table.size(&store.store);
+            ty.min = table.size(&store);
             ExternType::Table(ty)
         }
         (ty, _) => ty,
-    })
+    }
 }
 
 pub(crate) fn new_memory(store: &mut WasmtimeInstance, ty: &MemoryType) -> Result<Extern> {
@@ -37,7 +38,11 @@ pub(crate) fn new_memory(store: &mut WasmtimeInstance, ty: &MemoryType) -> Resul
     builder.min(ty.min).max(ty.max).memory64(ty.memory64);
     let wasm_ty = builder.build().map_err(|e| invalid_type(&ExternType::Memory(ty.clone()), &e))?;
     let memory = wasmtime::Memory::new(&mut store.store, wasm_ty).map_err(|e| {
-        refused(store, &format!("making a memory {}", ExternType::Memory(ty.clone())), &e)
+        refused(
+            &mut store.store,
+            &format!("making a memory {}", ExternType::Memory(ty.clone())),
+            &e,
+        )
     })?;
     Ok(store.externs.push(store.id, memory.into()))
 }
@@ -67,7 +72,7 @@ pub(crate) fn new_table(store: &mut WasmtimeInstance, ty: &TableType, init: Val)
     let table = wasmtime::Table::new(&mut scope, wasm_ty, init);
     drop(scope);
     let table = table.map_err(|e| {
-        refused(store, &format!("making a table {}", ExternType::Table(ty.clone())), &e)
+        refused(&mut store.store, &format!("making a table {}", ExternType::Table(ty.clone())), &e)
     })?;
     Ok(store.externs.push(store.id, table.into()))
 }
@@ -88,31 +93,39 @@ pub(crate) fn new_global(
     Ok(store.externs.push(store.id, global.into()))
 }
 
-pub(crate) fn memory_grow(store: &mut WasmtimeInstance, memory: Extern, pages: u64) -> Result<u64> {
-    let memory = store.externs.memory(store.id, memory)?;
+/// Grows `memory` by `pages`; its previous size in pages.
+pub(crate) fn grow_memory(
+    mut store: impl AsContextMut<Data = StoreData>,
+    memory: wasmtime::Memory,
+    pages: u64,
+) -> Result<u64> {
     memory
-        .grow(&mut store.store, pages)
-        .map_err(|e| refused(store, &format!("growing a memory by {pages} pages"), &e))
+        .grow(&mut store, pages)
+        .map_err(|e| refused(&mut store, &format!("growing a memory by {pages} pages"), &e))
 }
 
-pub(crate) fn table_get(store: &mut WasmtimeInstance, table: Extern, index: u64) -> Result<Val> {
-    let table = store.externs.table(store.id, table)?;
-    let id = store.id;
-    let mut scope = RootScope::new(&mut store.store);
+/// Element `index` of `table`.
+pub(crate) fn get_element(
+    mut store: impl AsContextMut<Data = StoreData>,
+    table: wasmtime::Table,
+    index: u64,
+) -> Result<Val> {
+    let id = store.as_context().data().instance_id;
+    let mut scope = RootScope::new(&mut store);
     let element = table.get(&mut scope, index).ok_or_else(|| out_of_bounds(index))?;
     from_wasmtime(&mut scope, &wasmtime::Val::from(element), id)
 }
 
-pub(crate) fn table_set(
-    store: &mut WasmtimeInstance,
-    table: Extern,
+/// Sets element `index` of `table` to `value`, if of its element type.
+pub(crate) fn set_element(
+    mut store: impl AsContextMut<Data = StoreData>,
+    table: wasmtime::Table,
     index: u64,
     value: Val,
 ) -> Result<()> {
-    let table = store.externs.table(store.id, table)?;
-    let element = element_type(store, table)?;
-    let id = store.id;
-    let mut scope = RootScope::new(&mut store.store);
+    let element = element_type(&store, table)?;
+    let id = store.as_context().data().instance_id;
+    let mut scope = RootScope::new(&mut store);
     let value = element_ref(&mut scope, &value, id, element)?;
     if index >= table.size(&scope) {
         return Err(out_of_bounds(index));
@@ -127,23 +140,35 @@ pub(crate) fn table_grow(
     init: Val,
 ) -> Result<u64> {
     let table = store.externs.table(store.id, table)?;
-    let element = element_type(store, table)?;
+    let element = element_type(&store.store, table)?;
     let id = store.id;
     let mut scope = RootScope::new(&mut store.store);
     let init = element_ref(&mut scope, &init, id, element)?;
     let grown = table.grow(&mut scope, delta, init);
     drop(scope);
-    grown.map_err(|e| refused(store, &format!("growing a table by {delta} elements"), &e))
+    grown
+        .map_err(|e| refused(&mut store.store, &format!("growing a table by {delta} elements"), &e))
+}
+
+/// The value of `global`.
+pub(crate) fn get_global(
+    mut store: impl AsContextMut<Data = StoreData>,
+    global: wasmtime::Global,
+) -> Result<Val> {
+    let id = store.as_context().data().instance_id;
+    let mut scope = RootScope::new(&mut store);
+    let value = global.get(&mut scope);
+    from_wasmtime(&mut scope, &value, id)
 }
 
 /// Sets `global` (described as `what` in errors) to `value`, if it is mutable and of its type.
 pub(crate) fn set_global(
-    store: &mut WasmtimeInstance,
+    mut store: impl AsContextMut<Data = StoreData>,
     global: wasmtime::Global,
     what: &str,
     value: Val,
 ) -> Result<()> {
-    let ty = global.ty(&store.store);
+    let ty = global.ty(&store);
     if ty.mutability() != Mutability::Var {
         return Err(Error::InvalidArgument(format!("{what} is immutable")));
     }
@@ -156,14 +181,14 @@ pub(crate) fn set_global(
             )));
         }
     }
-    let id = store.id;
-    let mut scope = RootScope::new(&mut store.store);
+    let id = store.as_context().data().instance_id;
+    let mut scope = RootScope::new(&mut store);
     let value = to_wasmtime(&mut scope, &value, id)?;
     global.set(&mut scope, value).map_err(engine_error)
 }
 
-fn element_type(store: &WasmtimeInstance, table: wasmtime::Table) -> Result<wasmux_core::ValType> {
-    let ty = table.ty(&store.store);
+fn element_type(store: impl AsContext, table: wasmtime::Table) -> Result<wasmux_core::ValType> {
+    let ty = table.ty(&store);
     values::val_type(&wasmtime::ValType::Ref(ty.element().clone())).ok_or_else(|| {
         Error::InvalidArgument(format!("a table of {} cannot hold wasmux values", ty.element()))
     })
@@ -171,7 +196,7 @@ fn element_type(store: &WasmtimeInstance, table: wasmtime::Table) -> Result<wasm
 
 /// `value` as an element of a table of `element`s.
 fn element_ref(
-    scope: &mut RootScope<&mut wasmtime::Store<crate::store::StoreData>>,
+    scope: &mut RootScope<impl AsContextMut<Data = StoreData>>,
     value: &Val,
     id: u64,
     element: wasmux_core::ValType,
@@ -198,7 +223,11 @@ fn invalid_type(ty: &ExternType, error: &wasmtime::Error) -> Error {
 }
 
 /// An allocation the engine refused: a wasmux limit's refusal if one was in the way.
-fn refused(store: &mut WasmtimeInstance, what: &str, error: &wasmtime::Error) -> Error {
+fn refused(
+    mut store: impl AsContextMut<Data = StoreData>,
+    what: &str,
+    error: &wasmtime::Error,
+) -> Error {
     let error = Error::InvalidArgument(format!("{what} failed: {}", chain(error)));
-    store.store.data_mut().limiter.instantiation_error(error)
+    store.as_context_mut().data_mut().limiter.instantiation_error(error)
 }
