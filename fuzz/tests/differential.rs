@@ -2,9 +2,9 @@
 
 const SEEDS: std::ops::Range<u64> = 0..300;
 
-/// Runs on an 8 MiB thread, the size of a process's main thread: wasmi's tail-call dispatch
-/// takes native stack for nested calls in some functions (seed 88 needs more than 256 bytes per
-/// call), and the default configuration lets it recurse as deep as wasmtime, 32 768 calls.
+/// Runs on an 8 MiB thread, the size of a process's main thread: the JITs run guests on the
+/// calling thread's stack and let them recurse through `DEFAULT_MAX_WASM_STACK` (512 KiB)
+/// before trapping, so a smaller test thread (256 KiB aborts) would overflow first.
 #[test]
 fn engines_agree_on_generated_modules() {
     std::thread::Builder::new()
