@@ -218,18 +218,48 @@ const MEMORY_IMPORTER: &str = r#"(module (import "env" "memory" (memory 1))
 
 fn instantiate_with_memory<E: Engine>(g: &mut Group<'_>, label: &str, engine: &E, _: &HostFuncs) {
     let module = engine.compile(&wasmux_benches::wasm(MEMORY_IMPORTER)).expect("compile");
-    let memory_type = MemoryType { min: 1, max: None, memory64: false, shared: false };
-    let instantiate = || {
-        let mut store = engine.store(HostEnv::new()).expect("store");
-        let memory = store.new_memory(&memory_type).expect("memory");
-        let mut imports = Imports::new();
-        imports.define("env", "memory", memory);
-        engine.instantiate_in(&mut store, &module, &imports).expect("instantiate");
-        store
-    };
+    let instantiate = || store_importing_memory(engine, &module);
     let mut store = instantiate();
     assert_eq!(store.call("run", &[wasmux::Val::I32(0)]).expect("runs"), [wasmux::Val::I64(0)]);
     g.bench_function(BenchmarkId::new(label, "memory"), |b| b.iter(instantiate));
+}
+
+/// A store holding a memory made on the host and `module` instantiated with it.
+fn store_importing_memory<E: Engine>(engine: &E, module: &E::Module) -> E::Instance {
+    let memory_type = MemoryType { min: 1, max: None, memory64: false, shared: false };
+    let mut store = engine.store(HostEnv::new()).expect("store");
+    let memory = store.new_memory(&memory_type).expect("memory");
+    let mut imports = Imports::new();
+    imports.define("env", "memory", memory);
+    engine.instantiate_in(&mut store, module, &imports).expect("instantiate");
+    store
+}
+
+/// Instantiating a module that imports a memory, through wasmux over through the engine's own
+/// API, measured in pairs: the two differ by a few hundred nanoseconds in microseconds, less
+/// than this machine drifts between two groups. Each side makes and drops its store.
+fn instantiation_overhead<E: Engine, R: Raw>(
+    paired: &mut Criterion<Ratio>,
+    label: &str,
+    engine: &E,
+    raw: &R,
+) {
+    let wasm = wasmux_benches::wasm(MEMORY_IMPORTER);
+    let module = engine.compile(&wasm).expect("compile");
+    let raw_module = raw.compile(&wasm);
+    let mut wasmux_side = || {
+        drop(store_importing_memory(engine, &module));
+        0
+    };
+    let mut raw_side = || {
+        drop(raw.instantiate_with_memory(&raw_module));
+        0
+    };
+    let mut g = paired.benchmark_group("overhead_instantiate_importing_memory");
+    g.bench_function(BenchmarkId::new(label, "memory"), |b| {
+        b.iter_custom(|iters| paired::ratio(iters, 8, &mut wasmux_side, &mut raw_side))
+    });
+    g.finish();
 }
 
 fn raw_instantiate_with_memory<R: Raw>(g: &mut Group<'_>, label: &str, raw: &R) {
@@ -685,6 +715,12 @@ fn main() {
         startup(&mut c, &engines, &|group| {
             only.is_empty() || only.split(',').any(|p| p == "startup" || p == group)
         });
+    }
+    if on("startup") || on("overhead_instantiate_importing_memory") {
+        let e = &engines;
+        instantiation_overhead(&mut paired, "wasmtime", &e.wasmtime, &e.raw_wasmtime);
+        instantiation_overhead(&mut paired, "wasmer", &e.wasmer, &e.raw_wasmer);
+        instantiation_overhead(&mut paired, "wasmi", &e.wasmi, &e.raw_wasmi);
     }
     c.final_summary();
     paired.final_summary();

@@ -13,6 +13,7 @@ use wasmux_core::{
 
 use crate::contain::contained;
 use crate::instance::{Metering, WasmiInstance};
+use crate::link::StoreImports;
 use crate::module::WasmiModule;
 use crate::settings;
 use crate::store::StoreData;
@@ -106,7 +107,7 @@ impl Engine for WasmiEngine {
             module.linked.get_or_link(store.imports().resolve(&module.info, data)?, |funcs| {
                 crate::link::link(&self.engine, &module.info, funcs)
             })?;
-        store.instantiate(&linker, module)?;
+        store.instantiate(module, |store, module| linker.instantiate_and_start(store, module))?;
         Ok(store)
     }
 
@@ -135,9 +136,12 @@ impl Engine for WasmiEngine {
         let data = store.host_state().data_type();
         let resolved = imports
             .resolve_all_over(store.imports(), &module.info, data, |item| store.item_type(item))?;
-        let linker =
-            crate::link::link_in_store(&self.engine, &module.info, resolved, store.externs())?;
-        store.instantiate(&linker, module)?;
+        match crate::link::link_in_store(&self.engine, &module.info, resolved, store.externs())? {
+            StoreImports::Items(items) => store
+                .instantiate(module, |store, module| wasmi::Instance::new(store, module, &items))?,
+            StoreImports::Linker(linker) => store
+                .instantiate(module, |store, module| linker.instantiate_and_start(store, module))?,
+        }
         Ok(store.current_exports().cloned().unwrap_or_default())
     }
 }

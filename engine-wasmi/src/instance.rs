@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmi::{Linker, ResumableCall, Store};
+use wasmi::{ResumableCall, Store};
 use wasmux_core::backend::{
     CallerMemory, InstanceSlot, StopCondition, check_call, refuse_typed_refs,
 };
@@ -155,13 +155,16 @@ impl WasmiInstance {
         Ok(current_type(&self.store, self.externs.get(item)?))
     }
 
-    /// Instantiates `module` into the store with `linker`'s definitions, running its start
-    /// function in one piece (contained: a panic in wasmi poisons the store), and makes it the
-    /// current instance.
+    /// Instantiates `module` into the store with `instantiate` (given the imports), running
+    /// its start function in one piece (contained: a panic in wasmi poisons the store), and
+    /// makes it the current instance.
     pub(crate) fn instantiate(
         &mut self,
-        linker: &Linker<StoreData>,
         module: &WasmiModule,
+        instantiate: impl FnOnce(
+            &mut Store<StoreData>,
+            &wasmi::Module,
+        ) -> std::result::Result<wasmi::Instance, wasmi::Error>,
     ) -> Result<()> {
         self.usable()?;
         let first = !self.instantiated;
@@ -170,9 +173,8 @@ impl WasmiInstance {
         self.store.data_mut().memory = CallerMemory::ByName;
         self.forget_refusal();
         self.metering.fill_for_start(&mut self.store)?;
-        let instantiated = contained(|| {
-            linker.instantiate_and_start(&mut self.store, &module.module).map_err(execution_error)
-        });
+        let instantiated =
+            contained(|| instantiate(&mut self.store, &module.module).map_err(execution_error));
         self.metering.settle(&self.store);
         self.store.data_mut().resume_host_panic();
         self.poisoned |= matches!(instantiated, Err(Error::Engine { .. }));

@@ -1,8 +1,9 @@
-//! Linking a module's imports in a wasmi `Linker`: host functions only for
+//! Linking a module's imports: in a wasmi `Linker` of host functions only for
 //! [`Engine::instantiate`](wasmux_core::Engine::instantiate), whose linker the module keeps in
 //! its [`LinkCache`](wasmux_core::backend::LinkCache) for the next instantiation with the same
-//! functions; host functions and items of a store for
-//! [`Engine::instantiate_in`](wasmux_core::Engine::instantiate_in).
+//! functions; for [`Engine::instantiate_in`](wasmux_core::Engine::instantiate_in), as the
+//! store's items in import order when that is all the module imports (no linker to build, fill
+//! and drop per instantiation), else in a linker of host functions and items.
 
 use std::sync::Arc;
 
@@ -30,14 +31,32 @@ pub(crate) fn link(
     Ok(Arc::new(linker))
 }
 
-/// A linker defining every import of `info` as `resolved` (one per import, in import order)
-/// says: a host function, or an item of the store whose table is `externs`.
+/// The imports of one instantiation into a store.
+pub(crate) enum StoreImports {
+    /// Every import is an item of the store: wasmi's items, in import order.
+    Items(Vec<wasmi::Extern>),
+    /// Some import is a host function, which wasmi instantiates from a linker's definition.
+    Linker(Linker<StoreData>),
+}
+
+/// Every import of `info` as `resolved` (one per import, in import order) says: a host
+/// function, or an item of the store whose table is `externs`.
 pub(crate) fn link_in_store(
     engine: &wasmi::Engine,
     info: &ModuleInfo,
     resolved: Vec<Resolved>,
     externs: &ExternTable,
-) -> Result<Linker<StoreData>> {
+) -> Result<StoreImports> {
+    let mut items = Vec::with_capacity(resolved.len());
+    for resolved in &resolved {
+        match resolved {
+            Resolved::Extern(item) => items.push(externs.get(*item)?),
+            Resolved::Host(_) => break,
+        }
+    }
+    if items.len() == resolved.len() {
+        return Ok(StoreImports::Items(items));
+    }
     let mut linker = new_linker(engine);
     for (resolved, import) in resolved.into_iter().zip(&info.imports) {
         let defined = match resolved {
@@ -51,7 +70,7 @@ pub(crate) fn link_in_store(
         };
         defined.map_err(|e| define_error(import, e))?;
     }
-    Ok(linker)
+    Ok(StoreImports::Linker(linker))
 }
 
 /// wasmi has no Wasm 3.0 reference types: a host function declared with one is refused.
