@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmer::Store;
 use wasmer::sys::NativeEngineExt;
@@ -49,6 +50,9 @@ pub struct WasmerEngine {
     validator: Option<wasmer::Engine>,
     /// The engine of stores made empty (`Engine::store`): holds no code, so one serves all.
     headless: wasmer::Engine,
+    /// Names `headless`'s signature registry, which every clone of it shares: a module's
+    /// function types are registered there once (see `WasmerInstance::adopt_signatures`).
+    headless_registry: u64,
     instances: InstanceCounter,
     watchdog: Arc<Watchdog>,
 }
@@ -108,9 +112,12 @@ impl WasmerEngine {
     }
 
     /// An empty store on a clone of `engine` carrying `env`'s limits (see `tunables.rs`).
+    /// A store on a clone of `engine`, whose signature registry `registry` names when it is
+    /// the headless engine's.
     fn new_store<T: Any + Send>(
         &self,
         engine: &wasmer::Engine,
+        registry: Option<u64>,
         env: HostEnv<T>,
     ) -> Result<WasmerInstance> {
         let HostEnv { imports, limits, state, .. } = env;
@@ -136,6 +143,7 @@ impl WasmerEngine {
             deadline: limits.deadline,
             target,
             watchdog: self.watchdog.clone(),
+            registry,
         }))
     }
 }
@@ -172,6 +180,10 @@ impl Engine for WasmerEngine {
             #[cfg(any(feature = "cranelift", feature = "singlepass", feature = "llvm"))]
             validator,
             headless: wasmer::Engine::headless(),
+            headless_registry: {
+                static NEXT: AtomicU64 = AtomicU64::new(0);
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            },
             instances: InstanceCounter::new(),
             watchdog: Arc::new(Watchdog::default()),
             settings: Arc::new(settings),
@@ -241,14 +253,14 @@ impl Engine for WasmerEngine {
         env: HostEnv<T>,
     ) -> Result<WasmerInstance> {
         let _span = tracing::debug_span!("instantiate", engine = ENGINE).entered();
-        let mut store = self.new_store(module.engine(), env)?;
+        let mut store = self.new_store(module.engine(), None, env)?;
         let funcs = store.resolve_host(module)?;
         store.instantiate(module, funcs.into_iter().map(Resolved::Host))?;
         Ok(store)
     }
 
     fn store<T: Any + Send>(&self, env: HostEnv<T>) -> Result<WasmerInstance> {
-        self.new_store(&self.headless, env)
+        self.new_store(&self.headless, Some(self.headless_registry), env)
     }
 
     fn instantiate_in(

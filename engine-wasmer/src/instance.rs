@@ -52,6 +52,8 @@ impl fmt::Debug for WasmerFunc {
 /// the current one (the one by-name methods address), and the memories, tables and globals
 /// the host made in it.
 pub struct WasmerInstance {
+    /// The signature registry of the store's engine, when it is the headless engine's.
+    registry: Option<u64>,
     /// The current instance: the latest whose instantiation succeeded.
     current: Option<usize>,
     env: FunctionEnv<Env>,
@@ -117,6 +119,7 @@ pub(crate) struct Parts {
     pub deadline: Option<Duration>,
     pub target: Option<Arc<Target>>,
     pub watchdog: Arc<Watchdog>,
+    pub registry: Option<u64>,
 }
 
 impl WasmerInstance {
@@ -133,6 +136,7 @@ impl WasmerInstance {
             deadline,
             target,
             watchdog,
+            registry,
         } = parts;
         let guarded = fuel.is_some() || target.is_some();
         let env = FunctionEnv::new(&mut store, Env::new(state, guarded, Arc::clone(&tunables)));
@@ -151,6 +155,7 @@ impl WasmerInstance {
             store,
             instances: Vec::new(),
             modules: Vec::new(),
+            registry,
             _slot: slot,
         }
     }
@@ -176,10 +181,17 @@ impl WasmerInstance {
     /// Makes `module`'s function types known to the store's engine, of which wasmer asks the
     /// type of each function reference read from a table or returned by a call: each module has
     /// an engine of its own, where alone its types are registered at compilation.
+    /// Once per module for stores on the headless engine, whose clones share one registry.
     pub(crate) fn adopt_signatures(&self, module: &WasmerModule) {
+        if self.registry.is_some_and(|registry| module.adopted_by(registry)) {
+            return;
+        }
         let engine = self.store.engine().as_sys();
         for ty in module.wasmer().info().signatures.values() {
             engine.register_signature(ty);
+        }
+        if let Some(registry) = self.registry {
+            module.mark_adopted(registry);
         }
     }
 

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmux_core::{ExportInfo, ImportInfo, ModuleInfo};
 
@@ -24,6 +25,8 @@ struct Inner {
     engine: wasmer::Engine,
     info: Arc<ModuleInfo>,
     has_start: bool,
+    /// The signature registry its function types were last registered in by a store.
+    adopted_by: AtomicU64,
 }
 
 impl WasmerModule {
@@ -52,7 +55,13 @@ impl WasmerModule {
                 .collect(),
         };
         let has_start = module.exports().any(|e| e.name() == START_EXPORT);
-        WasmerModule(Arc::new(Inner { module, engine, info: Arc::new(info), has_start }))
+        WasmerModule(Arc::new(Inner {
+            module,
+            engine,
+            info: Arc::new(info),
+            has_start,
+            adopted_by: AtomicU64::new(u64::MAX),
+        }))
     }
 
     /// The module's imports and exports.
@@ -73,6 +82,16 @@ impl WasmerModule {
     /// The wasmer engine holding the module's code; instances run on clones of it.
     pub(crate) fn engine(&self) -> &wasmer::Engine {
         &self.0.engine
+    }
+
+    /// Whether a store already registered the module's function types in `registry`.
+    pub(crate) fn adopted_by(&self, registry: u64) -> bool {
+        self.0.adopted_by.load(Ordering::Acquire) == registry
+    }
+
+    /// Remembers that the module's function types are registered in `registry`.
+    pub(crate) fn mark_adopted(&self, registry: u64) {
+        self.0.adopted_by.store(registry, Ordering::Release);
     }
 
     /// Whether `other` is this module (a clone of its handle).

@@ -15,6 +15,7 @@ use wasmux_core::{
 use crate::ENGINE;
 use crate::engine::instantiate_error;
 use crate::externs::ExternTable;
+use crate::link::StoreImports;
 use crate::module::WasmtimeModule;
 use crate::store::StoreData;
 use crate::ticker::Ticker;
@@ -135,11 +136,15 @@ impl WasmtimeInstance {
             imports.resolve_all_over(&base, &module.info, data, |item| self.extern_type(item));
         self.base_imports = base;
         let resolved = resolved?;
-        let linker = crate::link::link_in_store(engine, self, module, &resolved)?;
+        let imports = crate::link::link_in_store(engine, self, module, &resolved)?;
         self.store.data_mut().stop.start_call();
-        let instance = linker
-            .instantiate(&mut self.store, &module.module)
-            .map_err(|e| instantiate_error(e, &mut self.store, pooling))?;
+        let instance = match imports {
+            StoreImports::Items(items) => {
+                wasmtime::Instance::new(&mut self.store, &module.module, &items)
+            }
+            StoreImports::Linker(linker) => linker.instantiate(&mut self.store, &module.module),
+        }
+        .map_err(|e| instantiate_error(e, &mut self.store, pooling))?;
         self.instances += 1;
         // Host functions find the caller's memory by name when the store holds several.
         self.store.data_mut().memory = match self.instances {

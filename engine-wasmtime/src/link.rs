@@ -1,5 +1,8 @@
 //! Linking a module with host functions into an `InstancePre`, which the module keeps in its
-//! [`LinkCache`](wasmux_core::backend::LinkCache) for the next instantiation with the same functions.
+//! [`LinkCache`](wasmux_core::backend::LinkCache) for the next instantiation with the same
+//! functions; and the imports of an instantiation into a store: the store's items in import
+//! order when that is all the module imports (no linker to build, fill and drop), else a
+//! linker of host functions and items.
 
 use wasmtime::{InstancePre, Linker};
 use wasmux_core::backend::Resolved;
@@ -35,14 +38,32 @@ pub(crate) fn link(
         .map_err(|e| Error::Instantiate { engine: ENGINE, message: format!("{e:#}") })
 }
 
-/// A linker holding `resolved` (one per import of `module`, in import order): host functions,
-/// and items of `store`, for instantiating `module` into `store`.
+/// The imports of one instantiation into a store.
+pub(crate) enum StoreImports {
+    /// Every import is an item of the store: wasmtime's items, in import order.
+    Items(Vec<wasmtime::Extern>),
+    /// Some import is a host function, which wasmtime instantiates from a linker's definition.
+    Linker(Linker<StoreData>),
+}
+
+/// `resolved` (one per import of `module`, in import order: host functions, and items of
+/// `store`) as the imports of instantiating `module` into `store`.
 pub(crate) fn link_in_store(
     engine: &wasmtime::Engine,
     store: &WasmtimeInstance,
     module: &WasmtimeModule,
     resolved: &[Resolved],
-) -> Result<Linker<StoreData>> {
+) -> Result<StoreImports> {
+    let mut items = Vec::with_capacity(resolved.len());
+    for resolved in resolved {
+        match resolved {
+            Resolved::Extern(item) => items.push(store.externs.get(store.id, *item, None)?.clone()),
+            Resolved::Host(_) => break,
+        }
+    }
+    if items.len() == resolved.len() {
+        return Ok(StoreImports::Items(items));
+    }
     let mut linker = Linker::new(engine);
     linker.allow_shadowing(true);
     let imports = module.info.imports.iter().zip(module.import_types.iter());
@@ -64,5 +85,5 @@ pub(crate) fn link_in_store(
         defined
             .map_err(|e| failed(format!("defining `{}::{}`: {e:#}", import.module, import.name)))?;
     }
-    Ok(linker)
+    Ok(StoreImports::Linker(linker))
 }
