@@ -568,7 +568,7 @@ fn main() {
     let _ = writeln!(out, "## wasmux overhead over the raw engine API\n");
     let _ = writeln!(
         out,
-        "### Calls, measured in pairs\n\nEach sample alternates chunks of a call through wasmux and the same call through the engine's own API, and records the quotient of their times (`benches/src/paired.rs`), so the machine's drift cancels out. Median of 30 samples, with its 95 % confidence interval. `-interruptible` is wasmux with `Config::interruptible(true)` against the same raw call.\n"
+        "### Calls and an instantiation, measured in pairs\n\nEach sample alternates chunks of an operation through wasmux and the same operation through the engine's own API, and records the quotient of their times (`benches/src/paired.rs`), so the machine's drift cancels out. Median of the samples (30 for calls, 100 for the instantiation), with its 95 % confidence interval. `-interruptible` is wasmux with `Config::interruptible(true)` against the same raw call.\n"
     );
     let paired_columns: Vec<String> =
         ENGINES.iter().flat_map(|e| [e.to_string(), format!("{e}-interruptible")]).collect();
