@@ -68,6 +68,12 @@ impl<X> CallerExterns<X> {
     }
 }
 
+/// The error for a handle whose item is not of the handle's kind. [`CallerExterns::get`] and
+/// the stores' tables check kinds, so a backend meets it only if its engine disagrees.
+pub fn kind_mismatch() -> Error {
+    Error::InvalidArgument("the handle's kind does not match its item".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -651,6 +651,18 @@ pub enum Resolved {
     Extern(Extern),
 }
 
+impl Resolved {
+    /// The store items `resolved` names, in order, when it names no host function: an engine
+    /// instantiates with those directly, with no linker to build, fill and drop.
+    pub fn only_items(resolved: &[Resolved]) -> Option<impl Iterator<Item = Extern> + '_> {
+        let item = |resolved: &Resolved| match resolved {
+            Resolved::Extern(item) => Some(*item),
+            Resolved::Host(_) => None,
+        };
+        resolved.iter().all(|r| item(r).is_some()).then(|| resolved.iter().filter_map(item))
+    }
+}
+
 impl Imports {
     /// No imports.
     pub fn new() -> Self {

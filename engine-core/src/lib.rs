@@ -60,7 +60,7 @@ pub use value::{
 pub mod backend {
     pub use crate::artifact::ArtifactStamp;
     pub use crate::call_span::call_span;
-    pub use crate::caller_externs::{CallerExterns, ScopeMark};
+    pub use crate::caller_externs::{CallerExterns, ScopeMark, kind_mismatch};
     pub use crate::caller_memory::CallerMemory;
     pub use crate::engine::check_call;
     pub use crate::error::panic_message;

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use wasmux_core::backend::{CallerExports, check_call};
+use wasmux_core::backend::{CallerExports, check_call, kind_mismatch};
 use wasmux_core::{Error, ExternKind, ExternType, Result, Val};
 
 use crate::externs::{self, current_type, kind_of};
@@ -40,11 +40,6 @@ impl Access<'_, '_> {
             _ => Err(kind_mismatch()),
         }
     }
-}
-
-/// The table checks each handle's kind against its item's when it hands the item out.
-fn kind_mismatch() -> Error {
-    Error::InvalidArgument("the handle's kind does not match its item".into())
 }
 
 impl CallerExports for Access<'_, '_> {

@@ -2,7 +2,7 @@
 //! handed out as scoped wasmux handles (see [`CallerExterns`]). What can be done with them is
 //! what the embedder does with the store's own handles (`store_items`).
 
-use wasmux_core::backend::{CallerExports, CallerExterns, check_call};
+use wasmux_core::backend::{CallerExports, CallerExterns, check_call, kind_mismatch};
 use wasmux_core::{Error, ExternKind, ExternType, Result, Val};
 
 use crate::externs::{current_type, kind_of};
@@ -31,11 +31,6 @@ impl Access<'_, '_> {
     fn global(&self, handle: wasmux_core::Extern) -> Result<wasmi::Global> {
         self.item(handle, ExternKind::Global)?.into_global().ok_or_else(kind_mismatch)
     }
-}
-
-/// The table checks each handle's kind against its item's when it hands the item out.
-fn kind_mismatch() -> Error {
-    Error::InvalidArgument("the handle's kind does not match its item".into())
 }
 
 impl CallerExports for Access<'_, '_> {
@@ -94,7 +89,8 @@ impl CallerExports for Access<'_, '_> {
             ));
         }
         let caller = &mut *self.caller;
-        let ty = func_type(&func.ty(&*caller));
+        let wasmi_ty = func.ty(&*caller);
+        let ty = func_type(&wasmi_ty);
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
         check_call(&ty, params, &results)?;
         let store_id = caller.data().store_id;
@@ -103,7 +99,7 @@ impl CallerExports for Access<'_, '_> {
             .map(|v| to_wasmi(&mut *caller, store_id, v))
             .collect::<Result<Vec<_>>>()?;
         let mut out: Vec<wasmi::Val> =
-            func.ty(&*caller).results().iter().map(|t| wasmi::Val::default_for_ty(*t)).collect();
+            wasmi_ty.results().iter().map(|t| wasmi::Val::default_for_ty(*t)).collect();
         func.call(&mut *caller, &args, &mut out).map_err(execution_error)?;
         for (result, val) in results.iter_mut().zip(&out) {
             *result = from_wasmi(&*caller, store_id, val);

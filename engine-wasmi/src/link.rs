@@ -47,15 +47,8 @@ pub(crate) fn link_in_store(
     resolved: Vec<Resolved>,
     externs: &ExternTable,
 ) -> Result<StoreImports> {
-    let mut items = Vec::with_capacity(resolved.len());
-    for resolved in &resolved {
-        match resolved {
-            Resolved::Extern(item) => items.push(externs.get(*item)?),
-            Resolved::Host(_) => break,
-        }
-    }
-    if items.len() == resolved.len() {
-        return Ok(StoreImports::Items(items));
+    if let Some(items) = Resolved::only_items(&resolved) {
+        return items.map(|item| externs.get(item)).collect::<Result<_>>().map(StoreImports::Items);
     }
     let mut linker = new_linker(engine);
     for (resolved, import) in resolved.into_iter().zip(&info.imports) {

@@ -3,7 +3,7 @@
 //! what the embedder does with the store's own handles (`store_items`).
 
 use wasmtime::Extern;
-use wasmux_core::backend::{CallerExports, CallerExterns, check_call};
+use wasmux_core::backend::{CallerExports, CallerExterns, check_call, kind_mismatch};
 use wasmux_core::{Error, ExternKind, ExternType, Result, Val};
 
 use crate::host::Access;
@@ -36,11 +36,6 @@ impl Access<'_, '_> {
     fn global(&self, handle: wasmux_core::Extern) -> Result<wasmtime::Global> {
         self.item(handle, ExternKind::Global)?.into_global().ok_or_else(kind_mismatch)
     }
-}
-
-/// The table checks each handle's kind against its item's when it hands the item out.
-fn kind_mismatch() -> Error {
-    Error::InvalidArgument("the handle's kind does not match its item".into())
 }
 
 impl CallerExports for Access<'_, '_> {

@@ -54,15 +54,9 @@ pub(crate) fn link_in_store(
     module: &WasmtimeModule,
     resolved: &[Resolved],
 ) -> Result<StoreImports> {
-    let mut items = Vec::with_capacity(resolved.len());
-    for resolved in resolved {
-        match resolved {
-            Resolved::Extern(item) => items.push(store.externs.get(store.id, *item, None)?.clone()),
-            Resolved::Host(_) => break,
-        }
-    }
-    if items.len() == resolved.len() {
-        return Ok(StoreImports::Items(items));
+    if let Some(items) = Resolved::only_items(resolved) {
+        let item = |item| store.externs.get(store.id, item, None).cloned();
+        return items.map(item).collect::<Result<_>>().map(StoreImports::Items);
     }
     let mut linker = Linker::new(engine);
     linker.allow_shadowing(true);
