@@ -111,9 +111,8 @@ impl WasmerEngine {
         Err(first_error.unwrap_or_else(|| no_compiler("loading")))
     }
 
-    /// An empty store on a clone of `engine` carrying `env`'s limits (see `tunables.rs`).
-    /// A store on a clone of `engine`, whose signature registry `registry` names when it is
-    /// the headless engine's.
+    /// An empty store on a clone of `engine` carrying `env`'s limits (see `tunables.rs`);
+    /// `registry` names the engine's signature registry when it is the headless engine's.
     fn new_store<T: Any + Send>(
         &self,
         engine: &wasmer::Engine,
