@@ -7,6 +7,7 @@
 //! globals the host made in it. Modules instantiated into one store link to each other's
 //! exports directly, share memories and tables, and see each other's writes.
 
+use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,8 +18,23 @@ use crate::value::{ExportInfo, ExternType, ModuleInfo};
 /// of a dropped one) never matches another's items. For backends.
 #[doc(hidden)]
 pub fn new_store_id() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    /// Ids a thread takes from the shared counter at once: a store made on a thread that has
+    /// ids left costs no atomic operation.
+    const BLOCK: u64 = 1 << 16;
+    static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
+    thread_local! {
+        /// The ids this thread has left: `next..end`.
+        static LEFT: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+    }
+    LEFT.with(|left| {
+        let (mut next, mut end) = left.get();
+        if next == end {
+            next = NEXT_BLOCK.fetch_add(BLOCK, Ordering::Relaxed);
+            end = next + BLOCK;
+        }
+        left.set((next + 1, end));
+        next
+    })
 }
 
 /// What kind of thing an [`Extern`] is.
@@ -111,13 +127,17 @@ pub struct Exports {
 }
 
 impl Exports {
-    /// The exports of an instance of `module`: `handles` holds one entry per export of the
-    /// module, in order. For backends.
+    /// The exports of an instance of `module`: `handle` gives each export's handle, in the
+    /// module's order, or `None` for one the instance does not have. For backends.
     #[doc(hidden)]
-    pub fn new(module: Arc<ModuleInfo>, handles: impl IntoIterator<Item = Option<Extern>>) -> Self {
-        let handles: Arc<[Option<Extern>]> = handles.into_iter().collect();
-        assert_eq!(handles.len(), module.exports.len(), "one handle per export");
+    pub fn new(module: Arc<ModuleInfo>, handle: impl FnMut(&ExportInfo) -> Option<Extern>) -> Self {
+        let handles = module.exports.iter().map(handle).collect();
         Exports { module, handles }
+    }
+
+    /// The module whose exports these are.
+    pub fn module(&self) -> &ModuleInfo {
+        &self.module
     }
 
     /// The export `name`.
@@ -148,5 +168,25 @@ impl Exports {
 impl PartialEq for Exports {
     fn eq(&self, other: &Self) -> bool {
         self.iter().eq(other.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::new_store_id;
+
+    #[test]
+    fn store_ids_are_unique_across_threads() {
+        let per_thread = |_| std::thread::spawn(|| (0..1000).map(|_| new_store_id()).collect());
+        let threads: Vec<std::thread::JoinHandle<Vec<u64>>> = (0..4).map(per_thread).collect();
+        let mut ids: Vec<u64> = (0..1000).map(|_| new_store_id()).collect();
+        for thread in threads {
+            ids.extend(thread.join().expect("thread"));
+        }
+        let distinct: HashSet<u64> = ids.iter().copied().collect();
+        assert_eq!(distinct.len(), ids.len());
+        assert!(!distinct.contains(&0), "0 is no store's id");
     }
 }

@@ -779,53 +779,71 @@ impl Imports {
             .imports
             .iter()
             .map(|import| {
-                let offers = |imports: &Imports| {
-                    imports.get(&import.module, &import.name).is_some()
-                        || imports.get_extern(&import.module, &import.name).is_some()
-                };
-                let layer = if offers(self) { self } else { base };
-                layer.resolve_import(import, data, &mut type_of)
+                let offer = self.offer(import).or_else(|| base.offer(import));
+                resolve_offer(import, offer, data, &mut type_of)
             })
             .collect()
+    }
+
+    /// What this offers for `import`, by its module and name.
+    fn offer(&self, import: &ImportInfo) -> Option<Offer<'_>> {
+        match self.get(&import.module, &import.name) {
+            Some(func) => Some(Offer::Host(func)),
+            None => self.get_extern(&import.module, &import.name).map(Offer::Item),
+        }
     }
 
     fn resolve_import(
         &self,
         import: &ImportInfo,
         data: DataType,
-        mut type_of: impl FnMut(Extern) -> Result<ExternType>,
+        type_of: impl FnMut(Extern) -> Result<ExternType>,
     ) -> Result<Resolved> {
-        let link_error = |problem| {
-            Error::Link(Box::new(LinkError {
-                module: import.module.clone(),
-                field: import.name.clone(),
-                expected: import.ty.clone(),
-                problem,
-            }))
-        };
-        if let Some(func) = self.get(&import.module, &import.name) {
-            // Compared in place, not through a cloned type: this is every instantiation's path.
-            if !func_import_accepts(&import.ty, func.ty()) {
-                return Err(link_error(LinkProblem::Mismatch {
-                    found: ExternType::Func(func.ty().clone()),
-                }));
-            }
-            return match func.data_type() {
-                Some(wanted) if wanted != data => Err(link_error(LinkProblem::HostData {
-                    expected: wanted.name,
-                    found: data.name,
-                })),
-                _ => Ok(Resolved::Host(func.clone())),
-            };
+        resolve_offer(import, self.offer(import), data, type_of)
+    }
+}
+
+/// What an [`Imports`] offers for one import.
+enum Offer<'a> {
+    Host(&'a HostFunc),
+    Item(Extern),
+}
+
+/// `offer` checked against `import`: a host function of the import's type working on host
+/// data of type `data`, or a store item whose current type (`type_of`) the import accepts.
+fn resolve_offer(
+    import: &ImportInfo,
+    offer: Option<Offer<'_>>,
+    data: DataType,
+    mut type_of: impl FnMut(Extern) -> Result<ExternType>,
+) -> Result<Resolved> {
+    let link_error = |problem| {
+        Error::Link(Box::new(LinkError {
+            module: import.module.clone(),
+            field: import.name.clone(),
+            expected: import.ty.clone(),
+            problem,
+        }))
+    };
+    match offer {
+        None => Err(link_error(LinkProblem::Missing)),
+        // Compared in place, not through a cloned type: this is every instantiation's path.
+        Some(Offer::Host(func)) if !func_import_accepts(&import.ty, func.ty()) => {
+            Err(link_error(LinkProblem::Mismatch { found: ExternType::Func(func.ty().clone()) }))
         }
-        let item = self
-            .get_extern(&import.module, &import.name)
-            .ok_or_else(|| link_error(LinkProblem::Missing))?;
-        let found = type_of(item)?;
-        if import_accepts(&import.ty, &found) {
-            Ok(Resolved::Extern(item))
-        } else {
-            Err(link_error(LinkProblem::Mismatch { found }))
+        Some(Offer::Host(func)) => match func.data_type() {
+            Some(wanted) if wanted != data => {
+                Err(link_error(LinkProblem::HostData { expected: wanted.name, found: data.name }))
+            }
+            _ => Ok(Resolved::Host(func.clone())),
+        },
+        Some(Offer::Item(item)) => {
+            let found = type_of(item)?;
+            if import_accepts(&import.ty, &found) {
+                Ok(Resolved::Extern(item))
+            } else {
+                Err(link_error(LinkProblem::Mismatch { found }))
+            }
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Limits on what one instance may use, and the handle that stops a running call.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -134,15 +134,23 @@ impl fmt::Debug for InterruptHandle {
 /// Backends consult it at their check points.
 #[derive(Clone, Debug)]
 pub struct StopCondition {
-    interrupt: InterruptHandle,
+    /// Made on first request when the engine needs no waking ([`polled`](Self::polled)): most
+    /// stores are never interrupted, and a store is cheaper to make without the allocation.
+    interrupt: OnceLock<InterruptHandle>,
     deadline: Option<Duration>,
     stop_at: Option<Instant>,
 }
 
 impl StopCondition {
-    /// A condition for an instance with this per-call deadline.
+    /// A condition for an instance with this interrupt handle and per-call deadline.
     pub fn new(interrupt: InterruptHandle, deadline: Option<Duration>) -> Self {
-        StopCondition { interrupt, deadline, stop_at: None }
+        StopCondition { interrupt: OnceLock::from(interrupt), deadline, stop_at: None }
+    }
+
+    /// A condition for an engine that polls the interrupt flag at its check points and needs
+    /// no waking: the handle is made when first asked for.
+    pub fn polled(deadline: Option<Duration>) -> Self {
+        StopCondition { interrupt: OnceLock::new(), deadline, stop_at: None }
     }
 
     /// Starts the clock of a new call. Without a deadline there is no clock, and `stop_at`
@@ -158,15 +166,20 @@ impl StopCondition {
     /// case (no interrupt, no deadline) is inlined, the rest is not.
     #[inline]
     pub fn check(&self) -> Option<Trap> {
-        if !self.interrupt.is_interrupted() && self.stop_at.is_none() {
+        if !self.interrupted() && self.stop_at.is_none() {
             return None;
         }
         self.check_slow()
     }
 
+    #[inline]
+    fn interrupted(&self) -> bool {
+        self.interrupt.get().is_some_and(InterruptHandle::is_interrupted)
+    }
+
     #[cold]
     fn check_slow(&self) -> Option<Trap> {
-        if self.interrupt.is_interrupted() {
+        if self.interrupted() {
             return Some(Trap::new(TrapCode::Interrupt, "interrupted by the host"));
         }
         match (self.stop_at, self.deadline) {
@@ -180,7 +193,7 @@ impl StopCondition {
 
     /// The instance's interrupt handle.
     pub fn interrupt_handle(&self) -> &InterruptHandle {
-        &self.interrupt
+        self.interrupt.get_or_init(|| InterruptHandle::new(|| {}))
     }
 
     /// Whether a per-call deadline is set.
@@ -287,5 +300,21 @@ impl ResourceGuard {
             }
             _ => true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StopCondition;
+    use crate::TrapCode;
+
+    #[test]
+    fn a_polled_condition_stops_once_its_handle_is_interrupted() {
+        let stop = StopCondition::polled(None);
+        assert!(stop.check().is_none());
+        stop.interrupt_handle().clone().interrupt();
+        assert_eq!(stop.check().map(|trap| trap.code), Some(TrapCode::Interrupt));
+        stop.interrupt_handle().clear();
+        assert!(stop.check().is_none());
     }
 }

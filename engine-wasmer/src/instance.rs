@@ -253,11 +253,10 @@ impl WasmerInstance {
         let externs = &mut self.externs;
         let member = &mut self.instances[index];
         member.handles.get_or_insert_with(|| {
-            let handles = member.module.info().exports.iter().map(|info| {
+            Exports::new(Arc::clone(member.module.shared_info()), |info| {
                 let item = member.instance.exports.get_extern(&info.name)?.clone();
                 Some(externs.add(item))
-            });
-            Exports::new(Arc::clone(member.module.shared_info()), handles)
+            })
         })
     }
 

@@ -109,10 +109,31 @@ pub struct WasmiInstance {
 /// The store's latest instance.
 struct Current {
     instance: wasmi::Instance,
-    info: Arc<ModuleInfo>,
-    /// Its exports as handles, made on first request and kept, so that asking again does not
-    /// grow the store's table of externs.
-    exports: Option<Exports>,
+    exports: CurrentExports,
+}
+
+/// The current instance's exports as handles, made on first request and kept, so that asking
+/// again does not grow the store's table of externs.
+enum CurrentExports {
+    /// Not asked for yet: the module whose exports they will be.
+    Unmade(Arc<ModuleInfo>),
+    Made(Exports),
+}
+
+impl CurrentExports {
+    fn made(&self) -> Option<&Exports> {
+        match self {
+            CurrentExports::Made(exports) => Some(exports),
+            CurrentExports::Unmade(_) => None,
+        }
+    }
+
+    fn module(&self) -> &ModuleInfo {
+        match self {
+            CurrentExports::Unmade(module) => module,
+            CurrentExports::Made(exports) => exports.module(),
+        }
+    }
 }
 
 impl WasmiInstance {
@@ -132,7 +153,7 @@ impl WasmiInstance {
             externs: ExternTable::new(store_id),
             instantiated: false,
             metering,
-            stop: StopCondition::new(InterruptHandle::new(|| {}), deadline),
+            stop: StopCondition::polled(deadline),
             params: Vec::new(),
             results: Vec::new(),
             poisoned: false,
@@ -181,23 +202,33 @@ impl WasmiInstance {
         let instance = instantiated
             .map_err(|error| self.store.data_mut().limiter.0.instantiation_error(error))?;
         if first {
-            self.store.data_mut().memory =
-                CallerMemory::Known(instance.get_memory(&self.store, "memory"));
+            // Most modules that import their memory export none: no lookup for those.
+            let exports_memory = module.info.exports.iter().any(|export| export.name == "memory");
+            self.store.data_mut().memory = CallerMemory::Known(
+                exports_memory.then(|| instance.get_memory(&self.store, "memory")).flatten(),
+            );
         }
-        self.current = Some(Current { instance, info: module.info.clone(), exports: None });
+        let exports = CurrentExports::Unmade(Arc::clone(&module.info));
+        self.current = Some(Current { instance, exports });
         Ok(())
     }
 
     /// The current instance's exports as handles, if there is a current instance.
     pub(crate) fn current_exports(&mut self) -> Option<&Exports> {
-        let current = self.current.as_mut()?;
-        let (store, externs) = (&self.store, &mut self.externs);
-        Some(current.exports.get_or_insert_with(|| {
-            let handles = current.info.exports.iter().map(|export| {
-                current.instance.get_export(store, &export.name).map(|item| externs.add(item))
-            });
-            Exports::new(Arc::clone(&current.info), handles)
-        }))
+        let Current { instance, exports } = self.current.take()?;
+        let exports = match exports {
+            CurrentExports::Made(exports) => exports,
+            CurrentExports::Unmade(module) => {
+                let (store, externs) = (&self.store, &mut self.externs);
+                Exports::new(module, |export| {
+                    instance.get_export(store, &export.name).map(|item| externs.add(item))
+                })
+            }
+        };
+        self.current
+            .insert(Current { instance, exports: CurrentExports::Made(exports) })
+            .exports
+            .made()
     }
 
     fn current_instance(&self) -> Option<wasmi::Instance> {
@@ -323,7 +354,7 @@ impl Instance for WasmiInstance {
     }
 
     fn exports(&self) -> &[ExportInfo] {
-        self.current.as_ref().map_or(&[], |current| &current.info.exports)
+        self.current.as_ref().map_or(&[], |current| &current.exports.module().exports)
     }
 
     fn func_type(&self, func: &WasmiFunc) -> FuncType {

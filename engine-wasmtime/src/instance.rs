@@ -343,11 +343,10 @@ impl Instance for WasmtimeInstance {
         }
         let instance = self.instance;
         let (store, externs, id) = (&mut self.store, &mut self.externs, self.id);
-        let handles = self.info.exports.iter().map(|info| {
+        let exports = Exports::new(Arc::clone(&self.info), |info| {
             let item = instance?.get_export(&mut *store, &info.name)?;
             Some(externs.push(id, item))
         });
-        let exports = Exports::new(Arc::clone(&self.info), handles);
         self.exports = Some(exports.clone());
         Ok(exports)
     }
