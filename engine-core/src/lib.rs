@@ -22,6 +22,7 @@ mod error;
 mod externs;
 mod host;
 mod import_match;
+mod instance_counter;
 mod limits;
 mod link_cache;
 mod native_wrap;
@@ -67,7 +68,8 @@ pub mod backend {
     pub use crate::externs::new_store_id;
     pub use crate::host::{CallerAccess, CallerExports, DataType, Resolved};
     pub use crate::import_match::import_accepts;
-    pub use crate::limits::{InstanceCounter, InstanceSlot, ResourceGuard, StopCondition};
+    pub use crate::instance_counter::{InstanceCounter, InstanceSlot};
+    pub use crate::limits::{ResourceGuard, StopCondition};
     pub use crate::link_cache::LinkCache;
     pub use crate::needed_proposals::{explain_invalid, needed_proposals};
     pub use crate::reference::refuse_typed_refs;

@@ -1,13 +1,13 @@
 //! Limits on what one instance may use, and the handle that stops a running call.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Resource, Result, Trap, TrapCode};
+use crate::error::{Error, Resource, Trap, TrapCode};
 
 /// Limits enforced on one instance. `None` means unlimited.
 ///
@@ -199,46 +199,6 @@ impl StopCondition {
     /// Whether a per-call deadline is set.
     pub fn has_deadline(&self) -> bool {
         self.deadline.is_some()
-    }
-}
-
-/// Counts an engine's live instances so [`Limits::max_instances`] holds on every engine.
-#[derive(Clone, Debug, Default)]
-pub struct InstanceCounter(Arc<AtomicUsize>);
-
-impl InstanceCounter {
-    /// A counter with no instances.
-    pub fn new() -> Self {
-        InstanceCounter::default()
-    }
-
-    /// Takes a slot for a new instance, or fails if `max` are alive already.
-    pub fn acquire(&self, max: Option<usize>) -> Result<InstanceSlot> {
-        let previous = self.0.fetch_add(1, Ordering::SeqCst);
-        let slot = InstanceSlot(self.0.clone());
-        match max {
-            Some(max) if previous >= max => Err(Error::ResourceLimit {
-                resource: Resource::Instances,
-                requested: previous as u64 + 1,
-                limit: max as u64,
-            }),
-            _ => Ok(slot),
-        }
-    }
-
-    /// Instances alive now.
-    pub fn live(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// A live instance's place in its engine's count; released on drop.
-#[derive(Debug)]
-pub struct InstanceSlot(Arc<AtomicUsize>);
-
-impl Drop for InstanceSlot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
