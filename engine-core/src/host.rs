@@ -652,14 +652,23 @@ pub enum Resolved {
 }
 
 impl Resolved {
-    /// The store items `resolved` names, in order, when it names no host function: an engine
-    /// instantiates with those directly, with no linker to build, fill and drop.
-    pub fn only_items(resolved: &[Resolved]) -> Option<impl Iterator<Item = Extern> + '_> {
-        let item = |resolved: &Resolved| match resolved {
-            Resolved::Extern(item) => Some(*item),
-            Resolved::Host(_) => None,
-        };
-        resolved.iter().all(|r| item(r).is_some()).then(|| resolved.iter().filter_map(item))
+    /// The store items `resolved` names (as [`Imports::resolve_each_over`] gives them), in
+    /// order and each made the engine's own by `item`, when it names no host function: an
+    /// engine instantiates with those directly, with no linker to build, fill and drop. `None`
+    /// as soon as it names a host function; an error as soon as an import fails to resolve.
+    pub fn only_items<T>(
+        resolved: impl IntoIterator<Item = Result<Resolved>>,
+        mut item: impl FnMut(Extern) -> Result<T>,
+    ) -> Result<Option<Vec<T>>> {
+        let resolved = resolved.into_iter();
+        let mut items = Vec::with_capacity(resolved.size_hint().0);
+        for resolved in resolved {
+            match resolved? {
+                Resolved::Extern(extern_) => items.push(item(extern_)?),
+                Resolved::Host(_) => return Ok(None),
+            }
+        }
+        Ok(Some(items))
     }
 }
 
@@ -773,16 +782,24 @@ impl Imports {
         base: &Imports,
         module: &ModuleInfo,
         data: DataType,
-        mut type_of: impl FnMut(Extern) -> Result<ExternType>,
+        type_of: impl FnMut(Extern) -> Result<ExternType>,
     ) -> Result<Vec<Resolved>> {
-        module
-            .imports
-            .iter()
-            .map(|import| {
-                let offer = self.offer(import).or_else(|| base.offer(import));
-                resolve_offer(import, offer, data, &mut type_of)
-            })
-            .collect()
+        self.resolve_each_over(base, module, data, type_of).collect()
+    }
+
+    /// [`resolve_all_over`](Self::resolve_all_over) one import at a time, in import order, so
+    /// that an engine can map each to its own item without collecting them first.
+    pub fn resolve_each_over<'a>(
+        &'a self,
+        base: &'a Imports,
+        module: &'a ModuleInfo,
+        data: DataType,
+        mut type_of: impl FnMut(Extern) -> Result<ExternType> + 'a,
+    ) -> impl Iterator<Item = Result<Resolved>> + 'a {
+        module.imports.iter().map(move |import| {
+            let offer = self.offer(import).or_else(|| base.offer(import));
+            resolve_offer(import, offer, data, &mut type_of)
+        })
     }
 
     /// What this offers for `import`, by its module and name.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tracing::debug_span;
 use wasmi::Store;
-use wasmux_core::backend::{InstanceCounter, ResourceGuard, explain_invalid};
+use wasmux_core::backend::{InstanceCounter, Resolved, ResourceGuard, explain_invalid};
 use wasmux_core::{
     Capability, Config, Engine, EngineInfo, EngineKind, Error, Exports, HostEnv, Imports, Instance,
     ModuleInfo, Result,
@@ -13,7 +13,6 @@ use wasmux_core::{
 
 use crate::contain::contained;
 use crate::instance::{Metering, WasmiInstance};
-use crate::link::StoreImports;
 use crate::module::WasmiModule;
 use crate::settings;
 use crate::store::StoreData;
@@ -134,13 +133,27 @@ impl Engine for WasmiEngine {
     ) -> Result<Exports> {
         let _span = debug_span!("instantiate_in", engine = ENGINE).entered();
         let data = store.host_state().data_type();
-        let resolved = imports
-            .resolve_all_over(store.imports(), &module.info, data, |item| store.item_type(item))?;
-        match crate::link::link_in_store(&self.engine, &module.info, resolved, store.externs())? {
-            StoreImports::Items(items) => store
+        let resolve = || {
+            imports.resolve_each_over(store.imports(), &module.info, data, |item| {
+                store.item_type(item)
+            })
+        };
+        // Store items only: wasmi takes them in import order, with no linker to fill and drop.
+        match Resolved::only_items(resolve(), |item| store.externs().get(item))? {
+            Some(items) => store
                 .instantiate(module, |store, module| wasmi::Instance::new(store, module, &items))?,
-            StoreImports::Linker(linker) => store
-                .instantiate(module, |store, module| linker.instantiate_and_start(store, module))?,
+            None => {
+                let resolved = resolve().collect::<Result<_>>()?;
+                let linker = crate::link::link_in_store(
+                    &self.engine,
+                    &module.info,
+                    resolved,
+                    store.externs(),
+                )?;
+                store.instantiate(module, |store, module| {
+                    linker.instantiate_and_start(store, module)
+                })?
+            }
         }
         Ok(store.current_exports().cloned().unwrap_or_default())
     }

@@ -1,9 +1,9 @@
-//! Linking a module's imports: in a wasmi `Linker` of host functions only for
+//! Linking a module's imports in a wasmi `Linker`: of host functions only for
 //! [`Engine::instantiate`](wasmux_core::Engine::instantiate), whose linker the module keeps in
 //! its [`LinkCache`](wasmux_core::backend::LinkCache) for the next instantiation with the same
-//! functions; for [`Engine::instantiate_in`](wasmux_core::Engine::instantiate_in), as the
-//! store's items in import order when that is all the module imports (no linker to build, fill
-//! and drop per instantiation), else in a linker of host functions and items.
+//! functions; of host functions and store items for
+//! [`Engine::instantiate_in`](wasmux_core::Engine::instantiate_in) when the module imports a
+//! host function (with store items only, it instantiates with no linker).
 
 use std::sync::Arc;
 
@@ -31,25 +31,14 @@ pub(crate) fn link(
     Ok(Arc::new(linker))
 }
 
-/// The imports of one instantiation into a store.
-pub(crate) enum StoreImports {
-    /// Every import is an item of the store: wasmi's items, in import order.
-    Items(Vec<wasmi::Extern>),
-    /// Some import is a host function, which wasmi instantiates from a linker's definition.
-    Linker(Linker<StoreData>),
-}
-
-/// Every import of `info` as `resolved` (one per import, in import order) says: a host
-/// function, or an item of the store whose table is `externs`.
+/// A linker defining every import of `info` as `resolved` (one per import, in import order)
+/// says: a host function, or an item of the store whose table is `externs`.
 pub(crate) fn link_in_store(
     engine: &wasmi::Engine,
     info: &ModuleInfo,
     resolved: Vec<Resolved>,
     externs: &ExternTable,
-) -> Result<StoreImports> {
-    if let Some(items) = Resolved::only_items(&resolved) {
-        return items.map(|item| externs.get(item)).collect::<Result<_>>().map(StoreImports::Items);
-    }
+) -> Result<Linker<StoreData>> {
     let mut linker = new_linker(engine);
     for (resolved, import) in resolved.into_iter().zip(&info.imports) {
         let defined = match resolved {
@@ -63,7 +52,7 @@ pub(crate) fn link_in_store(
         };
         defined.map_err(|e| define_error(import, e))?;
     }
-    Ok(StoreImports::Linker(linker))
+    Ok(linker)
 }
 
 /// wasmi has no Wasm 3.0 reference types: a host function declared with one is refused.

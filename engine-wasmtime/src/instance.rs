@@ -63,7 +63,7 @@ pub struct WasmtimeInstance {
     exports: Option<Exports>,
     pub(crate) externs: ExternTable,
     /// Offered to every module instantiated into this store.
-    base_imports: Imports,
+    pub(crate) base_imports: Imports,
     /// How many instances the store holds.
     instances: usize,
     interrupt: InterruptHandle,
@@ -129,14 +129,7 @@ impl WasmtimeInstance {
         imports: &Imports,
         pooling: Option<&PoolingConfig>,
     ) -> Result<Exports> {
-        // Taken out for the call, since looking up an item's type needs the whole store.
-        let base = std::mem::take(&mut self.base_imports);
-        let data = self.store.data().host.data_type();
-        let resolved =
-            imports.resolve_all_over(&base, &module.info, data, |item| self.extern_type(item));
-        self.base_imports = base;
-        let resolved = resolved?;
-        let imports = crate::link::link_in_store(engine, self, module, &resolved)?;
+        let imports = crate::link::link_in_store(engine, self, module, imports)?;
         self.store.data_mut().stop.start_call();
         let instance = match imports {
             StoreImports::Items(items) => {

@@ -6,7 +6,7 @@
 
 use wasmtime::{InstancePre, Linker};
 use wasmux_core::backend::Resolved;
-use wasmux_core::{Error, HostFunc, Result};
+use wasmux_core::{Error, HostFunc, Imports, Result};
 
 use crate::ENGINE;
 use crate::instance::WasmtimeInstance;
@@ -46,18 +46,26 @@ pub(crate) enum StoreImports {
     Linker(Linker<StoreData>),
 }
 
-/// `resolved` (one per import of `module`, in import order: host functions, and items of
-/// `store`) as the imports of instantiating `module` into `store`.
+/// The imports of instantiating `module` into `store`: what `imports` offers over what the
+/// store's own imports offer.
 pub(crate) fn link_in_store(
     engine: &wasmtime::Engine,
     store: &WasmtimeInstance,
     module: &WasmtimeModule,
-    resolved: &[Resolved],
+    imports: &Imports,
 ) -> Result<StoreImports> {
-    if let Some(items) = Resolved::only_items(resolved) {
-        let item = |item| store.externs.get(store.id, item, None).cloned();
-        return items.map(item).collect::<Result<_>>().map(StoreImports::Items);
+    let data = store.store.data().host.data_type();
+    let resolve = || {
+        imports.resolve_each_over(&store.base_imports, &module.info, data, |item| {
+            let found = store.externs.get(store.id, item, None)?;
+            Ok(crate::store_items::current_type(&store.store, found))
+        })
+    };
+    let item = |item| store.externs.get(store.id, item, None).cloned();
+    if let Some(items) = Resolved::only_items(resolve(), item)? {
+        return Ok(StoreImports::Items(items));
     }
+    let resolved = resolve().collect::<Result<Vec<_>>>()?;
     let mut linker = Linker::new(engine);
     linker.allow_shadowing(true);
     let imports = module.info.imports.iter().zip(module.import_types.iter());
