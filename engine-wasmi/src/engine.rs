@@ -155,7 +155,7 @@ impl Engine for WasmiEngine {
                 })?
             }
         }
-        Ok(store.current_exports().cloned().unwrap_or_default())
+        Ok(store.current_exports().unwrap_or_default())
     }
 }
 

@@ -14,10 +14,11 @@ use crate::ENGINE;
 use crate::values::{func_type, ref_type, val_type};
 
 /// The functions, memories, tables and globals of one store handed out as [`Extern`]s:
-/// handle index `i` is entry `i`.
+/// handle index `i` is entry `i`. An entry may hold a place for nothing, in a run of handles
+/// one of which does not exist (see [`add_run`](Self::add_run)).
 pub(crate) struct ExternTable {
     store_id: u64,
-    items: Vec<wasmi::Extern>,
+    items: Vec<Option<wasmi::Extern>>,
 }
 
 impl ExternTable {
@@ -28,8 +29,22 @@ impl ExternTable {
     /// A new handle to `item`.
     pub(crate) fn add(&mut self, item: wasmi::Extern) -> wasmux_core::Extern {
         let handle = wasmux_core::Extern::new(self.store_id, self.items.len(), kind_of(&item));
-        self.items.push(item);
+        self.items.push(Some(item));
         handle
+    }
+
+    /// Entries for `items`, in order, so that the handle of the `k`-th is at the returned
+    /// index plus `k` ([`handle`](Self::handle)); a `None` holds its place.
+    pub(crate) fn add_run(&mut self, items: impl Iterator<Item = Option<wasmi::Extern>>) -> usize {
+        let from = self.items.len();
+        self.items.extend(items);
+        from
+    }
+
+    /// The handle of entry `index`, if it stands for an item.
+    pub(crate) fn handle(&self, index: usize) -> Option<wasmux_core::Extern> {
+        let item = self.items.get(index)?.as_ref()?;
+        Some(wasmux_core::Extern::new(self.store_id, index, kind_of(item)))
     }
 
     /// What `handle` stands for, if it is a handle of this store.
@@ -41,7 +56,7 @@ impl ExternTable {
             )));
         }
         match self.items.get(handle.index()) {
-            Some(item) if kind_of(item) == handle.kind() => Ok(*item),
+            Some(Some(item)) if kind_of(item) == handle.kind() => Ok(*item),
             _ => Err(Error::InvalidArgument(format!(
                 "this store has no {} #{}",
                 handle.kind(),

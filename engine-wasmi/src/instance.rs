@@ -109,31 +109,10 @@ pub struct WasmiInstance {
 /// The store's latest instance.
 struct Current {
     instance: wasmi::Instance,
-    exports: CurrentExports,
-}
-
-/// The current instance's exports as handles, made on first request and kept, so that asking
-/// again does not grow the store's table of externs.
-enum CurrentExports {
-    /// Not asked for yet: the module whose exports they will be.
-    Unmade(Arc<ModuleInfo>),
-    Made(Exports),
-}
-
-impl CurrentExports {
-    fn made(&self) -> Option<&Exports> {
-        match self {
-            CurrentExports::Made(exports) => Some(exports),
-            CurrentExports::Unmade(_) => None,
-        }
-    }
-
-    fn module(&self) -> &ModuleInfo {
-        match self {
-            CurrentExports::Unmade(module) => module,
-            CurrentExports::Made(exports) => exports.module(),
-        }
-    }
+    module: Arc<ModuleInfo>,
+    /// Where the handles of its exports start in the store's table of externs, once made (on
+    /// first request): one per export, in the module's order, so asking again makes none.
+    handles_from: Option<usize>,
 }
 
 impl WasmiInstance {
@@ -208,27 +187,39 @@ impl WasmiInstance {
                 exports_memory.then(|| instance.get_memory(&self.store, "memory")).flatten(),
             );
         }
-        let exports = CurrentExports::Unmade(Arc::clone(&module.info));
-        self.current = Some(Current { instance, exports });
+        let module = Arc::clone(&module.info);
+        self.current = Some(Current { instance, module, handles_from: None });
         Ok(())
     }
 
     /// The current instance's exports as handles, if there is a current instance.
-    pub(crate) fn current_exports(&mut self) -> Option<&Exports> {
-        let Current { instance, exports } = self.current.take()?;
-        let exports = match exports {
-            CurrentExports::Made(exports) => exports,
-            CurrentExports::Unmade(module) => {
-                let (store, externs) = (&self.store, &mut self.externs);
-                Exports::new(module, |export| {
-                    instance.get_export(store, &export.name).map(|item| externs.add(item))
-                })
-            }
-        };
-        self.current
-            .insert(Current { instance, exports: CurrentExports::Made(exports) })
-            .exports
-            .made()
+    pub(crate) fn current_exports(&mut self) -> Option<Exports> {
+        let (from, module) = self.current_handles()?;
+        let module = Arc::clone(module);
+        let mut index = from;
+        Some(Exports::new(module, |_| {
+            index += 1;
+            self.externs.handle(index - 1)
+        }))
+    }
+
+    /// The current instance's export `name` as a handle.
+    fn current_export(&mut self, name: &str) -> Option<Extern> {
+        let (from, module) = self.current_handles()?;
+        let position = module.exports.iter().position(|export| export.name == name)?;
+        self.externs.handle(from + position)
+    }
+
+    /// Where the handles of the current instance's exports start, made now if they were not
+    /// yet, and its module.
+    fn current_handles(&mut self) -> Option<(usize, &Arc<ModuleInfo>)> {
+        let current = self.current.as_mut()?;
+        let (store, externs, instance) = (&self.store, &mut self.externs, current.instance);
+        let from = *current.handles_from.get_or_insert_with(|| {
+            let items = current.module.exports.iter();
+            externs.add_run(items.map(|export| instance.get_export(store, &export.name)))
+        });
+        Some((from, &current.module))
     }
 
     fn current_instance(&self) -> Option<wasmi::Instance> {
@@ -354,7 +345,7 @@ impl Instance for WasmiInstance {
     }
 
     fn exports(&self) -> &[ExportInfo] {
-        self.current.as_ref().map_or(&[], |current| &current.exports.module().exports)
+        self.current.as_ref().map_or(&[], |current| &current.module.exports)
     }
 
     fn func_type(&self, func: &WasmiFunc) -> FuncType {
@@ -362,13 +353,11 @@ impl Instance for WasmiInstance {
     }
 
     fn get_export(&mut self, name: &str) -> Result<Extern> {
-        self.current_exports()
-            .and_then(|exports| exports.get(name))
-            .ok_or_else(|| Self::export_error(name, "item"))
+        self.current_export(name).ok_or_else(|| Self::export_error(name, "item"))
     }
 
     fn instance_exports(&mut self) -> Result<Exports> {
-        Ok(self.current_exports().cloned().unwrap_or_default())
+        Ok(self.current_exports().unwrap_or_default())
     }
 
     fn extern_type(&mut self, item: Extern) -> Result<ExternType> {

@@ -163,6 +163,8 @@ fn exports_are_listed_with_types<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     )?;
     let memory = ok(store.get_export("memory"), "memory export")?;
     ensure_eq(ok(store.get_export("memory"), "again")?, memory, "one handle per export")?;
+    ensure_eq(exports.get("memory"), Some(memory), "the listed handle is the one by name")?;
+    ensure_eq(ok(store.instance_exports(), "exports again")?, exports, "listed again, the same")?;
     ok(store.memory_grow(memory, 2), "grow")?;
     ensure_eq(
         ok(store.extern_type(memory), "memory type")?,
