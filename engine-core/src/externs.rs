@@ -135,11 +135,6 @@ impl Exports {
         Exports { module, handles }
     }
 
-    /// The module whose exports these are.
-    pub fn module(&self) -> &ModuleInfo {
-        &self.module
-    }
-
     /// The export `name`.
     pub fn get(&self, name: &str) -> Option<Extern> {
         self.iter().find(|(info, _)| info.name == name).map(|(_, handle)| handle)

@@ -653,18 +653,19 @@ pub enum Resolved {
 
 impl Resolved {
     /// The store items `resolved` names (as [`Imports::resolve_each_over`] gives them), in
-    /// order and each made the engine's own by `item`, when it names no host function: an
-    /// engine instantiates with those directly, with no linker to build, fill and drop. `None`
-    /// as soon as it names a host function; an error as soon as an import fails to resolve.
+    /// order and each made the engine's own by `engine_item`, when it names no host function:
+    /// an engine instantiates with those directly, with no linker to build, fill and drop.
+    /// `None` as soon as it names a host function; an error as soon as an import fails to
+    /// resolve.
     pub fn only_items<T>(
         resolved: impl IntoIterator<Item = Result<Resolved>>,
-        mut item: impl FnMut(Extern) -> Result<T>,
+        mut engine_item: impl FnMut(Extern) -> Result<T>,
     ) -> Result<Option<Vec<T>>> {
         let resolved = resolved.into_iter();
         let mut items = Vec::with_capacity(resolved.size_hint().0);
         for resolved in resolved {
             match resolved? {
-                Resolved::Extern(extern_) => items.push(item(extern_)?),
+                Resolved::Extern(item) => items.push(engine_item(item)?),
                 Resolved::Host(_) => return Ok(None),
             }
         }

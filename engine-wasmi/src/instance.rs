@@ -196,11 +196,8 @@ impl WasmiInstance {
     pub(crate) fn current_exports(&mut self) -> Option<Exports> {
         let (from, module) = self.current_handles()?;
         let module = Arc::clone(module);
-        let mut index = from;
-        Some(Exports::new(module, |_| {
-            index += 1;
-            self.externs.handle(index - 1)
-        }))
+        let mut indices = from..;
+        Some(Exports::new(module, |_| indices.next().and_then(|index| self.externs.handle(index))))
     }
 
     /// The current instance's export `name` as a handle.
