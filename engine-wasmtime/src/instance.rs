@@ -121,6 +121,12 @@ impl WasmtimeInstance {
             .ok_or_else(|| Self::export_error(name, "no such export: the store has no instance"))
     }
 
+    /// The current type of `item`, if it is an item of this store.
+    pub(crate) fn item_type(&self, item: Extern) -> Result<ExternType> {
+        let found = self.externs.get(self.id, item, None)?;
+        Ok(crate::store_items::current_type(&self.store, found))
+    }
+
     /// Instantiates `module` into this store (see `Engine::instantiate_in`).
     pub(crate) fn instantiate(
         &mut self,
@@ -345,8 +351,7 @@ impl Instance for WasmtimeInstance {
     }
 
     fn extern_type(&mut self, item: Extern) -> Result<ExternType> {
-        let found = self.externs.get(self.id, item, None)?.clone();
-        Ok(crate::store_items::current_type(&self.store, &found))
+        self.item_type(item)
     }
 
     fn extern_func(&mut self, item: Extern) -> Result<WasmtimeFunc> {

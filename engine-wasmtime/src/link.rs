@@ -57,8 +57,7 @@ pub(crate) fn link_in_store(
     let data = store.store.data().host.data_type();
     let resolve = || {
         imports.resolve_each_over(&store.base_imports, &module.info, data, |item| {
-            let found = store.externs.get(store.id, item, None)?;
-            Ok(crate::store_items::current_type(&store.store, found))
+            store.item_type(item)
         })
     };
     let item = |item| store.externs.get(store.id, item, None).cloned();
