@@ -305,7 +305,7 @@ impl Instance for WasmtimeInstance {
         let mut results = R::zero_bits();
         for ((bits, ty), raw) in results.as_mut().iter_mut().zip(R::TYPES).zip(&raw) {
             // SAFETY: on success wasmtime has written every result slot.
-            *bits = values::raw_to_bits(*ty, unsafe { raw.assume_init() });
+            *bits = values::raw_to_bits(*ty, unsafe { raw.assume_init_ref() });
         }
         Ok(R::from_bits(results.as_ref()))
     }
