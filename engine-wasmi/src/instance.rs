@@ -329,6 +329,9 @@ impl WasmiInstance {
     }
 }
 
+/// The most values a `WasmTuple` holds.
+const MAX_TUPLE: usize = 8;
+
 impl Instance for WasmiInstance {
     type Func = WasmiFunc;
 
@@ -461,28 +464,25 @@ impl Instance for WasmiInstance {
         typed: &TypedFunc<Self, P, R>,
         params: P,
     ) -> Result<R> {
+        const {
+            assert!(P::TYPES.len() <= MAX_TUPLE && R::TYPES.len() <= MAX_TUPLE);
+        }
         self.check_store(typed.func())?;
-        let mut wasm_params = std::mem::take(&mut self.params);
-        let mut wasm_results = std::mem::take(&mut self.results);
-        wasm_params.clear();
-        wasm_params.extend(
-            P::TYPES
-                .iter()
-                .zip(params.into_bits().as_ref())
-                .map(|(ty, bits)| bits_to_wasmi(*ty, *bits)),
-        );
-        wasm_results.clear();
-        wasm_results.extend(R::TYPES.iter().map(|ty| bits_to_wasmi(*ty, 0)));
-        let outcome = self.run_call(typed.func().func, &wasm_params, &mut wasm_results).map(|()| {
-            let mut bits = R::zero_bits();
-            for (bits, value) in bits.as_mut().iter_mut().zip(&wasm_results) {
-                *bits = wasmi_to_bits(value);
-            }
-            R::from_bits(bits.as_ref())
-        });
-        self.params = wasm_params;
-        self.results = wasm_results;
-        outcome
+        // wasmi's untyped entry, the one reachable here, takes slices: of arrays on the stack.
+        let mut wasm_params = [const { wasmi::Val::I32(0) }; MAX_TUPLE];
+        let mut wasm_results = [const { wasmi::Val::I32(0) }; MAX_TUPLE];
+        for ((slot, ty), bits) in
+            wasm_params.iter_mut().zip(P::TYPES).zip(params.into_bits().as_ref())
+        {
+            *slot = bits_to_wasmi(*ty, *bits);
+        }
+        let wasm_results = &mut wasm_results[..R::TYPES.len()];
+        self.run_call(typed.func().func, &wasm_params[..P::TYPES.len()], wasm_results)?;
+        let mut results = R::zero_bits();
+        for (bits, value) in results.as_mut().iter_mut().zip(&*wasm_results) {
+            *bits = wasmi_to_bits(value);
+        }
+        Ok(R::from_bits(results.as_ref()))
     }
 
     fn call_func(&mut self, func: &WasmiFunc, params: &[Val], results: &mut [Val]) -> Result<()> {
