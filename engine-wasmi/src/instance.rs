@@ -329,7 +329,7 @@ impl WasmiInstance {
     }
 }
 
-/// The most values a `WasmTuple` holds.
+/// The most values a `WasmTuple` holds (`call_typed` checks it when compiled).
 const MAX_TUPLE: usize = 8;
 
 impl Instance for WasmiInstance {
@@ -468,7 +468,8 @@ impl Instance for WasmiInstance {
             assert!(P::TYPES.len() <= MAX_TUPLE && R::TYPES.len() <= MAX_TUPLE);
         }
         self.check_store(typed.func())?;
-        // wasmi's untyped entry, the one reachable here, takes slices: of arrays on the stack.
+        // wasmi's untyped entry, the one generic code can reach, takes slices; these are of
+        // arrays on the stack, which the most values a tuple holds fit.
         let mut wasm_params = [const { wasmi::Val::I32(0) }; MAX_TUPLE];
         let mut wasm_results = [const { wasmi::Val::I32(0) }; MAX_TUPLE];
         for ((slot, ty), bits) in

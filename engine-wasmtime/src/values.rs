@@ -217,8 +217,8 @@ pub(crate) fn bits_to_raw(ty: ValType, bits: u128) -> ValRaw {
 
 /// The bits of a raw value of type `ty` (a number or vector). Read through a reference, so
 /// that only the value's own bytes are loaded: wasmtime stores an `i32` argument as four
-/// bytes, and a wider load of the slot right after that store cannot be forwarded from it
-/// (a stall of a dozen cycles on every host call).
+/// bytes, and a wider load of the slot right after that store cannot be forwarded from it:
+/// it waits for the store to reach the cache, on every host call.
 #[inline(always)]
 pub(crate) fn raw_to_bits(ty: ValType, raw: &ValRaw) -> u128 {
     match ty {
