@@ -27,7 +27,12 @@ pub(super) fn cases<E: Engine>() -> Vec<Case<E>> {
         Case::new(
             "store",
             "host_function_sees_its_callers_memory",
-            host_function_sees_its_callers_memory::<E>,
+            host_function_sees_its_callers_memory::<E, false>,
+        ),
+        Case::new(
+            "store",
+            "native_host_function_sees_its_callers_memory",
+            host_function_sees_its_callers_memory::<E, true>,
         ),
         Case::new("store", "spectest_module_and_register", spectest_module_and_register::<E>),
         Case::new("store", "tags_link_between_instances", tags_link_between_instances::<E>)
@@ -295,9 +300,13 @@ fn store_imports_reach_every_instance<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
     )
 }
 
-fn host_function_sees_its_callers_memory<E: Engine>(ctx: &Ctx<'_, E>) -> Outcome {
+/// With several instances in the store, a host function looks the caller's memory up by name
+/// on each call (in the type-erased form, and in each engine's own typed form when `NATIVE`).
+fn host_function_sees_its_callers_memory<E: Engine, const NATIVE: bool>(
+    ctx: &Ctx<'_, E>,
+) -> Outcome {
     let mut env = HostEnv::new();
-    env.func(HostFunc::wrap("env", "first_byte", |caller, (): ()| {
+    env.func(super::host::wrap::<NATIVE, (), i32>("env", "first_byte", |caller, (): ()| {
         Ok::<_, wasmux_core::HostError>(i32::from(caller.read(0, 1)?[0]))
     }));
     let mut store = ok(ctx.engine.store(env), "store")?;
